@@ -1,0 +1,59 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Every target is compiled in Swift 6 language mode with the upcoming features that
+// keep module boundaries honest: imports are internal unless re-exported on purpose,
+// and existentials are spelled `any`.
+let strictSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "git-timeturner",
+    products: [
+        .executable(name: "git-timeturner", targets: ["git-timeturner"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // libgit2 from the system (Debian: libgit2-dev 1.5.1), found through pkg-config.
+        .systemLibrary(
+            name: "CLibgit2",
+            pkgConfig: "libgit2",
+            providers: [.apt(["libgit2-dev"])]
+        ),
+        // The only importer of CLibgit2: a Swift surface over the few libgit2 calls we need.
+        .target(name: "GitKit", dependencies: ["CLibgit2"], swiftSettings: strictSettings),
+        // The domain: rollback points, registry, journal, planning. Knows git only through GitKit.
+        .target(name: "TimeturnerCore", dependencies: ["GitKit"], swiftSettings: strictSettings),
+        // One file per subcommand; parses arguments, calls Core, renders text or JSON.
+        .target(
+            name: "TimeturnerCLI",
+            dependencies: [
+                "TimeturnerCore",
+                "GitKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(name: "git-timeturner", dependencies: ["TimeturnerCLI"], swiftSettings: strictSettings),
+
+        // Hermetic scratch repositories and a runner for the built binary, shared by all test targets.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSettings),
+        .testTarget(name: "GitKitTests", dependencies: ["GitKit", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "TimeturnerCoreTests",
+            dependencies: ["TimeturnerCore", "GitKit", "TestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["TestSupport", "git-timeturner"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

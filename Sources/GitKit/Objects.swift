@@ -1,0 +1,258 @@
+internal import CLibgit2
+internal import Glibc
+
+/// A commit, copied out of libgit2.
+public struct Commit: Equatable, Sendable {
+    public let id: OID
+    public let tree: OID
+    public let parents: [OID]
+    public let author: Signature
+    public let committer: Signature
+    /// The full message, exactly as stored.
+    public let message: String
+
+    /// The first paragraph folded onto one line, as `git log --oneline` shows it.
+    public var summary: String {
+        let paragraph = message.split(separator: "\n\n", maxSplits: 1, omittingEmptySubsequences: true).first ?? ""
+        return paragraph.split(separator: "\n").map { $0.trimmingCharacters() }.joined(separator: " ")
+    }
+}
+
+/// An annotated tag object, copied out of libgit2.
+public struct AnnotatedTag: Equatable, Sendable {
+    public let id: OID
+    public let name: String
+    public let target: OID
+    public let targetIsCommit: Bool
+    public let tagger: Signature?
+    public let message: String
+}
+
+extension Substring {
+    func trimmingCharacters() -> Substring {
+        var s = self
+        while let f = s.first, f == " " || f == "\t" || f == "\r" { s = s.dropFirst() }
+        while let l = s.last, l == " " || l == "\t" || l == "\r" { s = s.dropLast() }
+        return s
+    }
+}
+
+extension Repository {
+    // MARK: - Resolving names
+
+    /// Resolves a revision (`HEAD`, `main~3`, an abbreviated id, a tag…) to the commit it names.
+    /// Throws `.notFound`, `.ambiguous` or `.invalidSpec` with libgit2's message.
+    public func resolveCommit(_ revision: String) throws(GitError) -> OID {
+        var object: OpaquePointer? = nil
+        try Libgit2.check("resolve revision '\(revision)'") { git_revparse_single(&object, handle, revision) }
+        defer { git_object_free(object) }
+        var peeled: OpaquePointer? = nil
+        try Libgit2.check("'\(revision)' does not name a commit") {
+            git_object_peel(&peeled, object, GIT_OBJECT_COMMIT)
+        }
+        defer { git_object_free(peeled) }
+        return OID(git_object_id(peeled).pointee)
+    }
+
+    /// The commit HEAD points at. Throws `.unbornBranch` in a repository without commits.
+    public func headCommit() throws(GitError) -> OID {
+        var oid = git_oid()
+        try Libgit2.check("resolve HEAD") { git_reference_name_to_id(&oid, handle, "HEAD") }
+        return OID(oid)
+    }
+
+    /// The shortest unambiguous abbreviation of `id` (at least 7 hex digits).
+    public func shortID(_ id: OID) -> String {
+        var object: OpaquePointer? = nil
+        var raw = id.raw
+        guard git_object_lookup(&object, handle, &raw, GIT_OBJECT_ANY) == 0 else { git_error_clear(); return id.short }
+        defer { git_object_free(object) }
+        var buffer = git_buf()
+        guard git_object_short_id(&buffer, object) == 0 else { git_error_clear(); return id.short }
+        defer { git_buf_dispose(&buffer) }
+        return String(cString: buffer.ptr)
+    }
+
+    public func objectExists(_ id: OID) -> Bool {
+        var odb: OpaquePointer? = nil
+        guard git_repository_odb(&odb, handle) == 0 else { git_error_clear(); return false }
+        defer { git_odb_free(odb) }
+        var raw = id.raw
+        return git_odb_exists(odb, &raw) == 1
+    }
+
+    // MARK: - Commits
+
+    public func commit(_ id: OID) throws(GitError) -> Commit {
+        var pointer: OpaquePointer? = nil
+        var raw = id.raw
+        try Libgit2.check("look up commit \(id.hex)") { git_commit_lookup(&pointer, handle, &raw) }
+        defer { git_commit_free(pointer) }
+        let count = git_commit_parentcount(pointer)
+        let parents = (0..<count).map { OID(git_commit_parent_id(pointer, $0).pointee) }
+        return Commit(
+            id: id,
+            tree: OID(git_commit_tree_id(pointer).pointee),
+            parents: parents,
+            author: Signature(git_commit_author(pointer)),
+            committer: Signature(git_commit_committer(pointer)),
+            message: git_commit_message(pointer).map { String(cString: $0) } ?? ""
+        )
+    }
+
+    /// Whether `ancestor` is reachable from `descendant` (a commit counts as its own ancestor).
+    public func isAncestor(_ ancestor: OID, of descendant: OID) throws(GitError) -> Bool {
+        if ancestor == descendant { return true }
+        var a = ancestor.raw, d = descendant.raw
+        let result = try Libgit2.check("check whether \(ancestor.short) is an ancestor of \(descendant.short)") {
+            git_graph_descendant_of(handle, &d, &a)
+        }
+        return result == 1
+    }
+
+    /// Writes a commit object without moving any reference (callers move refs with compare-and-swap).
+    public func createCommit(tree: OID, parents: [OID], author: Signature, committer: Signature,
+                             message: String) throws(GitError) -> OID {
+        var treePointer: OpaquePointer? = nil
+        var treeRaw = tree.raw
+        try Libgit2.check("look up tree \(tree.hex)") { git_tree_lookup(&treePointer, handle, &treeRaw) }
+        defer { git_tree_free(treePointer) }
+        var parentPointers: [OpaquePointer?] = []
+        defer { parentPointers.forEach { git_commit_free($0) } }
+        for parent in parents {
+            var pointer: OpaquePointer? = nil
+            var raw = parent.raw
+            try Libgit2.check("look up commit \(parent.hex)") { git_commit_lookup(&pointer, handle, &raw) }
+            parentPointers.append(pointer)
+        }
+        var out = git_oid()
+        try author.withRaw { (authorRaw) throws(GitError) in
+            try committer.withRaw { (committerRaw) throws(GitError) in
+                try Libgit2.check("write commit") {
+                    parentPointers.withUnsafeMutableBufferPointer { buffer in
+                        git_commit_create(&out, handle, nil, authorRaw, committerRaw, "UTF-8", message,
+                                          treePointer, parents.count, buffer.baseAddress)
+                    }
+                }
+            }
+        }
+        return OID(out)
+    }
+
+    // MARK: - Tags
+
+    /// Writes an annotated tag object for `target` without creating any ref under `refs/tags/`.
+    public func createAnnotatedTagObject(name: String, target: OID, tagger: Signature,
+                                         message: String) throws(GitError) -> OID {
+        var object: OpaquePointer? = nil
+        var raw = target.raw
+        try Libgit2.check("look up \(target.hex)") { git_object_lookup(&object, handle, &raw, GIT_OBJECT_ANY) }
+        defer { git_object_free(object) }
+        var out = git_oid()
+        try tagger.withRaw { (taggerRaw) throws(GitError) in
+            try Libgit2.check("write tag object '\(name)'") {
+                git_tag_annotation_create(&out, handle, name, object, taggerRaw, message)
+            }
+        }
+        return OID(out)
+    }
+
+    /// Reads an annotated tag object. Throws `.notFound` when `id` is not a tag.
+    public func annotatedTag(_ id: OID) throws(GitError) -> AnnotatedTag {
+        var pointer: OpaquePointer? = nil
+        var raw = id.raw
+        try Libgit2.check("look up tag \(id.hex)") { git_tag_lookup(&pointer, handle, &raw) }
+        defer { git_tag_free(pointer) }
+        return AnnotatedTag(
+            id: id,
+            name: String(cString: git_tag_name(pointer)),
+            target: OID(git_tag_target_id(pointer).pointee),
+            targetIsCommit: git_tag_target_type(pointer) == GIT_OBJECT_COMMIT,
+            tagger: git_tag_tagger(pointer).map { Signature($0) },
+            message: git_tag_message(pointer).map { String(cString: $0) } ?? ""
+        )
+    }
+
+    // MARK: - Blobs and trees
+
+    public func createBlob(_ bytes: [UInt8]) throws(GitError) -> OID {
+        var out = git_oid()
+        try Libgit2.check("write blob") {
+            bytes.withUnsafeBytes { git_blob_create_from_buffer(&out, handle, $0.baseAddress, $0.count) }
+        }
+        return OID(out)
+    }
+
+    public func blobContent(_ id: OID) throws(GitError) -> [UInt8] {
+        var pointer: OpaquePointer? = nil
+        var raw = id.raw
+        try Libgit2.check("look up blob \(id.hex)") { git_blob_lookup(&pointer, handle, &raw) }
+        defer { git_blob_free(pointer) }
+        let size = Int(git_blob_rawsize(pointer))
+        guard size > 0, let content = git_blob_rawcontent(pointer) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: content, count: size))
+    }
+
+    /// The id of the entry at `path` inside `tree`, or nil when there is none.
+    public func treeEntry(_ path: String, in tree: OID) throws(GitError) -> OID? {
+        var treePointer: OpaquePointer? = nil
+        var raw = tree.raw
+        try Libgit2.check("look up tree \(tree.hex)") { git_tree_lookup(&treePointer, handle, &raw) }
+        defer { git_tree_free(treePointer) }
+        var entry: OpaquePointer? = nil
+        let result = git_tree_entry_bypath(&entry, treePointer, path)
+        if result == GIT_ENOTFOUND.rawValue { git_error_clear(); return nil }
+        try Libgit2.check("look up \(path) in tree \(tree.hex)") { result }
+        defer { git_tree_entry_free(entry) }
+        return OID(git_tree_entry_id(entry).pointee)
+    }
+
+    /// Names of the entries directly inside the tree at `path` of `tree` (empty when missing).
+    public func treeEntryNames(_ path: String, in tree: OID) throws(GitError) -> [String] {
+        let directory: OID
+        if path.isEmpty { directory = tree } else {
+            guard let id = try treeEntry(path, in: tree) else { return [] }
+            directory = id
+        }
+        var pointer: OpaquePointer? = nil
+        var raw = directory.raw
+        guard git_tree_lookup(&pointer, handle, &raw) == 0 else { git_error_clear(); return [] }
+        defer { git_tree_free(pointer) }
+        return (0..<git_tree_entrycount(pointer)).map {
+            String(cString: git_tree_entry_name(git_tree_entry_byindex(pointer, $0)))
+        }
+    }
+
+    /// The empty tree, written if needed.
+    public func emptyTree() throws(GitError) -> OID {
+        var builder: OpaquePointer? = nil
+        try Libgit2.check("create tree builder") { git_treebuilder_new(&builder, handle, nil) }
+        defer { git_treebuilder_free(builder) }
+        var out = git_oid()
+        try Libgit2.check("write empty tree") { git_treebuilder_write(&out, builder) }
+        return OID(out)
+    }
+
+    /// A copy of `tree` (or of the empty tree) with each path set to a regular-file blob.
+    /// Intermediate directories are created as needed.
+    public func tree(_ base: OID?, settingBlobs updates: [(path: String, blob: OID)]) throws(GitError) -> OID {
+        let baseTree: OID
+        if let base { baseTree = base } else { baseTree = try emptyTree() }
+        var baseRaw = baseTree.raw
+        var basePointer: OpaquePointer? = nil
+        try Libgit2.check("look up tree \(baseTree.hex)") { git_tree_lookup(&basePointer, handle, &baseRaw) }
+        defer { git_tree_free(basePointer) }
+        // git_tree_update keeps a borrowed path pointer, so the C strings must outlive the call.
+        let paths = updates.map { strdup($0.path) }
+        defer { paths.forEach { free($0) } }
+        var raw = updates.enumerated().map { index, update in
+            git_tree_update(action: GIT_TREE_UPDATE_UPSERT, id: update.blob.raw,
+                            filemode: GIT_FILEMODE_BLOB, path: paths[index])
+        }
+        var out = git_oid()
+        try Libgit2.check("write tree") {
+            git_tree_create_updated(&out, handle, basePointer, raw.count, &raw)
+        }
+        return OID(out)
+    }
+}

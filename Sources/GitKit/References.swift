@@ -1,0 +1,101 @@
+internal import CLibgit2
+
+/// A reference and the object it points at, copied out of libgit2.
+public struct Reference: Equatable, Sendable {
+    public let name: String
+    /// The object a direct reference points at; for a symbolic one, what it resolves to.
+    public let target: OID
+    /// For a symbolic reference (HEAD on a branch): the reference it points to.
+    public let symbolicTarget: String?
+}
+
+extension Repository {
+    /// Looks up a reference by full name without following symbolic links. Nil when it does not exist.
+    public func reference(_ name: String) throws(GitError) -> Reference? {
+        var pointer: OpaquePointer? = nil
+        let result = git_reference_lookup(&pointer, handle, name)
+        if result == GIT_ENOTFOUND.rawValue { git_error_clear(); return nil }
+        try Libgit2.check("look up \(name)") { result }
+        defer { git_reference_free(pointer) }
+        return try makeReference(pointer!)
+    }
+
+    /// All references whose names match `glob` (`refs/timeturner/points/*`), in no particular order.
+    public func references(matching glob: String) throws(GitError) -> [Reference] {
+        var iterator: OpaquePointer? = nil
+        try Libgit2.check("list references \(glob)") { git_reference_iterator_glob_new(&iterator, handle, glob) }
+        defer { git_reference_iterator_free(iterator) }
+        var out: [Reference] = []
+        while true {
+            var pointer: OpaquePointer? = nil
+            let result = git_reference_next(&pointer, iterator)
+            if result == GIT_ITEROVER.rawValue { git_error_clear(); break }
+            try Libgit2.check("list references \(glob)") { result }
+            defer { git_reference_free(pointer) }
+            out.append(try makeReference(pointer!))
+        }
+        return out
+    }
+
+    private func makeReference(_ pointer: OpaquePointer) throws(GitError) -> Reference {
+        let name = String(cString: git_reference_name(pointer))
+        if git_reference_type(pointer) == GIT_REFERENCE_SYMBOLIC {
+            let symbolic = String(cString: git_reference_symbolic_target(pointer))
+            var resolved: OpaquePointer? = nil
+            let result = git_reference_resolve(&resolved, pointer)
+            if result < 0 {
+                git_error_clear()
+                return Reference(name: name, target: .zero, symbolicTarget: symbolic)
+            }
+            defer { git_reference_free(resolved) }
+            return Reference(name: name, target: OID(git_reference_target(resolved).pointee), symbolicTarget: symbolic)
+        }
+        return Reference(name: name, target: OID(git_reference_target(pointer).pointee), symbolicTarget: nil)
+    }
+
+    /// Sets `name` to `target` only if it still holds `expected` (nil: only if it does not exist yet).
+    ///
+    /// This is the single way the tool changes a reference. libgit2 takes the ref's lock file,
+    /// compares under the lock, and fails with `.modified` (value changed), `.exists` (created
+    /// meanwhile) or `.locked` (another writer holds the lock) instead of overwriting.
+    public func setReference(_ name: String, to target: OID, expecting expected: OID?,
+                             logMessage: String) throws(GitError) {
+        var pointer: OpaquePointer? = nil
+        var targetRaw = target.raw
+        if let expected {
+            var expectedRaw = expected.raw
+            try Libgit2.check("update \(name)") {
+                git_reference_create_matching(&pointer, handle, name, &targetRaw, 1, &expectedRaw, logMessage)
+            }
+        } else {
+            try Libgit2.check("create \(name)") {
+                git_reference_create(&pointer, handle, name, &targetRaw, 0, logMessage)
+            }
+        }
+        git_reference_free(pointer)
+    }
+
+    /// Deletes `name` only if it still points at `expected`. Throws `.notFound` when it is gone
+    /// and `.modified` when it moved.
+    public func deleteReference(_ name: String, expecting expected: OID) throws(GitError) {
+        var pointer: OpaquePointer? = nil
+        try Libgit2.check("look up \(name)") { git_reference_lookup(&pointer, handle, name) }
+        defer { git_reference_free(pointer) }
+        guard git_reference_type(pointer) == GIT_REFERENCE_DIRECT,
+              OID(git_reference_target(pointer).pointee) == expected else {
+            throw GitError(operation: "delete \(name)", code: .modified,
+                           message: "\(name) changed since it was read")
+        }
+        // git_reference_delete passes the value it was looked up with to the ref database,
+        // which compares it under the ref's lock: a concurrent update makes this fail, not vanish.
+        try Libgit2.check("delete \(name)") { git_reference_delete(pointer) }
+    }
+
+    /// Whether `name` is a well-formed full reference name by git's rules (`git check-ref-format`).
+    public static func isValidReferenceName(_ name: String) -> Bool {
+        Libgit2.ensureInitialised()
+        var valid: Int32 = 0
+        guard git_reference_name_is_valid(&valid, name) == 0 else { git_error_clear(); return false }
+        return valid == 1
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import GitKit
+import TimeturnerCore
+
+struct PointCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "point",
+        abstract: "Record a rollback point on a commit (default HEAD).",
+        discussion: """
+        The point is an annotated tag at refs/timeturner/points/<id> (never under refs/tags/, so \
+        'git describe' and 'git push --tags' are unaffected) plus one JSON line in the note on the \
+        commit in refs/notes/timeturner.
+
+        Examples:
+          git timeturner point -m "before the schema change"
+          git timeturner point v2.4.0 --name pre-v2.5 --severity high --env production
+          git timeturner point --json
+        """
+    )
+
+    @Argument(help: "The commit to point at (any revision git understands).")
+    var commit: String = "HEAD"
+
+    @Option(name: [.short, .long], help: "What the point is for; the first line is the subject.")
+    var message: String?
+
+    @Option(help: "The point id (default: a UTC stamp plus a random suffix, e.g. 20261121T223000Z-7f3a).")
+    var name: String?
+
+    @Option(help: "How risky the change ahead is: low, medium, high or critical.")
+    var severity: SeverityArgument?
+
+    @Option(help: "The environment this point is for (e.g. production).")
+    var env: String?
+
+    @Flag(help: "Print the point as JSON.")
+    var json = false
+
+    func run() throws {
+        let context = CommandContext()
+        let repository = try context.openRepository()
+        let attribution = try context.attribution(in: repository)
+        let point = try PointStore(repository: repository).create(
+            .init(revision: commit, message: message, name: name, severity: severity?.value, environment: env),
+            by: attribution)
+        if json {
+            context.printJSON(point.json)
+        } else {
+            context.terminal.out("Created rollback point \(Terminal.escaped(point.id)) at \(point.commit.short): \(Terminal.escaped(point.subject))")
+            context.terminal.out("  roll back to it: git timeturner rollback --to \(point.id)")
+        }
+    }
+}
+
+/// `--severity` parsed by the argument parser so a typo is a usage error listing the choices.
+struct SeverityArgument: ExpressibleByArgument {
+    let value: Severity
+    init?(argument: String) {
+        guard let value = Severity(rawValue: argument.lowercased()) else { return nil }
+        self.value = value
+    }
+    static var allValueStrings: [String] { Severity.allCases.map(\.rawValue) }
+}

@@ -1,0 +1,74 @@
+import ArgumentParser
+import GitKit
+import TimeturnerCore
+
+struct ShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Show everything recorded for a rollback point or a commit.",
+        discussion: """
+        Accepts a point id or any revision. Prints the point (who, when, why, severity, \
+        environment, tiers), every point on the same commit, the note's events, and the exact \
+        command that rolls back there.
+
+        Examples:
+          git timeturner show 20261121T223000Z-7f3a
+          git timeturner show HEAD~2 --json
+        """
+    )
+
+    @Argument(help: "A point id or a revision.")
+    var target: String
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func run() throws {
+        let context = CommandContext()
+        let repository = try context.openRepository()
+        let inspection = try Inspector(repository: repository).inspect(target)
+        inspection.warnings.forEach(context.terminal.warning)
+        if json {
+            context.printJSON(inspection.json)
+            return
+        }
+        let t = context.terminal
+        if case .point(let point) = inspection.subject {
+            t.out("point    \(Terminal.escaped(point.id))")
+            t.out("ref      \(point.ref)")
+            t.out("tag      \(point.tag.hex)")
+            t.out("commit   \(point.commit.hex)  \(Terminal.escaped(inspection.commitSummary))")
+            t.out("by       \(Terminal.escaped(point.by))")
+            t.out("at       \(point.at.rfc3339) (\(point.at.age(relativeTo: context.now)))")
+            t.out("severity \(point.severity?.rawValue ?? "-")")
+            t.out("env      \(Terminal.escaped(point.environment ?? "-"))")
+            t.out("tiers    \(point.tiers.joined(separator: ", "))")
+            t.out("")
+            t.out("    " + Terminal.escaped(point.subject))
+            if !point.body.isEmpty {
+                t.out("")
+                for line in point.body.split(separator: "\n", omittingEmptySubsequences: false) {
+                    t.out("    " + Terminal.escaped(String(line)))
+                }
+            }
+        } else {
+            t.out("commit   \(inspection.commit.hex)  \(Terminal.escaped(inspection.commitSummary))")
+        }
+        let others = inspection.points.filter {
+            if case .point(let shown) = inspection.subject { return $0.id != shown.id }
+            return true
+        }
+        if !others.isEmpty {
+            t.out("")
+            t.out("points on this commit:")
+            for p in others { t.out("  \(Terminal.escaped(p.id))  \(p.at.rfc3339)  \(Terminal.escaped(p.subject))") }
+        }
+        if !inspection.noteEvents.isEmpty {
+            t.out("")
+            t.out("recorded in \(StorageLayout.notesRef):")
+            for event in inspection.noteEvents { t.out("  " + Terminal.escaped(event.canonicalLine)) }
+        }
+        t.out("")
+        t.out("roll back here: \(inspection.rollbackCommand)")
+    }
+}

@@ -1,0 +1,24 @@
+import TimeturnerCore
+
+/// The exit codes, assigned here and nowhere else. Documented in docs/exit-codes.md; stable.
+enum ExitStatus: Int32 {
+    case success = 0
+    case failure = 1
+    case refused = 3
+    case locked = 4
+    case verificationFailedRestored = 5
+    case verificationFailedRestoreFailed = 6
+    /// EX_USAGE from sysexits.h, which swift-argument-parser also uses for bad arguments.
+    case usage = 64
+
+    init(_ kind: TimeturnerError.Kind) {
+        switch kind {
+        case .failure: self = .failure
+        case .usage: self = .usage
+        case .refused: self = .refused
+        case .locked: self = .locked
+        case .verificationFailedRestored: self = .verificationFailedRestored
+        case .verificationFailedRestoreFailed: self = .verificationFailedRestoreFailed
+        }
+    }
+}

@@ -1,0 +1,68 @@
+internal import Glibc
+
+/// Where the CLI writes. Everything that came from a repository (tag messages, notes, names)
+/// goes through `escaped` first, so a crafted message cannot drive the user's terminal.
+struct Terminal {
+    let colour: Bool
+
+    init(environment: [String: String]) {
+        // Colour only for a person at a terminal, and never when NO_COLOR is set (no-color.org).
+        colour = isatty(STDERR_FILENO) == 1 && environment["NO_COLOR"].map(\.isEmpty) ?? true
+            && environment["TERM"] != "dumb"
+    }
+
+    func out(_ text: String) {
+        print(text)
+    }
+
+    /// Unbuffered, after flushing stdout, so the two streams interleave in the order written.
+    func err(_ text: String) {
+        fflush(nil)
+        let line = Array((text + "\n").utf8)
+        line.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(STDERR_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
+                if written <= 0 { break }
+                offset += written
+            }
+        }
+    }
+
+    func warning(_ text: String) {
+        err(paint("warning:", .yellow) + " " + Terminal.escaped(text))
+    }
+
+    enum Colour: String { case red = "31", yellow = "33", green = "32", dim = "2", bold = "1" }
+
+    func paint(_ text: String, _ colour: Colour) -> String {
+        self.colour ? "\u{1b}[\(colour.rawValue)m\(text)\u{1b}[0m" : text
+    }
+
+    /// Control characters as visible escapes (`\e`, `\x07`, `\u{9b}`); line breaks and tabs kept
+    /// only when `multiline` is true.
+    static func escaped(_ text: String, multiline: Bool = false) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars {
+            switch scalar.value {
+            case 0x0a where multiline, 0x09 where multiline: out.unicodeScalars.append(scalar)
+            case 0x1b: out += "\\e"
+            case 0x0a: out += "\\n"
+            case 0x0d: out += "\\r"
+            case 0x09: out += "\\t"
+            case 0x00..<0x20, 0x7f: out += "\\x" + hex(scalar.value, width: 2)
+            case 0x80..<0xa0, 0x2028, 0x2029, 0x202a...0x202e, 0x2066...0x2069:
+                // C1 controls and bidirectional overrides can also reorder or hide text.
+                out += "\\u{" + hex(scalar.value, width: 2) + "}"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    private static func hex(_ value: UInt32, width: Int) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    }
+}

@@ -1,0 +1,192 @@
+public import GitKit
+
+/// Rollback points: annotated tags under `refs/timeturner/points/`, indexed by JSON Lines
+/// notes in `refs/notes/timeturner` on the pointed-at commit.
+public struct PointStore {
+    let repository: Repository
+
+    public init(repository: Repository) { self.repository = repository }
+
+    public struct Request: Sendable {
+        public var revision: String
+        public var message: String?
+        public var name: String?
+        public var severity: Severity?
+        public var environment: String?
+
+        public init(revision: String = "HEAD", message: String? = nil, name: String? = nil,
+                    severity: Severity? = nil, environment: String? = nil) {
+            self.revision = revision
+            self.message = message
+            self.name = name
+            self.severity = severity
+            self.environment = environment
+        }
+    }
+
+    /// Creates a point. Validates everything before writing anything.
+    ///
+    /// Order of writes: the tag object (unreachable until referenced, so harmless if we stop),
+    /// then the point ref with "must not exist" compare-and-swap (the point now exists), then the
+    /// note line. If the note cannot be written the ref is deleted again, so a reported failure
+    /// leaves no half-made point and a reported success always has both.
+    public func create(_ request: Request, by attribution: Attribution) throws(TimeturnerError) -> RollbackPoint {
+        let chosenName = try request.name.map { (n) throws(TimeturnerError) in try RefComponentName(n, what: "point name") }
+        let environment = try request.environment.map { (e) throws(TimeturnerError) in try RefComponentName(e, what: "environment name") }
+        if let message = request.message, message.trimmingNewlines().isEmpty {
+            throw TimeturnerError(.usage, "the point message is empty", hint: "say what the point is for: -m \"before the schema change\"")
+        }
+        try RepositoryAccess.requireCommits(repository)
+        let commit = try RepositoryAccess.resolveCommit(request.revision, in: repository)
+        let (subject, body) = try describe(request.message, commit: commit)
+        let tiers = ["code"]
+
+        var attempt = 0
+        while true {
+            attempt += 1
+            let id = chosenName?.value ?? PointStore.generatedID(at: attribution.time)
+            let ref = StorageLayout.pointRef(id)
+            let message = PointMessage.compose(subject: subject, body: body, id: id, severity: request.severity,
+                                               environment: environment?.value, tiers: tiers)
+            let tag: OID
+            do {
+                tag = try repository.createAnnotatedTagObject(name: id, target: commit, tagger: attribution.signature, message: message)
+                try repository.setReference(ref, to: tag, expecting: nil, logMessage: "timeturner: point \(id)")
+            } catch where error.code == .exists || error.code == .locked {
+                // A generated id collided with a concurrent writer's: draw another suffix.
+                if chosenName == nil && attempt < 20 { continue }
+                throw TimeturnerError(.failure, "a rollback point named '\(id)' already exists",
+                                      hint: "choose another --name, or inspect it with 'git timeturner show \(id)'")
+            } catch {
+                throw TimeturnerError(error, doing: "create point \(id)")
+            }
+
+            let point = RollbackPoint(id: id, ref: ref, tag: tag, commit: commit, subject: subject, body: body,
+                                      severity: request.severity, environment: environment?.value, tiers: tiers,
+                                      by: attribution.identity, at: attribution.time)
+            do {
+                try appendEvent(type: "point", on: commit, fields: [
+                    "id": .string(id), "tag": .string(tag.hex), "subject": .string(subject),
+                    "severity": request.severity.map { .string($0.rawValue) } ?? .null,
+                    "env": environment.map { .string($0.value) } ?? .null,
+                    "tiers": .array(tiers.map(JSONValue.string)),
+                ], by: attribution)
+            } catch {
+                try? repository.deleteReference(ref, expecting: tag)
+                throw error
+            }
+            return point
+        }
+    }
+
+    /// Points, newest first, with warnings for refs that are not readable points.
+    public func list() -> (points: [RollbackPoint], warnings: [String]) {
+        var warnings: [String] = []
+        let refs: [Reference]
+        do { refs = try repository.references(matching: StorageLayout.pointsPrefix + "*") } catch {
+            return ([], ["could not list \(StorageLayout.pointsPrefix)*: \(error)"])
+        }
+        var points: [RollbackPoint] = []
+        points.reserveCapacity(refs.count)
+        for ref in refs {
+            do { points.append(try read(ref)) } catch { warnings.append(error.message) }
+        }
+        points.sort { $0.at != $1.at ? $0.at > $1.at : $0.id > $1.id }
+        return (points, warnings)
+    }
+
+    /// The point with this id, or nil.
+    public func point(id: String) throws(TimeturnerError) -> RollbackPoint? {
+        guard RefComponentName.brokenRule(id) == nil else { return nil }
+        let found: Reference?
+        do { found = try repository.reference(StorageLayout.pointRef(id)) } catch {
+            throw TimeturnerError(error, doing: "look up point \(id)")
+        }
+        return try found.map { (ref) throws(TimeturnerError) in try read(ref) }
+    }
+
+    /// Deletes a point's ref with compare-and-swap and records the deletion in the note.
+    /// The commit and the tag object are untouched (the object stays until git gc prunes it).
+    public func delete(id: String, by attribution: Attribution) throws(TimeturnerError) -> RollbackPoint {
+        guard let point = try point(id: id) else {
+            throw TimeturnerError(.failure, "no rollback point named '\(id)'", hint: "list them with 'git timeturner points'")
+        }
+        do {
+            try repository.deleteReference(point.ref, expecting: point.tag)
+        } catch where error.code == .notFound {
+            throw TimeturnerError(.failure, "rollback point '\(id)' was deleted by someone else meanwhile")
+        } catch where error.code.isContention {
+            throw TimeturnerError(.failure, "rollback point '\(id)' changed while it was being deleted; nothing deleted",
+                                  hint: "look at it again with 'git timeturner show \(id)' and retry")
+        } catch {
+            throw TimeturnerError(error, doing: "delete point \(id)")
+        }
+        try appendEvent(type: "point-deleted", on: point.commit,
+                        fields: ["id": .string(id), "tag": .string(point.tag.hex)], by: attribution)
+        return point
+    }
+
+    /// The JSON Lines note on `commit` (points, deletions, captures), with unusable lines reported.
+    public func noteEvents(on commit: OID) throws(TimeturnerError) -> (events: [JSONValue], skipped: [SkippedLine]) {
+        let text: String?
+        do { text = try repository.note(on: commit, notesRef: StorageLayout.notesRef) } catch {
+            throw TimeturnerError(error, doing: "read the note on \(commit.short)")
+        }
+        guard let text else { return ([], []) }
+        let parsed = JSONLines.parse(text, source: "\(StorageLayout.notesRef) on \(commit.short)")
+        return (parsed.objects, parsed.skipped)
+    }
+
+    // MARK: - Internals
+
+    /// Appends one event line to the commit's note (compare-and-swap on the notes ref).
+    func appendEvent(type: String, on commit: OID, fields: [String: JSONValue], by attribution: Attribution) throws(TimeturnerError) {
+        var event = fields
+        event["type"] = .string(type)
+        event["v"] = .int(StorageLayout.eventVersion)
+        event["at"] = .string(attribution.time.rfc3339)
+        event["by"] = .string(attribution.identity)
+        event["commit"] = .string(commit.hex)
+        do {
+            try repository.appendToNote(on: commit, notesRef: StorageLayout.notesRef,
+                                        text: JSONValue.object(event).canonicalLine + "\n", signature: attribution.signature)
+        } catch {
+            throw TimeturnerError(error, doing: "write the note on \(commit.short)")
+        }
+    }
+
+    private func read(_ ref: Reference) throws(TimeturnerError) -> RollbackPoint {
+        let id = String(ref.name.dropFirst(StorageLayout.pointsPrefix.count))
+        let tag: AnnotatedTag
+        do { tag = try repository.annotatedTag(ref.target) } catch {
+            throw TimeturnerError(.failure, "\(ref.name) does not point at an annotated tag; skipped",
+                                  hint: "it was not written by git-timeturner; inspect it with 'git cat-file -p \(ref.name)'")
+        }
+        let parsed = PointMessage.parse(tag.message)
+        return RollbackPoint(id: id, ref: ref.name, tag: tag.id, commit: tag.target, subject: parsed.subject,
+                             body: parsed.body, severity: parsed.severity, environment: parsed.environment,
+                             tiers: parsed.tiers, by: tag.tagger?.identity ?? "unknown",
+                             at: Timestamp(secondsSinceEpoch: tag.tagger?.time ?? 0))
+    }
+
+    private func describe(_ message: String?, commit: OID) throws(TimeturnerError) -> (String, String) {
+        if let message {
+            let trimmed = message.trimmingNewlines()
+            let parts = trimmed.split(separator: "\n\n", maxSplits: 1, omittingEmptySubsequences: false)
+            let subject = parts[0].split(separator: "\n").joined(separator: " ")
+            return (subject, parts.count > 1 ? String(parts[1]).trimmingNewlines() : "")
+        }
+        let summary: String
+        do { summary = try repository.commit(commit).summary } catch {
+            throw TimeturnerError(error, doing: "read commit \(commit.short)")
+        }
+        return ("Rollback point at \(commit.short): \(summary)", "")
+    }
+
+    /// `20261121T223000Z-7f3a`: sorts by creation time; the random suffix keeps points made in
+    /// the same second apart (collisions are retried with a new suffix).
+    static func generatedID(at time: Timestamp) -> String {
+        let suffix = String(UInt16.random(in: 0...UInt16.max), radix: 16)
+        return time.compactUTC + "-" + String(repeating: "0", count: 4 - suffix.count) + suffix
+    }
+}

@@ -1,0 +1,17 @@
+/// Where the tool keeps things in a repository. This is a public contract (docs/storage.md):
+/// other people's scripts read these names with plain git.
+///
+/// Nothing is ever written under `refs/tags/` or `refs/heads/`: a tag there would hijack
+/// `git describe` and be pushed by `git push --tags`.
+public enum StorageLayout {
+    public static let namespace = "refs/timeturner/"
+    public static let pointsPrefix = "refs/timeturner/points/"
+    public static let registryRef = "refs/timeturner/registry"
+    public static let safetyPrefix = "refs/timeturner/safety/"
+    public static let notesRef = "refs/notes/timeturner"
+
+    public static func pointRef(_ id: String) -> String { pointsPrefix + id }
+
+    /// Current version of the JSON events written to notes and the registry (`"v"`).
+    public static let eventVersion: Int64 = 1
+}

@@ -1,0 +1,3 @@
+import TimeturnerCLI
+
+await TimeturnerCommand.mainExit()
