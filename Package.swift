@@ -18,6 +18,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // Without its Foundation trait: full Foundation adds ~9 ms to every start of the tool.
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2", traits: []),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // libgit2 from the system (Debian: libgit2-dev 1.5.1), found through pkg-config.
@@ -43,7 +46,15 @@ let package = Package(
         .executableTarget(name: "git-timeturner", dependencies: ["TimeturnerCLI"], swiftSettings: strictSettings),
 
         // Hermetic scratch repositories and a runner for the built binary, shared by all test targets.
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSettings),
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            path: "Tests/TestSupport",
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "GitKitTests", dependencies: ["GitKit", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "TimeturnerCoreTests",

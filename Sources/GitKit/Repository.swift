@@ -59,8 +59,13 @@ public final class Repository {
     /// A shallow clone: libgit2 1.5.1 cannot walk its history (parents come back "not found").
     public var isShallow: Bool { git_repository_is_shallow(handle) == 1 }
 
-    /// No commits at all (HEAD points at an unborn branch and no refs exist).
-    public var isEmpty: Bool { git_repository_is_empty(handle) == 1 }
+    /// No commits at all: HEAD is unborn and no reference exists. (libgit2 1.5.1's
+    /// `git_repository_is_empty` answers false when HEAD names any branch but its idea of the
+    /// initial one, e.g. after `git init -b main`, so it is not used.)
+    public var isEmpty: Bool {
+        guard isHeadUnborn else { return false }
+        return ((try? references(matching: "refs/*")) ?? []).isEmpty
+    }
 
     /// HEAD names a branch that has no commit yet.
     public var isHeadUnborn: Bool { git_repository_head_unborn(handle) == 1 }

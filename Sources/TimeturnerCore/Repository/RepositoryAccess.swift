@@ -22,7 +22,7 @@ public enum RepositoryAccess {
 
     /// Refuses a repository without commits, with words instead of "reference not found".
     public static func requireCommits(_ repository: Repository) throws(TimeturnerError) {
-        if repository.isEmpty || (repository.isHeadUnborn && !repository.isBare) {
+        if repository.isEmpty {
             throw TimeturnerError(.failure, "this repository has no commits yet, so there is nothing to point at",
                                   hint: "make a first commit, then try again")
         }

@@ -1,0 +1,119 @@
+import GitKit
+import Testing
+import TestSupport
+
+@Suite struct RepositoryTests {
+    @Test func oidHexRoundTrips() throws {
+        let hex = "0123456789abcdef0123456789abcdef01234567"
+        let oid = try #require(OID(hex: hex))
+        #expect(oid.hex == hex)
+        #expect(oid.short == "0123456")
+        #expect(OID(hex: "xyz") == nil)
+        #expect(OID(hex: String(repeating: "g", count: 40)) == nil)
+        #expect(OID.zero.isZero)
+    }
+
+    @Test func openingOutsideARepositoryIsNotFound() async throws {
+        let directory = try makeTemporaryDirectory("not-a-repo")
+        do {
+            _ = try Repository.open(path: directory)
+            Issue.record("opened a repository where there is none")
+        } catch {
+            #expect(error.code == .notFound)
+        }
+    }
+
+    @Test func discoversUpwardFromASubdirectory() async throws {
+        let scratch = try await ScratchRepository()
+        try scratch.write("deep/er/file.txt", "x\n")
+        let head = try await scratch.commit("one", files: ["deep/er/file.txt": "x\n"])
+        let repository = try Repository.open(path: scratch.path + "/deep/er")
+        #expect(try repository.headCommit().hex == head)
+        #expect(repository.workTree?.hasSuffix("/repo/") == true)
+        #expect(!repository.isBare)
+    }
+
+    @Test func reportsEmptyBareAndShallowRepositories() async throws {
+        let empty = try await ScratchRepository()
+        let emptyRepository = try Repository.open(path: empty.path)
+        #expect(emptyRepository.isEmpty)
+        #expect(emptyRepository.isHeadUnborn)
+
+        let bare = try await ScratchRepository(bare: true)
+        #expect(try Repository.open(path: bare.path).isBare)
+
+        let source = try await ScratchRepository()
+        _ = try await source.commits(3)
+        let clone = source.siblingDirectory("shallow") + "/clone"
+        try await source.git("clone", "-q", "--depth", "1", "file://" + source.path, clone)
+        #expect(try Repository.open(path: clone).isShallow)
+        #expect(try !Repository.open(path: source.path).isShallow)
+    }
+
+    @Test func resolvesRevisionsAndReadsCommits() async throws {
+        let scratch = try await ScratchRepository()
+        let ids = try await scratch.commits(3)
+        let repository = try Repository.open(path: scratch.path)
+        #expect(try repository.resolveCommit("HEAD~2").hex == ids[0])
+        let commit = try repository.commit(try #require(OID(hex: ids[2])))
+        #expect(commit.summary == "change 3")
+        #expect(commit.parents.map(\.hex) == [ids[1]])
+        #expect(commit.author.email == "ada@example.com")
+        #expect(try repository.isAncestor(OID(hex: ids[0])!, of: OID(hex: ids[2])!))
+        #expect(try !repository.isAncestor(OID(hex: ids[2])!, of: OID(hex: ids[0])!))
+        #expect(throws: GitError.self) { try repository.resolveCommit("no-such-thing") }
+    }
+
+    @Test func annotatedTagObjectsReadBackAndStayOutOfRefsTags() async throws {
+        let scratch = try await ScratchRepository()
+        let head = try #require(OID(hex: try await scratch.commit("one")))
+        let repository = try Repository.open(path: scratch.path)
+        let tagger = Signature(name: "T", email: "t@example.com", time: 1_795_000_000)
+        let tag = try repository.createAnnotatedTagObject(name: "p1", target: head, tagger: tagger, message: "why\n")
+        let read = try repository.annotatedTag(tag)
+        #expect(read.name == "p1")
+        #expect(read.target == head)
+        #expect(read.targetIsCommit)
+        #expect(read.tagger == tagger)
+        #expect(read.message == "why\n")
+        #expect(try await scratch.git("cat-file", "-t", tag.hex).trimmed == "tag")
+        #expect(try await scratch.git("tag", "--list").trimmed.isEmpty)
+    }
+
+    @Test func treeUpdatesCreateNestedPathsAndKeepOthers() async throws {
+        let scratch = try await ScratchRepository()
+        _ = try await scratch.commit("one")
+        let repository = try Repository.open(path: scratch.path)
+        let a = try repository.createBlob(Array("a\n".utf8))
+        let b = try repository.createBlob(Array("b\n".utf8))
+        let first = try repository.tree(nil, settingBlobs: [("marks/prod/2026-11.jsonl", a)])
+        let second = try repository.tree(first, settingBlobs: [("journal/2026-11.jsonl", b)])
+        #expect(try repository.treeEntry("marks/prod/2026-11.jsonl", in: second) == a)
+        #expect(try repository.treeEntry("journal/2026-11.jsonl", in: second) == b)
+        #expect(try repository.treeEntry("missing", in: second) == nil)
+        #expect(try repository.treeEntryNames("marks", in: second) == ["prod"])
+        #expect(try repository.blobContent(a) == Array("a\n".utf8))
+    }
+
+    @Test func trailersParseLikeGit() {
+        let trailers = Trailers.parse("subject\n\nbody\n\nTimeturner-Point: p1\nTimeturner-Tier: code\nTimeturner-Tier: db\n")
+        #expect(trailers.map(\.key) == ["Timeturner-Point", "Timeturner-Tier", "Timeturner-Tier"])
+        #expect(trailers.map(\.value) == ["p1", "code", "db"])
+    }
+
+    @Test func configReadsSingleAndMultipleValues() async throws {
+        let scratch = try await ScratchRepository()
+        try await scratch.git("config", "timeturner.verify", "true")
+        try await scratch.git("config", "--add", "timeturner.verify", "make test")
+        let repository = try Repository.open(path: scratch.path)
+        #expect(try repository.configStrings("timeturner.verify") == ["true", "make test"])
+        #expect(try repository.configString("timeturner.absent") == nil)
+    }
+
+    @Test func referenceNameValidationFollowsGit() {
+        #expect(Repository.isValidReferenceName("refs/timeturner/points/ok-1"))
+        #expect(!Repository.isValidReferenceName("refs/timeturner/points/a..b"))
+        #expect(!Repository.isValidReferenceName("refs/timeturner/points/x.lock"))
+        #expect(!Repository.isValidReferenceName("refs/timeturner/points/a b"))
+    }
+}

@@ -1,0 +1,66 @@
+import Testing
+@testable import TimeturnerCore
+
+@Suite struct EncodingTests {
+    @Test func canonicalLinePutsTypeFirstAndSortsTheRest() {
+        let value: JSONValue = ["v": 1, "id": "p1", "type": "point", "at": "2026-11-21T00:00:00Z", "nested": ["b": 1, "a": true]]
+        #expect(value.canonicalLine == #"{"type":"point","at":"2026-11-21T00:00:00Z","id":"p1","nested":{"a":true,"b":1},"v":1}"#)
+    }
+
+    @Test func canonicalLineEscapesEveryControlCharacter() {
+        let value: JSONValue = ["type": "x", "s": .string("a\u{1b}[31mb\nc\u{7}\u{9b}\"\\")]
+        let line = value.canonicalLine
+        #expect(!line.contains("\u{1b}"))
+        #expect(!line.contains("\n"))
+        #expect(line == #"{"type":"x","s":"a\u001b[31mb\nc\u0007\u009b\"\\"}"#)
+        // And it parses back to the same string.
+        let parsed = JSONLines.parse(line, source: "test")
+        #expect(parsed.objects.first?["s"]?.stringValue == "a\u{1b}[31mb\nc\u{7}\u{9b}\"\\")
+    }
+
+    @Test func brokenLinesAreSkippedWithTheirLineNumbersAndGoodOnesKept() {
+        var bytes = Array("{\"type\":\"good\",\"n\":1}\n".utf8)
+        bytes += Array("not json\n".utf8)
+        bytes += Array("{\"type\":\"trunc".utf8) + [0x0a]
+        bytes += Array("{\"type\":\"nul\u{0}\"}\n".utf8)
+        bytes += [0x7b, 0xff, 0xfe, 0x7d, 0x0a]
+        bytes += Array("[1,2]\n\n".utf8)
+        bytes += Array("{\"type\":\"good\",\"n\":2,\"future\":{\"x\":[1]}}\n".utf8)
+        let parsed = JSONLines.parse(bytes, source: "refs/timeturner/registry:marks/p/2026-11.jsonl")
+        #expect(parsed.objects.count == 2)
+        #expect(parsed.objects.last?["future"]?["x"] == [1])
+        #expect(parsed.skipped.map(\.lineNumber) == [2, 3, 4, 5, 6])
+        #expect(parsed.skipped[2].reason.contains("NUL"))
+        #expect(parsed.skipped[3].reason.contains("UTF-8"))
+        #expect(parsed.skipped[0].description.hasPrefix("refs/timeturner/registry:marks/p/2026-11.jsonl:2:"))
+    }
+
+    @Test func timestampsFormatAndParseAsUTC() throws {
+        let t = Timestamp(secondsSinceEpoch: 1_795_000_000)
+        #expect(t.rfc3339 == "2026-11-18T11:06:40Z")
+        #expect(t.compactUTC == "20261118T110640Z")
+        #expect(t.yearMonth == "2026-11")
+        #expect(Timestamp(rfc3339: "2026-11-18T11:06:40Z") == t)
+        #expect(Timestamp(rfc3339: "2026-11-18T12:06:40+01:00") == t)
+        #expect(Timestamp(rfc3339: "yesterday") == nil)
+        #expect(t.age(relativeTo: Timestamp(secondsSinceEpoch: 1_795_000_000 + 7200)) == "2h ago")
+    }
+
+    @Test func durationsParseUnitsAndRefuseNonsense() {
+        #expect(Duration(parsing: "7d")?.seconds == 604_800)
+        #expect(Duration(parsing: "12h")?.seconds == 43_200)
+        #expect(Duration(parsing: "90s")?.seconds == 90)
+        #expect(Duration(parsing: "2w")?.description == "2w")
+        #expect(Duration(parsing: "7") == nil)
+        #expect(Duration(parsing: "-1d") == nil)
+        #expect(Duration(parsing: "d") == nil)
+        #expect(Duration(parsing: "99999999999999999d") == nil)
+    }
+
+    @Test func gitDatesParseLikeGit() {
+        #expect(Attribution.parseGitDate("@1795000000 +0000")?.secondsSinceEpoch == 1_795_000_000)
+        #expect(Attribution.parseGitDate("1795000000 +0100")?.secondsSinceEpoch == 1_795_000_000)
+        #expect(Attribution.parseGitDate("2026-11-18T11:06:40Z")?.secondsSinceEpoch == 1_795_000_000)
+        #expect(Attribution.parseGitDate("last tuesday") == nil)
+    }
+}

@@ -1,0 +1,116 @@
+import GitKit
+import Testing
+import TestSupport
+@testable import TimeturnerCore
+
+@Suite struct PointStoreTests {
+    let ada = Attribution(name: "Ada Tester", email: "ada@example.com", time: Timestamp(secondsSinceEpoch: 1_795_000_000))
+
+    @Test func messageRoundTripsThroughTrailers() {
+        let message = PointMessage.compose(subject: "before the schema change", body: "details\nmore", id: "p1",
+                                           severity: .high, environment: "production", tiers: ["code", "db"])
+        #expect(message == "before the schema change\n\ndetails\nmore\n\nTimeturner-Point: p1\nTimeturner-Severity: high\nTimeturner-Env: production\nTimeturner-Tier: code\nTimeturner-Tier: db\n")
+        let parsed = PointMessage.parse(message)
+        #expect(parsed.subject == "before the schema change")
+        #expect(parsed.body == "details\nmore")
+        #expect(parsed.severity == .high)
+        #expect(parsed.environment == "production")
+        #expect(parsed.tiers == ["code", "db"])
+    }
+
+    @Test func generatedIDsSortByTimeAndAreValidNames() {
+        let id = PointStore.generatedID(at: Timestamp(secondsSinceEpoch: 1_795_000_000))
+        #expect(id.hasPrefix("20261118T110640Z-"))
+        #expect(id.count == "20261118T110640Z-".count + 4)
+        #expect(RefComponentName.brokenRule(id) == nil)
+    }
+
+    @Test func createListShowAndDelete() async throws {
+        let scratch = try await ScratchRepository()
+        let ids = try await scratch.commits(2)
+        let repository = try Repository.open(path: scratch.path)
+        let store = PointStore(repository: repository)
+        let first = try store.create(.init(revision: "HEAD~1", message: "first", name: "one"), by: ada)
+        var later = ada
+        later.time = Timestamp(secondsSinceEpoch: ada.time.secondsSinceEpoch + 60)
+        let second = try store.create(.init(message: "second\n\nwith a body", severity: .critical, environment: "production"), by: later)
+
+        #expect(first.commit.hex == ids[0])
+        #expect(second.commit.hex == ids[1])
+        #expect(second.body == "with a body")
+        let listing = store.list()
+        #expect(listing.warnings.isEmpty)
+        #expect(listing.points.map(\.id) == [second.id, "one"])
+        #expect(listing.points[0] == second)
+
+        let notes = try store.noteEvents(on: first.commit)
+        #expect(notes.events.count == 1)
+        #expect(notes.events[0]["type"] == "point")
+        #expect(notes.events[0]["id"] == "one")
+
+        let deleted = try store.delete(id: "one", by: ada)
+        #expect(deleted.tag == first.tag)
+        #expect(try store.point(id: "one") == nil)
+        #expect(try store.noteEvents(on: first.commit).events.map { $0["type"] } == ["point", "point-deleted"])
+        #expect(try await scratch.git("rev-parse", "HEAD~1").trimmed == ids[0])
+    }
+
+    @Test func duplicateNameIsRefusedAndTheFirstPointSurvives() async throws {
+        let scratch = try await ScratchRepository()
+        _ = try await scratch.commits(2)
+        let store = PointStore(repository: try Repository.open(path: scratch.path))
+        let original = try store.create(.init(revision: "HEAD~1", name: "same"), by: ada)
+        do {
+            _ = try store.create(.init(name: "same"), by: ada)
+            Issue.record("second point with the same name was accepted")
+        } catch {
+            #expect(error.message.contains("already exists"))
+        }
+        #expect(try store.point(id: "same") == original)
+        // The refused attempt left no note line on HEAD.
+        #expect(try store.noteEvents(on: try Repository.open(path: scratch.path).headCommit()).events.isEmpty)
+    }
+
+    @Test func invalidInputWritesNothing() async throws {
+        let scratch = try await ScratchRepository()
+        _ = try await scratch.commit("one")
+        let store = PointStore(repository: try Repository.open(path: scratch.path))
+        for request in [PointStore.Request(name: "-x"), .init(environment: "prod uction"), .init(revision: "nope"), .init(message: "\n\n")] {
+            #expect(throws: TimeturnerError.self) { try store.create(request, by: ada) }
+        }
+        #expect(try await scratch.git("for-each-ref", "refs/timeturner", "refs/notes").isEmpty)
+    }
+
+    @Test func emptyRepositoryGetsAClearError() async throws {
+        let scratch = try await ScratchRepository()
+        let store = PointStore(repository: try Repository.open(path: scratch.path))
+        do {
+            _ = try store.create(.init(), by: ada)
+            Issue.record("created a point in an empty repository")
+        } catch {
+            #expect(error.message.contains("no commits yet"))
+        }
+    }
+
+    @Test func pointsWorkInABareRepository() async throws {
+        let source = try await ScratchRepository()
+        _ = try await source.commits(2)
+        let bare = source.siblingDirectory("bare") + "/r.git"
+        try await source.git("clone", "-q", "--bare", source.path, bare)
+        let store = PointStore(repository: try Repository.open(path: bare))
+        let point = try store.create(.init(revision: "main~1", message: "in bare"), by: ada)
+        #expect(store.list().points.map(\.id) == [point.id])
+    }
+
+    @Test func aRefThatIsNotATagIsReportedNotFatal() async throws {
+        let scratch = try await ScratchRepository()
+        let head = try await scratch.commit("one")
+        try await scratch.git("update-ref", "refs/timeturner/points/handmade", head)
+        let store = PointStore(repository: try Repository.open(path: scratch.path))
+        _ = try store.create(.init(name: "real"), by: ada)
+        let listing = store.list()
+        #expect(listing.points.map(\.id) == ["real"])
+        #expect(listing.warnings.count == 1)
+        #expect(listing.warnings[0].contains("handmade"))
+    }
+}
