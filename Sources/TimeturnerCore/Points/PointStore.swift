@@ -141,7 +141,7 @@ public struct PointStore {
 
     /// Appends one event line to the commit's note (compare-and-swap on the notes ref).
     func appendEvent(type: String, on commit: OID, fields: [String: JSONValue], by attribution: Attribution) throws(TimeturnerError) {
-        var event = fields
+        var event = fields.filter { $0.value != .null }
         event["type"] = .string(type)
         event["v"] = .int(StorageLayout.eventVersion)
         event["at"] = .string(attribution.time.rfc3339)
