@@ -1,0 +1,62 @@
+public import GitKit
+
+/// One tier's capture as recorded in the point's note.
+public struct TierCaptureRecord: Sendable, Equatable {
+    public let point: String
+    public let tier: String
+    public let executor: String
+    public let capture: JSONValue
+    public let at: Timestamp
+
+    public var json: JSONValue {
+        ["point": .string(point), "tier": .string(tier), "executor": .string(executor), "capture": capture, "at": .string(at.rfc3339)]
+    }
+}
+
+extension PointStore {
+    /// Creates a point and captures every configured tier into its note.
+    ///
+    /// The tiers are captured after the point exists (executors get its id, e.g. to name a dump
+    /// after it) and each capture is appended to the note as a `capture` line. If any capture
+    /// fails, the point is deleted again and the error names the tier: a point that claims a
+    /// tier it cannot restore would fail the rollback that trusts it. Captures already taken
+    /// are left where the executors put them (they are backups, never deleted by us).
+    public func createCapturing(_ request: Request, tiers: [TierAssignment], executing: any TierExecuting,
+                                by attribution: Attribution) async throws(TimeturnerError) -> (point: RollbackPoint, captures: [TierCaptureRecord]) {
+        var request = request
+        request.extraTiers = tiers.map(\.tier)
+        let point = try create(request, by: attribution)
+        var records: [TierCaptureRecord] = []
+        for tier in tiers {
+            do {
+                let outcome = try await executing.capture(tier, point: PointReference(id: point.id, commit: point.commit.hex), dryRun: false)
+                let capture = outcome.capture ?? .object([:])
+                try appendEvent(type: "capture", on: point.commit, fields: [
+                    "point": .string(point.id), "tier": .string(tier.tier), "executor": .string(tier.executor),
+                    "capture": capture, "ms": .int(outcome.durationMilliseconds),
+                ], by: attribution)
+                records.append(TierCaptureRecord(point: point.id, tier: tier.tier, executor: tier.executor, capture: capture, at: attribution.time))
+            } catch {
+                let undo = (try? delete(id: point.id, by: attribution)) != nil
+                throw TimeturnerError(error.kind == .refused ? .refused : .failure,
+                                      "could not capture the \(tier.tier) tier for point \(point.id); "
+                                          + (undo ? "the point was removed again" : "the point remains but lacks this capture"),
+                                      hint: error.hint, causes: [error.message] + error.causes)
+            }
+        }
+        return (point, records)
+    }
+
+    /// The newest capture of each tier recorded for `point`, in rollback order.
+    public func captures(for point: RollbackPoint) throws(TimeturnerError) -> (captures: [TierCaptureRecord], skipped: [SkippedLine]) {
+        let (events, skipped) = try noteEvents(on: point.commit)
+        var newest: [String: TierCaptureRecord] = [:]
+        for event in events where event["type"]?.stringValue == "capture" && event["point"]?.stringValue == point.id {
+            guard let tier = event["tier"]?.stringValue, let executor = event["executor"]?.stringValue,
+                  let capture = event["capture"] else { continue }
+            newest[tier] = TierCaptureRecord(point: point.id, tier: tier, executor: executor, capture: capture,
+                                             at: event["at"]?.stringValue.flatMap(Timestamp.init(rfc3339:)) ?? point.at)
+        }
+        return (newest.values.sorted { Tier.rank($0.tier) < Tier.rank($1.tier) }, skipped)
+    }
+}
