@@ -70,6 +70,22 @@ public enum LocalFile {
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 
+    public enum Kind: String, Sendable { case file, directory, symlink, other }
+
+    /// What is at `path` without following a final symlink, and its permission bits; nil when nothing is.
+    public static func kindAndMode(_ path: String) -> (kind: Kind, mode: UInt32)? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        let kind: Kind
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: kind = .file
+        case S_IFDIR: kind = .directory
+        case S_IFLNK: kind = .symlink
+        default: kind = .other
+        }
+        return (kind, UInt32(info.st_mode & 0o7777))
+    }
+
     /// Size in bytes, or nil when it does not exist.
     public static func size(_ path: String) -> Int64? {
         var info = stat()
