@@ -22,6 +22,9 @@ public struct TimeturnerCommand: ParsableCommand {
             PointsCommand.self,
             ShowCommand.self,
             DeleteCommand.self,
+            ConfigCommand.self,
+            TrustCommand.self,
+            ExecutorCommand.self,
         ]
     )
 
