@@ -1,0 +1,12 @@
+/// Files under Tests/Fixtures, found from this source file's path (tests run from the package).
+public enum Fixtures {
+    public static let directory: String = {
+        var path = #filePath
+        for _ in 0..<2 { path = String(path[..<path.lastIndex(of: "/")!]) }
+        return path + "/Fixtures"
+    }()
+
+    /// Holds `git-timeturner-exec-testing` (modes: fail, invalid-json, hang, flood, …) and
+    /// `git-timeturner-exec-trivial`.
+    public static var executors: String { directory + "/executors" }
+}
