@@ -10,3 +10,13 @@ public enum Fixtures {
     /// `git-timeturner-exec-trivial`.
     public static var executors: String { directory + "/executors" }
 }
+
+extension Fixtures {
+    /// `kubectl`, `helm` and `docker` stand-ins that log their arguments (see standin.py).
+    public static var standins: String { directory + "/standins" }
+
+    /// The example executors shipped in docs/executors/.
+    public static var exampleExecutors: String {
+        String(directory[..<directory.lastIndex(of: "/")!].dropLast("/Tests".count)) + "/docs/executors"
+    }
+}
