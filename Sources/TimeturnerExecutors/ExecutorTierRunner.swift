@@ -17,7 +17,7 @@ public struct ExecutorTierRunner: TierExecuting {
 
     /// One protocol exchange with the executor of `assignment`.
     public func call(_ assignment: TierAssignment, verb: ExecutorVerb, point: PointReference? = nil,
-                     capture: JSONValue? = nil, dryRun: Bool = false) async throws(TimeturnerError) -> (response: ExecutorResponse, milliseconds: Int64) {
+                     capture: JSONValue? = nil, dryRun: Bool = false) async throws(TimeturnerError) -> (response: ExecutorResponse, microseconds: Int64) {
         let started = ContinuousClock.now
         let request = ExecutorRequest(verb: verb, tier: assignment.tier, executor: assignment.executor, repository: repositoryPath,
                                       dryRun: dryRun, point: point.map { .init(id: $0.id, commit: $0.commit) },
@@ -44,21 +44,21 @@ public struct ExecutorTierRunner: TierExecuting {
             response = try await ExternalExecutor.call(argv: [program], request: request, assignment: assignment, environment: environment, log: log)
         }
         let elapsed = ContinuousClock.now - started
-        return (response, elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+        return (response, elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)
     }
 
     public func capture(_ tier: TierAssignment, point: PointReference, dryRun: Bool) async throws(TimeturnerError) -> TierCallOutcome {
-        let (response, milliseconds) = try await call(tier, verb: .capture, point: point, dryRun: dryRun)
-        return TierCallOutcome(message: response.message, capture: response.capture ?? .object([:]), durationMilliseconds: milliseconds)
+        let (response, microseconds) = try await call(tier, verb: .capture, point: point, dryRun: dryRun)
+        return TierCallOutcome(message: response.message, capture: response.capture ?? .object([:]), durationMilliseconds: microseconds / 1000)
     }
 
     public func rollback(_ tier: TierAssignment, to capture: JSONValue, point: PointReference?, dryRun: Bool) async throws(TimeturnerError) -> TierCallOutcome {
-        let (response, milliseconds) = try await call(tier, verb: .rollback, point: point, capture: capture, dryRun: dryRun)
-        return TierCallOutcome(message: response.message, capture: response.capture, durationMilliseconds: milliseconds)
+        let (response, microseconds) = try await call(tier, verb: .rollback, point: point, capture: capture, dryRun: dryRun)
+        return TierCallOutcome(message: response.message, capture: response.capture, durationMilliseconds: microseconds / 1000)
     }
 
     public func verify(_ tier: TierAssignment, dryRun: Bool) async throws(TimeturnerError) -> TierCallOutcome {
-        let (response, milliseconds) = try await call(tier, verb: .verify, dryRun: dryRun)
-        return TierCallOutcome(message: response.message, durationMilliseconds: milliseconds)
+        let (response, microseconds) = try await call(tier, verb: .verify, dryRun: dryRun)
+        return TierCallOutcome(message: response.message, durationMilliseconds: microseconds / 1000)
     }
 }

@@ -122,10 +122,17 @@ extension ExecutorCommand {
         @Flag(help: "Ask the executor to change nothing and say what it would do.")
         var dryRun = false
 
+        @Option(name: .customLong("repeat"), help: "Run the call this many times and report the timings (for measuring an executor).")
+        var repetitions: Int = 1
+
         @OptionGroup var options: ConfigurationOptions
 
         @Flag(help: "Print the response as JSON.")
         var json = false
+
+        func validate() throws {
+            guard (1...10_000).contains(repetitions) else { throw ValidationError("--repeat must be between 1 and 10000") }
+        }
 
         func run() async throws {
             let context = CommandContext()
@@ -146,15 +153,38 @@ extension ExecutorCommand {
                 }
                 pointReference = PointReference(id: found.id, commit: found.commit.hex)
             }
-            let (response, milliseconds) = try await context.tierRunner(for: configuration)
-                .call(assignment, verb: verb.value, point: pointReference, capture: captureValue, dryRun: dryRun)
+            let runner = context.tierRunner(for: configuration)
+            var response = ExecutorResponse()
+            var durations: [Int64] = []
+            for _ in 0..<repetitions {
+                let (answer, microseconds) = try await runner.call(assignment, verb: verb.value, point: pointReference,
+                                                                   capture: captureValue, dryRun: dryRun)
+                response = answer
+                durations.append(microseconds)
+            }
+            durations.sort()
+            let median = Double(durations[durations.count / 2]) / 1000
             if json {
-                context.printJSON(response.json)
+                guard case .object(var fields) = response.json else { return }
+                if repetitions > 1 {
+                    fields["timings"] = ["calls": .int(Int64(durations.count)), "medianMilliseconds": .double(median),
+                                         "minMilliseconds": .double(Double(durations[0]) / 1000),
+                                         "maxMilliseconds": .double(Double(durations[durations.count - 1]) / 1000)]
+                }
+                context.printJSON(.object(fields))
                 return
             }
             let what = response.message ?? response.summary ?? "ok"
-            context.terminal.out("\(Terminal.escaped(name)) \(verb.value.rawValue): \(Terminal.escaped(what)) (\(milliseconds) ms)")
+            let timing = repetitions > 1 ? "\(durations.count) calls, median \(Self.format(median)) ms, min \(Self.format(Double(durations[0]) / 1000)) ms"
+                                         : "\(Self.format(median)) ms"
+            context.terminal.out("\(Terminal.escaped(name)) \(verb.value.rawValue): \(Terminal.escaped(what)) (\(timing))")
             if let capture = response.capture { context.terminal.out("capture: " + Terminal.escaped(capture.canonicalLine)) }
+        }
+
+        static func format(_ milliseconds: Double) -> String {
+            let hundredths = Int((milliseconds * 100).rounded())
+            let fraction = hundredths % 100
+            return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
         }
     }
 }
