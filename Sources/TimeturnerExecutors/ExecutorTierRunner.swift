@@ -47,7 +47,7 @@ public struct ExecutorTierRunner: TierExecuting {
         return (response, elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)
     }
 
-    public func capture(_ tier: TierAssignment, point: PointReference, dryRun: Bool) async throws(TimeturnerError) -> TierCallOutcome {
+    public func capture(_ tier: TierAssignment, point: PointReference?, dryRun: Bool) async throws(TimeturnerError) -> TierCallOutcome {
         let (response, microseconds) = try await call(tier, verb: .capture, point: point, dryRun: dryRun)
         return TierCallOutcome(message: response.message, capture: response.capture ?? .object([:]), durationMilliseconds: microseconds / 1000)
     }

@@ -30,7 +30,7 @@ public struct TierCallOutcome: Sendable, Equatable {
 /// verb and the cause.
 public protocol TierExecuting: Sendable {
     /// Records what is needed to return this tier to its present state.
-    func capture(_ tier: TierAssignment, point: PointReference, dryRun: Bool) async throws(TimeturnerError) -> TierCallOutcome
+    func capture(_ tier: TierAssignment, point: PointReference?, dryRun: Bool) async throws(TimeturnerError) -> TierCallOutcome
     /// Returns the tier to `capture` (as an earlier `capture` call returned it).
     func rollback(_ tier: TierAssignment, to capture: JSONValue, point: PointReference?, dryRun: Bool) async throws(TimeturnerError) -> TierCallOutcome
     /// Checks that the tier works now.
