@@ -81,6 +81,22 @@ bench_pair() {
     bench_report "$name" "$measured" "$reference" "$target"
 }
 
+# bench_time NAME RUNS COMMAND [PREPARE]: times one command on its own and prints its median as
+# information (no target). Used for floors and variants that explain a figure.
+bench_time() {
+    local name="$1" runs="$2" command="$3" prepare="${4:-}"
+    local json="$BENCH_WORK/${name//[^A-Za-z0-9_-]/_}.json" median
+    if bench_have_hyperfine; then
+        local args=(--style none --warmup 3 --runs "$runs" --export-json "$json")
+        [ -n "$prepare" ] && args+=(--prepare "$prepare")
+        hyperfine "${args[@]}" --command-name "$name" "$command" >/dev/null
+        median="$(bench_json_median "$json" 0)"
+    else
+        median="$(bench_loop_median "$runs" "$command" "$prepare")"
+    fi
+    printf '  %s: %s ms (median; information)\n' "$name" "$median"
+}
+
 # bench_json_median FILE INDEX: the median of result INDEX in hyperfine's JSON export, in ms.
 bench_json_median() { bench_json_field "$1" "$2" median; }
 bench_json_field() {

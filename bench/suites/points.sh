@@ -65,6 +65,15 @@ make_with_points() {
     [ "$found" -eq "$points" ] || { echo "error: $repo has $found points, expected $points" >&2; exit 1; }
 }
 
+# The C programs: the --version baseline, and the libgit2 floors (bench/floors/) that make the
+# same libgit2 calls as the tool and nothing else, to split a figure into libgit2's part and ours.
+for program in "$BENCH_DIR/floors/libgit2-init.c" "$BENCH_DIR/floors/point.c" "$BENCH_DIR/floors/points.c"; do
+    name="$(basename "$program" .c)"
+    [ "$name" = libgit2-init ] || name="$name-floor"
+    # shellcheck disable=SC2046
+    gcc -O2 -o "$work/$name" "$program" $(pkg-config --cflags --libs libgit2)
+done
+
 make_history
 make_with_points 2000
 make_with_points 10000
@@ -99,6 +108,14 @@ bench_pair "point" 1.0 "$RUNS" \
     "read -r c n <'$work/next'; git tag -a \"\$n\" \"\$c\" -F '$work/next-message' && git notes --ref=timeturner append -F '$work/next-note' \"\$c\"" \
     "$work/next-target"
 
+bench_time "point: libgit2 floor (C, same calls)" "$RUNS" \
+    "read -r c n <'$work/next'; '$work/point-floor' \"\$c\" \"\$n\"" "$work/next-target"
+if [ -n "${TIMETURNER_STATIC_BIN:-}" ]; then
+    bench_time "point: built with --static-swift-stdlib" "$RUNS" \
+        "read -r c n <'$work/next'; '$TIMETURNER_STATIC_BIN' point \"\$c\" -m 'before deploy' --severity high --env production" \
+        "$work/next-target"
+fi
+
 # Every timed run really made its point and its note line.
 made="$(git for-each-ref refs/timeturner/points/ | wc -l)"
 tags="$(git for-each-ref refs/tags/ | wc -l)"
@@ -122,19 +139,18 @@ printed="$(git for-each-ref --sort=-taggerdate --format="$format" refs/timeturne
 bench_pair "points --json (10,000)" 1.0 "$RUNS" \
     "git timeturner points --json" \
     "git for-each-ref --sort=-taggerdate --format='$format' refs/timeturner/points/"
+bench_time "points: libgit2 floor (C, same calls, no output)" "$RUNS" "'$work/points-floor'"
+if [ -n "${TIMETURNER_STATIC_BIN:-}" ]; then
+    bench_time "points --json: built with --static-swift-stdlib" "$RUNS" "'$TIMETURNER_STATIC_BIN' points --json"
+fi
 bench_peak_memory "points --json (10,000 points)" git timeturner points --json
 bench_peak_memory "  git for-each-ref" git for-each-ref --sort=-taggerdate --format="$format" refs/timeturner/points/
 
 # --- --version vs a C program that only initialises libgit2 ----------------------------------
 
-cat >"$work/libgit2-init.c" <<'EOF'
-/* The floor for any program over libgit2: load it and initialise it (most of the time is
-   libgit2 loading the system's TLS certificates). */
-#include <git2.h>
-int main(void) { return git_libgit2_init() > 0 ? 0 : 1; }
-EOF
-# shellcheck disable=SC2046
-gcc -O2 -o "$work/libgit2-init" "$work/libgit2-init.c" $(pkg-config --cflags --libs libgit2)
 cd "$work"
 bench_pair "version" 2.0 "$RUNS" "git timeturner --version" "'$work/libgit2-init'"
 bench_pair "version (no git wrapper)" 2.0 "$RUNS" "'$TIMETURNER_BIN' --version" "'$work/libgit2-init'"
+if [ -n "${TIMETURNER_STATIC_BIN:-}" ]; then
+    bench_time "--version: built with --static-swift-stdlib" "$RUNS" "'$TIMETURNER_STATIC_BIN' --version"
+fi
