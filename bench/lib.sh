@@ -5,6 +5,9 @@
 #                    'git timeturner' runs exactly that binary and not an installed one)
 #   BENCH_WORK       a work directory of its own under bench/work/ (kept between runs, git-ignored)
 #   BENCH_RESULTS    (optional) a file where every compared figure is appended as one TSV line
+#   TIMETURNER_VARIANT_BIN, TIMETURNER_VARIANT
+#                    (optional) another build of the tool and what differs, for suites to time
+#                    as information (bench/run sets them with BENCH_DYNAMIC=1)
 #
 # Figures are medians of wall-clock time: the machine is shared, and the median is the figure
 # least moved by another process's burst.
@@ -71,9 +74,16 @@ bench_pair() {
         hyperfine "${args[@]}" --command-name "$name" "$command" --command-name baseline "$baseline" >/dev/null
         measured="$(bench_json_median "$json" 0)"
         reference="$(bench_json_median "$json" 1)"
-        printf '  %s: median %s ms (mean %s ± %s); baseline: median %s ms (mean %s ± %s); %s runs each\n' \
+        printf '  %s: median %s ms (mean %s ± %s, min %s); baseline: median %s ms (mean %s ± %s, min %s); %s runs each\n' \
             "$name" "$measured" "$(bench_json_field "$json" 0 mean)" "$(bench_json_field "$json" 0 stddev)" \
-            "$reference" "$(bench_json_field "$json" 1 mean)" "$(bench_json_field "$json" 1 stddev)" "$runs" >&2
+            "$(bench_json_field "$json" 0 min)" "$reference" "$(bench_json_field "$json" 1 mean)" \
+            "$(bench_json_field "$json" 1 stddev)" "$(bench_json_field "$json" 1 min)" "$runs" >&2
+        # CPU time is much less disturbed than wall time by other processes on a shared machine.
+        local cpu reference_cpu
+        cpu="$(bench_json_cpu "$json" 0)"
+        reference_cpu="$(bench_json_cpu "$json" 1)"
+        printf '  %s: CPU (user+system, mean) %s ms vs baseline %s ms = %s×\n' "$name" "$cpu" "$reference_cpu" \
+            "$(awk -v a="$cpu" -v b="$reference_cpu" 'BEGIN { printf "%.2f", a / b }')" >&2
     else
         measured="$(bench_loop_median "$runs" "$command" "$prepare")"
         reference="$(bench_loop_median "$runs" "$baseline" "$prepare")"
@@ -95,6 +105,9 @@ bench_time() {
         median="$(bench_loop_median "$runs" "$command" "$prepare")"
     fi
     printf '  %s: %s ms (median; information)\n' "$name" "$median"
+    [ -f "$json" ] && bench_have_hyperfine && printf '    (mean %s ± %s, min %s; %s runs)\n' "$(bench_json_field "$json" 0 mean)" \
+        "$(bench_json_field "$json" 0 stddev)" "$(bench_json_field "$json" 0 min)" "$runs" >&2
+    return 0
 }
 
 # bench_json_median FILE INDEX: the median of result INDEX in hyperfine's JSON export, in ms.
@@ -105,6 +118,11 @@ import json, sys
 result = json.load(open(sys.argv[1]))["results"][int(sys.argv[2])]
 print(f"{result[sys.argv[3]] * 1000:.2f}")
 EOF
+}
+
+# bench_json_cpu FILE INDEX: mean user + system CPU time of result INDEX, in ms.
+bench_json_cpu() {
+    python3 -c 'import json, sys; r = json.load(open(sys.argv[1]))["results"][int(sys.argv[2])]; print("%.2f" % ((r["user"] + r["system"]) * 1000))' "$1" "$2"
 }
 
 # bench_loop_median RUNS COMMAND [PREPARE]: median wall time of COMMAND in ms (fallback timer).

@@ -110,9 +110,9 @@ bench_pair "point" 1.0 "$RUNS" \
 
 bench_time "point: libgit2 floor (C, same calls)" "$RUNS" \
     "read -r c n <'$work/next'; '$work/point-floor' \"\$c\" \"\$n\"" "$work/next-target"
-if [ -n "${TIMETURNER_STATIC_BIN:-}" ]; then
-    bench_time "point: built with --static-swift-stdlib" "$RUNS" \
-        "read -r c n <'$work/next'; '$TIMETURNER_STATIC_BIN' point \"\$c\" -m 'before deploy' --severity high --env production" \
+if [ -n "${TIMETURNER_VARIANT_BIN:-}" ]; then
+    bench_time "point: $TIMETURNER_VARIANT" "$RUNS" \
+        "read -r c n <'$work/next'; '$TIMETURNER_VARIANT_BIN' point \"\$c\" -m 'before deploy' --severity high --env production" \
         "$work/next-target"
 fi
 
@@ -140,8 +140,8 @@ bench_pair "points --json (10,000)" 1.0 "$RUNS" \
     "git timeturner points --json" \
     "git for-each-ref --sort=-taggerdate --format='$format' refs/timeturner/points/"
 bench_time "points: libgit2 floor (C, same calls, no output)" "$RUNS" "'$work/points-floor'"
-if [ -n "${TIMETURNER_STATIC_BIN:-}" ]; then
-    bench_time "points --json: built with --static-swift-stdlib" "$RUNS" "'$TIMETURNER_STATIC_BIN' points --json"
+if [ -n "${TIMETURNER_VARIANT_BIN:-}" ]; then
+    bench_time "points --json: $TIMETURNER_VARIANT" "$RUNS" "'$TIMETURNER_VARIANT_BIN' points --json"
 fi
 bench_peak_memory "points --json (10,000 points)" git timeturner points --json
 bench_peak_memory "  git for-each-ref" git for-each-ref --sort=-taggerdate --format="$format" refs/timeturner/points/
@@ -151,6 +151,6 @@ bench_peak_memory "  git for-each-ref" git for-each-ref --sort=-taggerdate --for
 cd "$work"
 bench_pair "version" 2.0 "$RUNS" "git timeturner --version" "'$work/libgit2-init'"
 bench_pair "version (no git wrapper)" 2.0 "$RUNS" "'$TIMETURNER_BIN' --version" "'$work/libgit2-init'"
-if [ -n "${TIMETURNER_STATIC_BIN:-}" ]; then
-    bench_time "--version: built with --static-swift-stdlib" "$RUNS" "'$TIMETURNER_STATIC_BIN' --version"
+if [ -n "${TIMETURNER_VARIANT_BIN:-}" ]; then
+    bench_time "version: $TIMETURNER_VARIANT" "$RUNS" "'$TIMETURNER_VARIANT_BIN' --version"
 fi
