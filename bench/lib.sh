@@ -56,39 +56,51 @@ bench_report() {
 
 # bench_pair NAME TARGET RUNS COMMAND BASELINE [PREPARE]
 #
-# Times COMMAND and BASELINE in the same run (interleaved warm-up, same cache state) and reports
-# the ratio of their medians against TARGET. Both are shell command lines run by `sh -c`;
-# hyperfine measures the shell's own start-up and subtracts it, so a baseline that needs two
-# commands joined by '&&' is not penalised. PREPARE, when given, runs untimed before every run of
-# either command (e.g. to choose a fresh commit).
+# Times COMMAND and BASELINE in the same run and reports the ratio of their medians against
+# TARGET, then the same ratio in CPU time (user + system), which other processes on a shared
+# machine disturb much less than wall time. The runs are split into four rounds in alternating
+# order (A B, B A, A B, B A) so that a burst of load falls on both sides alike; merge-runs.py
+# puts the rounds back together. Both are shell command lines run by `sh -c`; hyperfine measures
+# the shell's own start-up and subtracts it, so a baseline of two commands joined by '&&' is not
+# penalised. PREPARE, when given, runs untimed before every run of either command (e.g. to
+# choose a fresh commit).
 #
 # Without hyperfine, a loop does the same with `date +%s%N` (less precise: it includes the
-# shell's start-up in both figures).
+# shell's start-up in both figures, and reports no CPU time).
 bench_pair() {
     local name="$1" target="$2" runs="$3" command="$4" baseline="$5" prepare="${6:-}"
     local json="$BENCH_WORK/${name//[^A-Za-z0-9_-]/_}.json"
     local measured reference
     if bench_have_hyperfine; then
-        local args=(--style none --warmup 3 --runs "$runs" --export-json "$json")
-        [ -n "$prepare" ] && args+=(--prepare "$prepare")
-        hyperfine "${args[@]}" --command-name "$name" "$command" --command-name baseline "$baseline" >/dev/null
+        local rounds=4 round per
+        per=$(((runs + rounds - 1) / rounds))
+        local parts=()
+        for ((round = 0; round < rounds; round++)); do
+            local args=(--style none --warmup 2 --runs "$per" --export-json "$json.$round")
+            [ -n "$prepare" ] && args+=(--prepare "$prepare")
+            if ((round % 2 == 0)); then
+                args+=(--command-name measured "$command" --command-name baseline "$baseline")
+            else
+                args+=(--command-name baseline "$baseline" --command-name measured "$command")
+            fi
+            hyperfine "${args[@]}" >/dev/null
+            parts+=("$json.$round")
+        done
+        python3 "$BENCH_DIR/merge-runs.py" "$json" "${parts[@]}"
+        rm -f "${parts[@]}"
         measured="$(bench_json_median "$json" 0)"
         reference="$(bench_json_median "$json" 1)"
         printf '  %s: median %s ms (mean %s ± %s, min %s); baseline: median %s ms (mean %s ± %s, min %s); %s runs each\n' \
             "$name" "$measured" "$(bench_json_field "$json" 0 mean)" "$(bench_json_field "$json" 0 stddev)" \
             "$(bench_json_field "$json" 0 min)" "$reference" "$(bench_json_field "$json" 1 mean)" \
-            "$(bench_json_field "$json" 1 stddev)" "$(bench_json_field "$json" 1 min)" "$runs" >&2
-        # CPU time is much less disturbed than wall time by other processes on a shared machine.
-        local cpu reference_cpu
-        cpu="$(bench_json_cpu "$json" 0)"
-        reference_cpu="$(bench_json_cpu "$json" 1)"
-        printf '  %s: CPU (user+system, mean) %s ms vs baseline %s ms = %s×\n' "$name" "$cpu" "$reference_cpu" \
-            "$(awk -v a="$cpu" -v b="$reference_cpu" 'BEGIN { printf "%.2f", a / b }')" >&2
+            "$(bench_json_field "$json" 1 stddev)" "$(bench_json_field "$json" 1 min)" "$((per * rounds))" >&2
+        bench_report "$name" "$measured" "$reference" "$target"
+        bench_report "$name (CPU)" "$(bench_json_cpu "$json" 0)" "$(bench_json_cpu "$json" 1)" "$target"
     else
         measured="$(bench_loop_median "$runs" "$command" "$prepare")"
         reference="$(bench_loop_median "$runs" "$baseline" "$prepare")"
+        bench_report "$name" "$measured" "$reference" "$target"
     fi
-    bench_report "$name" "$measured" "$reference" "$target"
 }
 
 # bench_time NAME RUNS COMMAND [PREPARE]: times one command on its own and prints its median as
