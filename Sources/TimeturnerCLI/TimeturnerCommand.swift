@@ -22,6 +22,10 @@ public struct TimeturnerCommand: ParsableCommand {
             PointsCommand.self,
             ShowCommand.self,
             DeleteCommand.self,
+            GoodCommand.self,
+            BadCommand.self,
+            LastGoodCommand.self,
+            RegistryCommand.self,
         ]
     )
 
