@@ -63,9 +63,10 @@ public struct KnownGoodRegistry {
     }
 
     /// The newest good mark in the environment whose commit has no later bad mark (and is an
-    /// ancestor of HEAD unless `any`). Reads shards newest month first and lines from the end,
-    /// stopping at the first answer: a bad mark is always met before the older good marks it
-    /// cancels, so the answer is certain as soon as an eligible good mark is seen.
+    /// ancestor of HEAD unless `any`). Reads shards newest month first and, within a month, marks
+    /// newest `at` first, stopping at the first answer: a bad mark is always met before the older
+    /// good marks it cancels, so the answer is certain as soon as an eligible good mark is seen.
+    /// An answer from this month never reads an older month.
     ///
     /// Throws when there is none, and when `maxAge` says the answer is too old.
     public func lastGood(_ query: LastGoodQuery) throws(TimeturnerError) -> (mark: Mark, warnings: [SkippedLine]) {
@@ -83,7 +84,7 @@ public struct KnownGoodRegistry {
         for shard in try ledger.shards(under: KnownGoodRegistry.marksDirectory(env: environment.value)).reversed() {
             guard let bytes = try ledger.contents(ofShard: shard) else { continue }
             let lines = ShardLines(shard: shard, bytes: bytes)
-            for index in stride(from: lines.count - 1, through: 0, by: -1) {
+            for index in lines.newestFirst() {
                 guard let mark = readMark(lines, index, env: environment.value, warnings: &warnings) else { continue }
                 if mark.verdict == .bad { cancelled.insert(mark.commit); continue }
                 goodSeen += 1
