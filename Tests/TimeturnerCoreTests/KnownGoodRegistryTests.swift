@@ -220,9 +220,10 @@ import TestSupport
         """
         let outcome = try registry.importKnownGood(Array(file.utf8), source: "kg.json", env: "staging", attribution: ada())
         #expect(outcome.added.count == 2)
-        #expect(outcome.added[0].commit.hex == ids[1] && outcome.added[0].verified == false && outcome.added[0].event["build"] == .int(512))
-        #expect(outcome.added[1].at.rfc3339 == "2026-10-02T07:00:00Z" && outcome.added[1].shard == "marks/staging/2026-10.jsonl")
-        #expect(outcome.added[1].event["tags"] == ["v1.0"])
+        // Recorded oldest first, whatever the order in the file.
+        #expect(outcome.added[1].commit.hex == ids[1] && outcome.added[1].verified == false && outcome.added[1].event["build"] == .int(512))
+        #expect(outcome.added[0].at.rfc3339 == "2026-10-02T07:00:00Z" && outcome.added[0].shard == "marks/staging/2026-10.jsonl")
+        #expect(outcome.added[0].event["tags"] == ["v1.0"])
         // The unverified entry is listed but never the answer.
         #expect(try registry.lastGood(query("staging", any: true)).mark.commit.hex == ids[0])
         #expect(try await scratch.git("rev-list", "--count", "refs/timeturner/registry").trimmed == "1")

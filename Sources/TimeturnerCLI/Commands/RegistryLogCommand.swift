@@ -16,7 +16,7 @@ struct RegistryLogCommand: ParsableCommand {
         """
     )
 
-    @Option(name: [.short, .customLong("max-count")], help: "Show at most this many changes.")
+    @Option(name: [.customShort("n"), .customLong("max-count")], help: "Show at most this many changes.")
     var limit: Int?
 
     @Flag(help: "Print a JSON array of changes.")

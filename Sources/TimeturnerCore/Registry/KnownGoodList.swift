@@ -40,7 +40,7 @@ extension KnownGoodRegistry {
     }
 
     public struct ImportOutcome: Sendable {
-        /// The marks written, in file order.
+        /// The marks written, oldest first (the order they were recorded in).
         public let added: [Mark]
         /// Entries already in the registry (same id, or same commit and time).
         public let alreadyPresent: Int
@@ -62,7 +62,14 @@ extension KnownGoodRegistry {
         var events: [(shard: String, event: [String: JSONValue])] = []
         var already = 0
         var missing: [String] = []
-        for (index, entry) in entries.enumerated() {
+        // Oldest first, so the marks are recorded in the order they happened. Entries of the same
+        // date go in reverse file order: lists of this shape (and our export) put the newest first,
+        // and this way export → import → export gives the same order back.
+        let ordered = entries.enumerated().sorted { a, b in
+            let (ta, tb) = (KnownGoodRegistry.entryTime(a.element), KnownGoodRegistry.entryTime(b.element))
+            return ta != tb ? ta < tb : a.offset > b.offset
+        }
+        for (index, entry) in ordered {
             let place = "\(source): commits[\(index)]"
             guard let hash = entry["hash"]?.stringValue, !hash.isEmpty else {
                 throw TimeturnerError(.usage, "\(place) has no string \"hash\"; nothing imported")
@@ -115,6 +122,11 @@ extension KnownGoodRegistry {
             }
         }
         return ImportOutcome(added: added, alreadyPresent: already, warnings: existing.warnings)
+    }
+
+    /// An entry's date for ordering only (a missing or malformed one sorts last; validation reports it).
+    static func entryTime(_ entry: [String: JSONValue]) -> Int64 {
+        entry["date"]?.stringValue.flatMap { Timestamp(rfc3339: $0) }?.secondsSinceEpoch ?? Int64.max
     }
 
     static func entries(of bytes: [UInt8], source: String) throws(TimeturnerError) -> [[String: JSONValue]] {
