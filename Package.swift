@@ -33,11 +33,23 @@ let package = Package(
         .target(name: "GitKit", dependencies: ["CLibgit2"], swiftSettings: strictSettings),
         // The domain: rollback points, registry, journal, planning. Knows git only through GitKit.
         .target(name: "TimeturnerCore", dependencies: ["GitKit"], swiftSettings: strictSettings),
+        // Child processes (verification commands, executors) bounded in time and output, and the
+        // executor protocol. Above Core: Core declares what it needs, the CLI wires these in.
+        .target(
+            name: "TimeturnerExecutors",
+            dependencies: [
+                "TimeturnerCore",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // One file per subcommand; parses arguments, calls Core, renders text or JSON.
         .target(
             name: "TimeturnerCLI",
             dependencies: [
                 "TimeturnerCore",
+                "TimeturnerExecutors",
                 "GitKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -59,6 +71,11 @@ let package = Package(
         .testTarget(
             name: "TimeturnerCoreTests",
             dependencies: ["TimeturnerCore", "GitKit", "TestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TimeturnerExecutorsTests",
+            dependencies: ["TimeturnerExecutors", "TimeturnerCore", "TestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

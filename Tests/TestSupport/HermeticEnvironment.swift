@@ -70,3 +70,15 @@ public func writeFile(_ path: String, _ bytes: [UInt8], mode: UInt32 = 0o644) th
     _ = bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
     chmod(path, mode)
 }
+
+/// Deletes a directory tree synchronously (`rm -rf`, spawned and waited for). Synchronous on
+/// purpose: a detached task started from `deinit` may still be running when the test process
+/// exits, which leaves its continuation dangling.
+public func removeTree(_ path: String) {
+    var pid: pid_t = 0
+    let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/rm"), strdup("-rf"), strdup(path), nil]
+    defer { argv.forEach { free($0) } }
+    guard posix_spawn(&pid, "/bin/rm", nil, nil, argv, environ) == 0 else { return }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+}

@@ -21,9 +21,7 @@ public final class ScratchRepository: @unchecked Sendable {
     }
 
     deinit {
-        // Best effort; temporary directories are also cleaned by the OS.
-        let victim = root
-        Task.detached { _ = try? await runProcess("rm", ["-rf", victim], environment: ["PATH": "/usr/bin:/bin"], in: "/") }
+        removeTree(root)
     }
 
     /// Sets an environment variable for every later command in this repository.
