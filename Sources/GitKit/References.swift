@@ -68,8 +68,18 @@ extension Repository {
                 git_reference_create_matching(&pointer, handle, name, &targetRaw, 1, &expectedRaw, logMessage)
             }
         } else {
-            try Libgit2.check("create \(name)") {
-                git_reference_create(&pointer, handle, name, &targetRaw, 0, logMessage)
+            // Not git_reference_create(force: 0): libgit2 1.5.1 checks that the ref is absent
+            // *before* taking its lock, so two concurrent creators can both succeed and the
+            // second silently replaces the first (a lost registry event or note, two winners
+            // for one point name). Comparing against the all-zero id happens under the lock.
+            var absent = OID.zero.raw
+            do {
+                try Libgit2.check("create \(name)") {
+                    git_reference_create_matching(&pointer, handle, name, &targetRaw, 1, &absent, logMessage)
+                }
+            } catch where error.code == .modified {
+                throw GitError(operation: "create \(name)", code: .exists, errorClass: error.errorClass,
+                               message: "\(name) already exists")
             }
         }
         git_reference_free(pointer)

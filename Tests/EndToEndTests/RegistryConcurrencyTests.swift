@@ -40,4 +40,24 @@ import TestSupport
         #expect(listed.stdout.lines.filter { $0.contains("\"type\": \"good\"") }.count == 200)
         #expect(try await repo.gitResult(["fsck", "--no-progress", "--strict"]).status == 0)
     }
+
+    @Test func processesRacingToCreateTheRegistryAllKeepTheirMarks() async throws {
+        // The first write creates refs/timeturner/registry; libgit2 1.5.1's plain "create" checked
+        // for the ref before taking its lock, so one racing creator's root commit could silently
+        // replace another's. Several fresh registries, each created by 12 processes at once.
+        for round in 0..<20 {
+            let repo = try await ScratchRepository()
+            let commits = try await repo.commits(2)
+            let results = try await withThrowingTaskGroup(of: ProcessResult.self) { group in
+                for worker in 0..<12 {
+                    group.addTask { try await repo.timeturner("good", commits[worker % 2], "--env", "production") }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(results.allSatisfy { $0.status == 0 }, "round \(round): \(results.filter { $0.status != 0 })")
+            let lines = try await repo.git("show", "refs/timeturner/registry:marks/production/2026-11.jsonl").lines
+            #expect(lines.count == 12, "round \(round)")
+            #expect(try await repo.git("rev-list", "--count", "refs/timeturner/registry").trimmed == "12")
+        }
+    }
 }

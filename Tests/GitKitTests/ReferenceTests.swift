@@ -20,6 +20,34 @@ import TestSupport
         #expect(try await scratch.git("rev-parse", "refs/timeturner/test").trimmed == head)
     }
 
+    @Test func concurrentCreatorsOfOneRefHaveExactlyOneWinner() async throws {
+        // Threads in one process; the cross-process race that git_reference_create(force: 0) lost
+        // in libgit2 1.5.1 is exercised end to end in RegistryConcurrencyTests.
+        let scratch = try await ScratchRepository()
+        var commits: [OID] = []
+        for i in 0..<8 { commits.append(try #require(OID(hex: try await scratch.commit("c\(i)")))) }
+        let path = scratch.path
+        for round in 0..<5 {
+            let name = "refs/timeturner/race-\(round)"
+            let winners = try await withThrowingTaskGroup(of: OID?.self) { group in
+                for commit in commits {
+                    group.addTask {
+                        let repository = try Repository.open(path: path)
+                        do {
+                            try repository.setReference(name, to: commit, expecting: nil, logMessage: "race")
+                            return commit
+                        } catch let error as GitError where error.code == .exists || error.code == .locked {
+                            return nil
+                        }
+                    }
+                }
+                return try await group.reduce(into: [OID]()) { if let w = $1 { $0.append(w) } }
+            }
+            #expect(winners.count == 1, "round \(round): \(winners)")
+            #expect(try Repository.open(path: path).reference(name)?.target == winners.first)
+        }
+    }
+
     @Test func compareAndSwapRefusesAStaleExpectation() async throws {
         let scratch = try await ScratchRepository()
         let first = try #require(OID(hex: try await scratch.commit("one")))
