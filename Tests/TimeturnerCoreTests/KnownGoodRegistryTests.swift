@@ -205,6 +205,10 @@ import TestSupport
         #expect(try fresh.lastGood(query()).mark.commit.hex == ids[2])
         let second = try fresh.importKnownGood(bytes, source: "known-good-commits.json", env: "production", attribution: ada(300))
         #expect(second.added.isEmpty && second.alreadyPresent == 2)
+        // The same file into another environment: added there, with new ids (ids are unique registry-wide).
+        let staging = try fresh.importKnownGood(bytes, source: "known-good-commits.json", env: "staging", attribution: ada(400))
+        #expect(staging.added.count == 2 && staging.alreadyPresent == 0)
+        #expect(Set(staging.added.map(\.id)).isDisjoint(with: Set(first.added.map(\.id))))
         #expect(try RegistryLedger(repository: try Repository.open(path: other + "/repo")).events(inShard: "marks/production/2026-11.jsonl").events.count == 2)
     }
 

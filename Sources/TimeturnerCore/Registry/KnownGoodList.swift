@@ -58,6 +58,9 @@ extension KnownGoodRegistry {
         let existing = try marks(env: environment.value)
         var knownIDs = Set(existing.marks.map(\.id))
         var knownKeys = Set(existing.marks.filter { $0.verdict == .good }.map { "\($0.commit.hex)@\($0.at.secondsSinceEpoch)" })
+        // Ids are unique across the registry: an id already used in another environment (an export
+        // of production imported into staging) is not "already present" here, but gets a new id.
+        var idsElsewhere = Set(try marks(env: nil).marks.filter { $0.env != environment.value }.map(\.id))
 
         var events: [(shard: String, event: [String: JSONValue])] = []
         var already = 0
@@ -87,9 +90,10 @@ extension KnownGoodRegistry {
                 missing.append(hash)
                 continue
             }
-            let id = entry["id"]?.stringValue.flatMap { RefComponentName.brokenRule($0) == nil ? $0 : nil }
+            var id = entry["id"]?.stringValue.flatMap { RefComponentName.brokenRule($0) == nil ? $0 : nil }
             let key = "\(commit.hex)@\(at.secondsSinceEpoch)"
             if id.map(knownIDs.contains) == true || knownKeys.contains(key) { already += 1; continue }
+            if let taken = id, idsElsewhere.contains(taken) { id = nil }
 
             var event: [String: JSONValue] = [
                 "type": "good", "commit": .string(commit.hex), "env": .string(environment.value),
@@ -104,6 +108,7 @@ extension KnownGoodRegistry {
                 event[field] = value
             }
             knownIDs.insert(event["id"]!.stringValue!)
+            idsElsewhere.insert(event["id"]!.stringValue!)
             knownKeys.insert(key)
             events.append((RegistryLedger.marksShard(env: environment.value, for: at), event))
         }
