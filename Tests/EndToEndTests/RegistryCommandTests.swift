@@ -173,6 +173,32 @@ import TestSupport
         #expect(usage.status == 64)
     }
 
+    @Test func marksWorkInABareRepository() async throws {
+        let work = try await ScratchRepository()
+        let ids = try await work.commits(2)
+        let bare = work.siblingDirectory("bare") + "/repo.git"
+        try await work.git("clone", "-q", "--bare", work.path, bare)
+        let good = try await work.timeturner(["good", "HEAD~1", "--env", "production"], in: bare)
+        #expect(good.status == 0, "\(good)")
+        #expect(try await work.timeturner(["last-good", "--env", "production"], in: bare).stdout.trimmed == ids[0])
+        let shard = try await runProcess("git", ["show", "refs/timeturner/registry:marks/production/2026-11.jsonl"],
+                                         environment: work.environment, in: bare)
+        #expect(shard.stdout.contains("\"commit\":\"\(ids[0])\""))
+    }
+
+    @Test func byStandsInForAMissingGitIdentity() async throws {
+        let repo = try await ScratchRepository()
+        _ = try await repo.commits(1)
+        // A fresh CI runner: no identity in the environment or in any configuration.
+        let anonymous = ["GIT_COMMITTER_NAME": "", "GIT_COMMITTER_EMAIL": ""]
+        let refused = try await repo.timeturner(["good", "--env", "production"], extraEnvironment: anonymous)
+        #expect(refused.status == 1 && refused.stderr.contains("no git identity"), "\(refused)")
+        let marked = try await repo.timeturner(["good", "--env", "production", "--by", "CI Runner <ci@example.com>"], extraEnvironment: anonymous)
+        #expect(marked.status == 0, "\(marked)")
+        #expect(try await repo.git("log", "-1", "--format=%an <%ae>", "refs/timeturner/registry").trimmed == "CI Runner <ci@example.com>")
+        #expect(try await repo.timeturner("last-good", "--env", "production", "--json").stdout.contains("\"by\": \"CI Runner <ci@example.com>\""))
+    }
+
     static let hookPath: String = {
         // Tests/EndToEndTests/<this file> → the package root.
         var path = #filePath
