@@ -14,20 +14,25 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-bin=${TIMETURNER_BIN:-$root/.build/release/git-timeturner}
-work=${BENCH_WORK:-$(mktemp -d)}
+export TIMETURNER_BIN=${TIMETURNER_BIN:-$root/.build/release/git-timeturner}
+export BENCH_WORK=${BENCH_WORK:-$(mktemp -d)}
 iterations=${BENCH_ITERATIONS:-50}
-[ -x "$bin" ] || { echo "error: $bin is not an executable (build with: swift build -c release)" >&2; exit 1; }
+[ -x "$TIMETURNER_BIN" ] || { echo "error: $TIMETURNER_BIN is not an executable (build with: swift build -c release)" >&2; exit 1; }
+# bench/run's helpers when present (hermetic git, bench_report into the summary); standalone otherwise.
+if [ -f "$here/../lib.sh" ]; then
+    # shellcheck source=../lib.sh
+    source "$here/../lib.sh"
+else
+    export HOME=$BENCH_WORK/home GIT_CONFIG_NOSYSTEM=1 TZ=UTC LC_ALL=C
+    mkdir -p "$HOME"
+fi
 
-repo=$work/executors-repo
+repo=$BENCH_WORK/executors-repo
 rm -rf "$repo"
-mkdir -p "$work"
-export HOME=$work/home GIT_CONFIG_NOSYSTEM=1 TZ=UTC LC_ALL=C
-mkdir -p "$HOME"
 git init -q -b main "$repo"
 git -C "$repo" -c user.name=Bench -c user.email=bench@example.com commit -q --allow-empty -m first
 
-BIN=$bin REPO=$repo EXECUTORS=$root/Tests/Fixtures/executors ITERATIONS=$iterations python3 - <<'PY'
+figures=$(BIN=$TIMETURNER_BIN REPO=$repo EXECUTORS=$root/Tests/Fixtures/executors ITERATIONS=$iterations python3 - <<'PY'
 import json, os, statistics, subprocess, sys, time
 
 bin_, repo, executors, n = os.environ["BIN"], os.environ["REPO"], os.environ["EXECUTORS"], int(os.environ["ITERATIONS"])
@@ -68,12 +73,20 @@ d, t = statistics.median(direct), statistics.median(in_tool)
 c, s = statistics.median(cli), statistics.median(startup)
 target = 2 * d + 5
 verdict = "PASS" if t <= target else "FAIL"
-print(f"executors: the executor run directly            median {d:6.2f} ms")
-print(f"executors: one round trip through the runner    median {t:6.2f} ms  (inside git-timeturner)")
-print(f"executors: target <= 2 x {d:.2f} + 5 = {target:.2f} ms: {verdict}")
-print(f"executors: whole 'git timeturner executor run'  median {c:6.2f} ms  (of which tool start, 'points': {s:.2f} ms)")
+out = sys.stderr
+print(f"executors: the executor run directly            median {d:6.2f} ms", file=out)
+print(f"executors: one round trip through the runner    median {t:6.2f} ms  (inside git-timeturner)", file=out)
+print(f"executors: target <= 2 x {d:.2f} + 5 = {target:.2f} ms: {verdict}", file=out)
+print(f"executors: whole 'git timeturner executor run'  median {c:6.2f} ms  (of which tool start, 'points': {s:.2f} ms)", file=out)
 print(json.dumps({"suite": "executors", "calls": batches * per_batch, "direct_ms": round(d, 2), "round_trip_ms": round(t, 2),
                   "target_ms": round(target, 2), "pass": t <= target, "cli_ms": round(c, 2), "tool_start_ms": round(s, 2)}))
-if verdict == "FAIL" and os.environ.get("BENCH_STRICT") == "1":
-    sys.exit(1)
 PY
+)
+echo "$figures"
+field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$figures" "$1"; }
+if declare -F bench_report >/dev/null; then
+    # The target 2 x direct + 5 ms, as the ratio bench_report compares against.
+    ratio=$(awk -v d="$(field direct_ms)" 'BEGIN { printf "%.2f", (2 * d + 5) / d }')
+    bench_report "executor round trip (trivial verify)" "$(field round_trip_ms)" "$(field direct_ms)" "$ratio" "the executor run directly"
+fi
+if [ "$(field pass)" != "True" ] && [ "${BENCH_STRICT:-}" = 1 ]; then exit 1; fi
