@@ -22,6 +22,7 @@ public struct TimeturnerCommand: ParsableCommand {
             PointsCommand.self,
             ShowCommand.self,
             DeleteCommand.self,
+            SyncCommand.self,
         ]
     )
 
