@@ -28,6 +28,7 @@ public struct TimeturnerCommand: ParsableCommand {
             BadCommand.self,
             LastGoodCommand.self,
             RegistryCommand.self,
+            SyncCommand.self,
             ConfigCommand.self,
             TrustCommand.self,
             ExecutorCommand.self,
