@@ -29,14 +29,14 @@ struct TierCaptureTests {
                 guard let object = parseJSON(line), object["type"] as? String == "capture" else { return nil }
                 return object
             }
-            #expect(captures.map { $0["tier"] as? String } == ["db", "config"])
-            let db = try #require(captures.first?["capture"] as? [String: Any])
+            #expect(captures.map { $0["tier"] as? String } == ["config", "db"])
+            let db = try #require(captures.last?["capture"] as? [String: Any])
             let dump = try #require(db["dump"] as? String)
             #expect(dump.hasPrefix(repo.path + "/.git/timeturner/backups/db/"))
             let sum = try await runProcess("sha256sum", [dump], environment: repo.environment, in: repo.path)
             #expect(db["sha256"] as? String == String(sum.stdout.prefix(64)))
             let trailers = try await repo.git("for-each-ref", "--format=%(trailers:key=Timeturner-Tier,valueonly)", "refs/timeturner/points/pre-v2")
-            #expect(trailers.lines == ["code", "db", "config"])
+            #expect(trailers.lines == ["code", "config", "db"])
             // Backups live under .git, never in the work tree (the .env is untracked on purpose).
             #expect(try await repo.gitResult(["status", "--porcelain", "--untracked-files=all"]).stdout.lines == ["?? config/app.env"])
 

@@ -1,9 +1,11 @@
 /// The tiers a rollback can cover, in the order they are rolled back: code first (in-process,
-/// git), then what was deployed from it, then the data and configuration it runs with, then
-/// the machine under it.
+/// git), then what was deployed from it, then the configuration and the data it runs with,
+/// then the machine under it. Configuration comes before the database: restoring files is fast
+/// and cheap to undo, the database is the slowest step and the hardest to undo, so it runs when
+/// everything cheaper has already worked.
 public enum Tier {
     public static let code = "code"
-    public static let order = ["code", "deploy", "db", "config", "system"]
+    public static let order = ["code", "deploy", "config", "db", "system"]
 
     /// Position in `order`; unknown names sort last.
     public static func rank(_ tier: String) -> Int { order.firstIndex(of: tier) ?? order.count }
@@ -31,8 +33,8 @@ public enum RollbackLevel: Int, Sendable, CaseIterable, Comparable {
     public var tiers: [String] {
         switch self {
         case .one: ["code", "deploy"]
-        case .two: ["code", "deploy", "db", "config"]
-        case .three: ["code", "deploy", "db", "config", "system"]
+        case .two: ["code", "deploy", "config", "db"]
+        case .three: ["code", "deploy", "config", "db", "system"]
         }
     }
 
