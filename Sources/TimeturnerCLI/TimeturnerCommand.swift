@@ -22,6 +22,11 @@ public struct TimeturnerCommand: ParsableCommand {
             PointsCommand.self,
             ShowCommand.self,
             DeleteCommand.self,
+            RollbackCommand.self,
+            UndoCommand.self,
+            StatusCommand.self,
+            RecoverCommand.self,
+            HistoryCommand.self,
         ]
     )
 
