@@ -154,6 +154,8 @@ public struct RollbackEngine {
             event[field: "status"] = "succeeded"
         }
         event[field: "durationMs"] = .int(elapsed())
+        state.event = event
+        try await enter(.journal, &state)
         let written = journal(event, &state)
         if event["status"]?.stringValue != "restore-failed" { directory.removeState() }
         return OperationOutcome(event: written, status: event["status"]?.stringValue ?? "", error: error)
@@ -185,7 +187,6 @@ public struct RollbackEngine {
     }
 
     private func journal(_ event: JSONValue, _ state: inout OperationState) -> JSONValue {
-        progress.report(.stepStarted(.journal))
         do {
             let written = try RollbackJournal(repository: repository).append(event, at: attribution.time, by: attribution)
             state.stepsDone.append(OperationStep.journal.rawValue)
