@@ -143,6 +143,16 @@ extension RollbackEngine {
         event[field: "recoveredAt"] = .string(attribution.time.rfc3339)
         event[field: "durationMs"] = .int((attribution.time.secondsSinceEpoch - state.start.secondsSinceEpoch) * 1000)
 
+        let refMoved = state.stepsDone.contains(OperationStep.moveRef.rawValue)
+        if current == state.from && state.from != state.result && refMoved {
+            // A restore that moved the ref back and then failed: finish putting the files back.
+            let backup = try SafetyBackup.read(id: state.id, in: repository)
+            try backup.restore(from: state.from, checkedOut: state.result, in: repository)
+            event[field: "status"] = "interrupted-restored"
+            let written = state.operation == "rollback" ? journalOrWarn(event) : event
+            directory.removeState()
+            return (.restored(state.id), OperationOutcome(event: written, status: "interrupted-restored", error: nil))
+        }
         if current == state.from && state.from != state.result {
             // The ref never moved, so no file was touched: the operation simply did not happen.
             event[field: "status"] = "interrupted-nothing-changed"

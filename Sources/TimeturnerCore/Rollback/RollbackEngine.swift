@@ -167,10 +167,11 @@ public struct RollbackEngine {
         state.step = step.rawValue
         if pauseBefore == step {
             let marker = directory.path + "/test-pause"
-            let descriptor = open(marker, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-            if descriptor >= 0 { close(descriptor) }
+            // State first, marker second: a test acts as soon as it sees the marker.
             state.pausedBefore = step.rawValue
             try directory.writeState(state)
+            let descriptor = open(marker, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            if descriptor >= 0 { close(descriptor) }
             progress.report(.pausedForTest(step, marker: marker))
             // Bounded: a forgotten marker must not hang a test run forever.
             for _ in 0..<6000 where access(marker, F_OK) == 0 { usleep(20_000) }

@@ -87,10 +87,13 @@ public struct SafetyBackup: Sendable, Equatable {
     /// whose tree the work tree was last checked out to. Untracked files the backup does not
     /// know are left alone; paths the rollback changed (and the captured uncommitted ones) are
     /// made exactly as captured, modes and symlinks included.
-    func restore(from current: OID, in repository: Repository) throws(TimeturnerError) {
+    ///
+    /// `checkedOut` is the commit whose tree the work tree may (partly) hold when that differs
+    /// from `current`: a restore that failed after moving the ref back, resumed by `recover`.
+    func restore(from current: OID, checkedOut: OID? = nil, in repository: Repository) throws(TimeturnerError) {
         try requireHeadPosition(in: repository)
         do {
-            let currentTree = try repository.commit(current).tree
+            let currentTree = try repository.commit(checkedOut ?? current).tree
             if current != headCommit {
                 try repository.setReference(head.movingReference, to: headCommit, expecting: current,
                                             logMessage: "timeturner: restore the state before \(rollbackID)")
