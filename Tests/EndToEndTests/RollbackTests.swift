@@ -151,6 +151,25 @@ import TestSupport
         #expect(try await repo.fingerprint() == before)
     }
 
+    @Test func failedRestoreExitsSixKeepsEverythingAndNamesTheSafetyRef() async throws {
+        let repo = try await ScratchRepository()
+        let ids = try await history(repo)
+        // The verification itself moves the branch, so restoring it by compare-and-swap must fail.
+        let run = try await repo.timeturner("rollback", "--to", ids[1], "--verify", "git commit -q --allow-empty -m sneaky && false", "--yes")
+        #expect(run.status == 6, "\(run)")
+        let safety = try #require(try await repo.git("for-each-ref", "--format=%(refname)", "refs/timeturner/safety").lines.first)
+        #expect(run.stderr.contains("verification failed") && run.stderr.contains("restore") && run.stderr.contains(safety))
+        #expect(try await repo.git("rev-parse", "\(safety)^1").trimmed == ids[3])
+        #expect(try await repo.git("log", "-1", "--format=%s").trimmed == "sneaky")
+        // The state stays for status and recover; recover will not guess over the moved branch.
+        #expect(repo.exists(".git/timeturner/state.json"))
+        let status = try await repo.timeturner("status")
+        #expect(status.stdout.contains("interrupted"), "\(status)")
+        let recover = try await repo.timeturner("recover", "--yes")
+        #expect(recover.status == 3 && recover.stderr.contains(safety), "\(recover)")
+        #expect(try await repo.gitResult(["fsck", "--no-progress"]).status == 0)
+    }
+
     @Test func conflictingCommitsRevertIsAbortedCleanly() async throws {
         let repo = try await ScratchRepository()
         let ids = try await history(repo)
