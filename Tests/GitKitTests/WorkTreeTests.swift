@@ -85,4 +85,30 @@ import TestSupport
         }
         #expect(try await scratch.git("diff", "--name-only", two, tree.hex).isEmpty)
     }
+
+    @Test func ancestryMatchesRevListAndMergeBase() async throws {
+        let scratch = try await ScratchRepository()
+        let base = try await scratch.commit("base", files: ["f.txt": "1\n"])
+        let one = try await scratch.commit("one", files: ["f.txt": "2\n"])
+        try await scratch.git("switch", "-q", "-c", "side", base)
+        let side = try await scratch.commit("side", files: ["s.txt": "s\n"])
+        try await scratch.git("switch", "-q", "main")
+        try await scratch.git("merge", "-q", "--no-ff", "-m", "merge", "side")
+        let merge = try await scratch.commit("after merge", files: ["g.txt": "g\n"])
+        let repository = try Repository.open(path: scratch.path)
+        let head = try repository.headCommit()
+        for (target, isAncestor) in [(base, true), (one, true), (side, true)] {
+            let walk = try repository.ancestry(from: head, to: try #require(OID(hex: target)))
+            let expected = try await scratch.git("rev-list", "\(target)..HEAD").lines
+            #expect(Set(walk.commits.map(\.hex)) == Set(expected), "target \(target)")
+            #expect(walk.targetIsAncestor == isAncestor)
+        }
+        let backwards = try repository.ancestry(from: try #require(OID(hex: side)), to: head)
+        #expect(!backwards.targetIsAncestor && backwards.commits.isEmpty)
+        let sideways = try repository.ancestry(from: try #require(OID(hex: one)), to: try #require(OID(hex: side)))
+        #expect(!sideways.targetIsAncestor && sideways.commits.map(\.hex) == [one])
+        let same = try repository.ancestry(from: head, to: head)
+        #expect(same.commits.isEmpty && same.targetIsAncestor)
+        _ = merge
+    }
 }

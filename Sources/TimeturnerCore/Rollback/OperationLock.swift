@@ -77,7 +77,6 @@ public struct OperationDirectory: Sendable {
             let descriptor = open(lockPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
             if descriptor >= 0 {
                 let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-                fsync(descriptor)
                 close(descriptor)
                 guard written == bytes.count else {
                     unlink(lockPath)
@@ -137,8 +136,10 @@ public struct OperationDirectory: Sendable {
         let bytes = Array((state.json.pretty() + "\n").utf8)
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw TimeturnerError(.failure, "could not write \(statePath)") }
+        // No fsync, like git's own refs and index by default (core.fsync): what must survive is
+        // the process dying, and the page cache survives that; fsync would cost milliseconds
+        // per step on the rollback's hot path.
         let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        fsync(descriptor)
         close(descriptor)
         guard written == bytes.count, rename(temporary, statePath) == 0 else {
             unlink(temporary)

@@ -47,17 +47,14 @@ public struct RollbackPlanner {
                                      head: head, by: attribution)
             resultTree = built.last?.tree ?? fromCommit.tree
         } else {
+            let ancestry = try walk(from: from, to: target, name: targetName)
             if request.mode == .revert {
-                let isAncestor: Bool
-                do { isAncestor = try repository.isAncestor(target, of: from) } catch {
-                    throw TimeturnerError(error, doing: "compare \(targetName) with HEAD")
-                }
-                guard isAncestor else {
+                guard ancestry.targetIsAncestor else {
                     throw TimeturnerError(.refused, "\(targetName) (\(target.short)) is not an ancestor of HEAD (\(from.short)), so there are no commits between them to revert",
                                           hint: "to move \(head.displayName) there anyway, dropping the commits not in it from the branch, use --mode reset")
                 }
             }
-            commits = try describeCommits(from: from, excluding: target)
+            commits = try describe(ancestry.commits)
             resultTree = targetCommit.tree
             if request.mode == .revert {
                 let message = Self.revertMessage(id: id, head: head, from: from, target: target, targetName: targetName,
@@ -217,14 +214,20 @@ public struct RollbackPlanner {
         do { return try repository.commit(id) } catch { throw TimeturnerError(error, doing: "read commit \(id.short)") }
     }
 
-    private func describeCommits(from head: OID, excluding target: OID) throws(TimeturnerError) -> [PlannedCommit] {
+    private func walk(from head: OID, to target: OID, name: String) throws(TimeturnerError) -> Ancestry {
+        do { return try repository.ancestry(from: head, to: target) } catch {
+            throw TimeturnerError(error, doing: "compare \(name) with \(head.short)")
+        }
+    }
+
+    private func describe(_ ids: [OID]) throws(TimeturnerError) -> [PlannedCommit] {
         do {
-            return try repository.commits(from: head, excluding: target).map { (id) throws(GitError) in
+            return try ids.map { (id) throws(GitError) in
                 let commit = try repository.commit(id)
                 return PlannedCommit(id: id, summary: commit.summary, isMerge: commit.parents.count > 1)
             }
         } catch {
-            throw TimeturnerError(error, doing: "list the commits between the target and HEAD")
+            throw TimeturnerError(error, doing: "read the commits between the target and HEAD")
         }
     }
 
@@ -242,7 +245,7 @@ public struct RollbackPlanner {
             let base = try RepositoryAccess.resolveCommit(parts[0].isEmpty ? "HEAD" : parts[0], in: repository)
             let tip = try RepositoryAccess.resolveCommit(parts[1].isEmpty ? "HEAD" : parts[1], in: repository)
             try requireOnHead(tip, name: parts[1], head: head)
-            selected = try describeCommits(from: tip, excluding: base)
+            selected = try describe(walk(from: tip, to: base, name: parts[0]).commits)
         } else {
             let one = try RepositoryAccess.resolveCommit(range, in: repository)
             try requireOnHead(one, name: range, head: head)
@@ -256,11 +259,7 @@ public struct RollbackPlanner {
     }
 
     private func requireOnHead(_ commit: OID, name: String, head: OID) throws(TimeturnerError) {
-        let isAncestor: Bool
-        do { isAncestor = try repository.isAncestor(commit, of: head) } catch {
-            throw TimeturnerError(error, doing: "compare \(name) with HEAD")
-        }
-        guard isAncestor else {
+        guard try walk(from: head, to: commit, name: name).targetIsAncestor else {
             throw TimeturnerError(.refused, "\(name) (\(commit.short)) is not in HEAD's history, so it cannot be reverted here",
                                   hint: "check the range with 'git log --oneline \(name)'")
         }
