@@ -68,8 +68,20 @@ extension Repository {
                 git_reference_create_matching(&pointer, handle, name, &targetRaw, 1, &expectedRaw, logMessage)
             }
         } else {
-            try Libgit2.check("create \(name)") {
-                git_reference_create(&pointer, handle, name, &targetRaw, 0, logMessage)
+            // "Must not exist yet" is a compare-and-swap too, against the all-zero id. libgit2
+            // 1.5.1's plain create (force = 0) checks for an existing ref *before* taking the
+            // ref's lock and then writes unconditionally: two creators can both pass the check
+            // and the second silently overwrites the first (seen: notes lines lost under load).
+            // Against the zero id, the comparison happens under the lock, and the loser gets
+            // GIT_EMODIFIED, reported as `.exists` like the early check's GIT_EEXISTS.
+            var absent = git_oid()
+            do {
+                try Libgit2.check("create \(name)") {
+                    git_reference_create_matching(&pointer, handle, name, &targetRaw, 0, &absent, logMessage)
+                }
+            } catch where error.code == .modified {
+                throw GitError(operation: "create \(name)", code: .exists, errorClass: error.errorClass,
+                               message: "\(name) was created by another writer meanwhile")
             }
         }
         git_reference_free(pointer)

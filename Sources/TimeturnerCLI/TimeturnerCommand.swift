@@ -10,7 +10,9 @@ public struct TimeturnerCommand: ParsableCommand {
         abstract: "Rollback as a recorded, verified, first-class git operation.",
         discussion: """
         Rollback points are annotated tags under refs/timeturner/points/ with JSON Lines notes in \
-        refs/notes/timeturner. Nothing is written under refs/tags/ or refs/heads/.
+        refs/notes/timeturner. Good and bad marks per environment live in the known-good registry, \
+        the commit chain at refs/timeturner/registry. Nothing is written under refs/tags/ or \
+        refs/heads/.
 
         Run it as 'git timeturner <command>'. Exit codes: 0 success, 1 error, 3 refused by a safety \
         check, 4 locked by another operation, 5 verification failed and restored, 6 verification \
@@ -27,6 +29,11 @@ public struct TimeturnerCommand: ParsableCommand {
             StatusCommand.self,
             RecoverCommand.self,
             HistoryCommand.self,
+            GoodCommand.self,
+            BadCommand.self,
+            LastGoodCommand.self,
+            RegistryCommand.self,
+            SyncCommand.self,
         ]
     )
 

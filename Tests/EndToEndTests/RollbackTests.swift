@@ -80,6 +80,36 @@ import TestSupport
         #expect(repo.read("common.txt") == "version 3\n")
     }
 
+    @Test func envRollsBackToTheLastGoodCommitInRevertAndResetMode() async throws {
+        let repo = try await ScratchRepository()
+        let ids = try await history(repo)
+        #expect(try await repo.timeturner("good", ids[0], "--env", "production").status == 0)
+        #expect(try await repo.timeturner("good", ids[2], "--env", "production").status == 0)
+        #expect(try await repo.timeturner("bad", ids[2], "--env", "production").status == 0)
+        #expect(try await repo.timeturner("good", ids[1], "--env", "staging").status == 0)
+
+        // ids[2] was marked bad after good, so production's last good is ids[0].
+        let dry = try await repo.timeturner("rollback", "--env", "production", "--dry-run", "--json")
+        #expect(dry.status == 0, "\(dry)")
+        #expect(field("to", in: dry.stdout) == ids[0] && field("target", in: dry.stdout) == "last-good (production)")
+
+        let revert = try await repo.timeturner("rollback", "--env", "production", "--yes", "--json")
+        #expect(revert.status == 0, "\(revert)")
+        #expect(try await repo.git("diff", "HEAD", ids[0]).isEmpty)
+        #expect(try await repo.git("rev-parse", "HEAD^").trimmed == ids[3])
+        let journal = try await repo.git("show", "refs/timeturner/registry:journal/2026-11.jsonl")
+        #expect(journal.contains("\"env\":\"production\""))
+
+        let reset = try await repo.timeturner("rollback", "--to", "last-good", "--env", "staging", "--mode", "reset", "--yes")
+        #expect(reset.status == 0, "\(reset)")
+        #expect(try await repo.git("rev-parse", "HEAD").trimmed == ids[1])
+
+        let none = try await repo.timeturner("rollback", "--env", "nowhere", "--yes")
+        #expect(none.status != 0 && none.stderr.contains("nowhere"), "\(none)")
+        let noEnv = try await repo.timeturner("rollback", "--to", "last-good", "--yes")
+        #expect(noEnv.status == 64 && noEnv.stderr.contains("--env"), "\(noEnv)")
+    }
+
     @Test func dryRunAndMissingConfirmationChangeNothing() async throws {
         let repo = try await ScratchRepository()
         let ids = try await history(repo)

@@ -1,3 +1,4 @@
+import Dispatch
 import GitKit
 import Testing
 import TestSupport
@@ -18,6 +19,36 @@ import TestSupport
             #expect(error.code == .exists)
         }
         #expect(try await scratch.git("rev-parse", "refs/timeturner/test").trimmed == head)
+    }
+
+    /// libgit2 1.5.1's plain create checks for an existing ref outside the ref's lock; creating
+    /// with "must not exist" must still let exactly one of many concurrent creators win.
+    @Test func concurrentCreatorsOfOneRefLeaveExactlyOneWinner() async throws {
+        let scratch = try await ScratchRepository()
+        let ids = try await scratch.commits(8).compactMap(OID.init(hex:))
+        let path = scratch.path
+        for round in 0..<25 {
+            let name = "refs/timeturner/race-\(round)"
+            let outcomes = Outcomes()
+            DispatchQueue.concurrentPerform(iterations: ids.count) { index in
+                do {
+                    let repository = try Repository.open(path: path)
+                    try repository.setReference(name, to: ids[index], expecting: nil, logMessage: "race")
+                    outcomes.add("won \(index)")
+                } catch let error as GitError where error.code == .exists || error.code == .locked {
+                    outcomes.add("lost")
+                } catch {
+                    outcomes.add("error: \(error)")
+                }
+            }
+            let winners = outcomes.all.filter { $0.hasPrefix("won ") }
+            #expect(winners.count == 1 && outcomes.all.count == ids.count, "round \(round): \(outcomes.all)")
+            // The ref holds what the one winner wrote, not what a silent loser wrote after it.
+            if winners.count == 1, let index = Int(winners[0].dropFirst(4)) {
+                let reopened = try Repository.open(path: path)
+                #expect(try reopened.reference(name)?.target == ids[index], "round \(round)")
+            }
+        }
     }
 
     @Test func compareAndSwapRefusesAStaleExpectation() async throws {
@@ -81,4 +112,11 @@ import TestSupport
         #expect(written == first)
         #expect(try repository.reference("refs/timeturner/r")?.target == first)
     }
+}
+
+final class Outcomes: @unchecked Sendable {
+    private let lock = DispatchQueue(label: "outcomes")
+    private var stored: [String] = []
+    func add(_ outcome: String) { lock.sync { stored.append(outcome) } }
+    var all: [String] { lock.sync { stored } }
 }

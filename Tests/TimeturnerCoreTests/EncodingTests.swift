@@ -18,6 +18,20 @@ import Testing
         #expect(parsed.objects.first?["s"]?.stringValue == "a\u{1b}[31mb\nc\u{7}\u{9b}\"\\")
     }
 
+    @Test func prettyOutputIsIndentedSortedAndParsesBackToTheSameValue() throws {
+        let value: JSONValue = [
+            "b": ["plain", "needs \"escaping\"\n", "\u{1b}[2J", "line\u{2028}sep", "é ü 日本", "c1\u{85}"],
+            "a": ["nested": [:], "empty": [], "n": 3, "none": .null, "yes": true],
+        ]
+        let pretty = value.pretty()
+        #expect(pretty.hasPrefix("{\n  \"a\": {\n    \"empty\": [],\n    \"n\": 3,\n    \"nested\": {},\n"))
+        #expect(pretty.hasSuffix("\n  ]\n}"))
+        #expect(!pretty.contains("\u{1b}") && !pretty.contains("\u{2028}") && !pretty.contains("\u{85}"))
+        #expect(pretty.contains("\"é ü 日本\""))
+        let reparsed = JSONLines.parse(pretty.split(separator: "\n").joined(), source: "test")
+        #expect(reparsed.objects == [value])
+    }
+
     @Test func brokenLinesAreSkippedWithTheirLineNumbersAndGoodOnesKept() {
         var bytes = Array("{\"type\":\"good\",\"n\":1}\n".utf8)
         bytes += Array("not json\n".utf8)

@@ -18,6 +18,29 @@ import TestSupport
         #expect(parsed.tiers == ["code", "db"])
     }
 
+    @Test func paragraphsSplitLikeTheGenericSubstringSplit() {
+        let messages = [
+            "", "\n", "\n\n", "\n\n\n\n\n", "subject", "subject\n", "a\n\nb", "a\n\n\nb", "a\n\n\n\nb\n\n",
+            "\n\nleading", "a\r\n\r\nb", "a\r\n\nb", "a\n\r\nb", "é\n\n日本\n\nx\u{301}\n\ny",
+            "subject\n\nbody\nmore\n\nTimeturner-Point: p\nTimeturner-Tier: code\n",
+        ]
+        for message in messages {
+            let expected = message.split(separator: "\n\n", omittingEmptySubsequences: true).map(String.init)
+            #expect(PointMessage.paragraphs(message).map(String.init) == expected, "\(message.debugDescription)")
+        }
+        #expect(PointMessage.contains("x Timeturner-Point: p", "Timeturner-"))
+        #expect(PointMessage.contains("Timeturner-", "Timeturner-"))
+        #expect(!PointMessage.contains("Timeturner", "Timeturner-"))
+        #expect(!PointMessage.contains("Signed-off-by: A <a@b>", "Timeturner-"))
+    }
+
+    @Test func aMessageWithoutTrailersKeepsItsLastParagraph() {
+        let parsed = PointMessage.parse("subject\n\nfirst paragraph\n\nlast paragraph\n")
+        #expect(parsed.subject == "subject")
+        #expect(parsed.body == "first paragraph\n\nlast paragraph")
+        #expect(parsed.severity == nil && parsed.tiers.isEmpty)
+    }
+
     @Test func generatedIDsSortByTimeAndAreValidNames() {
         let id = PointStore.generatedID(at: Timestamp(secondsSinceEpoch: 1_795_000_000))
         #expect(id.hasPrefix("20261118T110640Z-"))

@@ -55,7 +55,8 @@ hyperfine --style basic --runs "$runs" --warmup 2 --prepare "$restore" \
     -n "timeturner rollback --mode reset" "$bin rollback --to $target --mode reset --yes"
 
 eval "$restore"
-rss=$( { /usr/bin/time -f '%M' "$bin" rollback --to "$target" --yes >/dev/null 2>/dev/null; } 2>&1 | tail -1 )
+/usr/bin/time -o "$json/rss" -f '%M' "$bin" rollback --to "$target" --yes >/dev/null 2>&1
+rss=$(tail -1 "$json/rss")
 eval "$restore"
 
 python3 - "$json" "$rss" <<'PY'

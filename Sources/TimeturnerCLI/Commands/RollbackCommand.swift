@@ -45,7 +45,7 @@ struct RollbackCommand: AsyncParsableCommand {
     var verifyCommands: [String] = []
 
     @Option(help: "How long each verification command may run, e.g. 90s, 10m.")
-    var verifyTimeout: DurationArgument = .init(value: Duration(seconds: 300))
+    var verifyTimeout: TimeoutArgument = .init(value: Duration(seconds: 300))
 
     @Flag(help: "Print the plan and change nothing.")
     var dryRun = false
@@ -65,8 +65,8 @@ struct RollbackCommand: AsyncParsableCommand {
         let attribution = try context.attribution(in: repository)
         let request = RollbackRequest(target: to, environment: env, mode: mode.value, commits: commits, mainline: mainline,
                                       verifyCommands: verifyCommands, verifyTimeout: verifyTimeout.value, reason: reason)
-        let plan = try RollbackPlanner(repository: repository, lastGood: KnownGoodLookup.lastGood(in: repository))
-            .plan(request, by: attribution)
+        let plan = try RollbackPlanner(repository: repository).plan(request, by: attribution)
+        plan.warnings.forEach(context.terminal.warning)
         if dryRun {
             if json { context.printJSON(plan.json) } else { PlanRenderer(terminal: context.terminal).render(plan, dryRun: true) }
             return
@@ -140,7 +140,7 @@ struct ModeArgument: ExpressibleByArgument {
     var defaultValueDescription: String { value.rawValue }
 }
 
-struct DurationArgument: ExpressibleByArgument {
+struct TimeoutArgument: ExpressibleByArgument {
     let value: Duration
     init(value: Duration) { self.value = value }
     init?(argument: String) {
@@ -149,11 +149,4 @@ struct DurationArgument: ExpressibleByArgument {
         self.value = value
     }
     var defaultValueDescription: String { value.description }
-}
-
-/// `last-good` through the known-good registry, once that is part of the build.
-enum KnownGoodLookup {
-    static func lastGood(in repository: Repository) -> ((String) throws(TimeturnerError) -> OID?)? {
-        nil
-    }
 }

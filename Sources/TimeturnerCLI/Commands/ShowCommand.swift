@@ -8,8 +8,9 @@ struct ShowCommand: ParsableCommand {
         abstract: "Show everything recorded for a rollback point or a commit.",
         discussion: """
         Accepts a point id or any revision. Prints the point (who, when, why, severity, \
-        environment, tiers), every point on the same commit, the note's events, and the exact \
-        command that rolls back there.
+        environment, tiers), every point on the same commit, the note's events, the good and bad \
+        marks on the commit in every environment, journal events (rollbacks…) from or to it, and \
+        the exact command that rolls back there.
 
         Examples:
           git timeturner show 20261121T223000Z-7f3a
@@ -67,6 +68,19 @@ struct ShowCommand: ParsableCommand {
             t.out("")
             t.out("recorded in \(StorageLayout.notesRef):")
             for event in inspection.noteEvents { t.out("  " + Terminal.escaped(event.canonicalLine)) }
+        }
+        if !inspection.marks.isEmpty {
+            t.out("")
+            t.out("marks in \(StorageLayout.registryRef):")
+            for mark in inspection.marks {
+                let note = mark.note.map { ": " + Terminal.escaped($0) } ?? ""
+                t.out("  \(mark.verdict.rawValue) in \(Terminal.escaped(mark.env))  \(mark.at.rfc3339)  by \(Terminal.escaped(mark.by))\(note)")
+            }
+        }
+        if !inspection.journalEvents.isEmpty {
+            t.out("")
+            t.out("journal events from or to this commit:")
+            for event in inspection.journalEvents { t.out("  " + Terminal.escaped(event.canonicalLine)) }
         }
         t.out("")
         t.out("roll back here: \(inspection.rollbackCommand)")

@@ -11,6 +11,10 @@ public struct Inspection {
     public let points: [RollbackPoint]
     /// The JSON Lines events in the commit's note, in the order written.
     public let noteEvents: [JSONValue]
+    /// Good and bad marks on the commit in every environment, newest first.
+    public let marks: [Mark]
+    /// Journal events (rollbacks…) whose `from` or `to` is the commit, oldest first.
+    public let journalEvents: [JSONValue]
     public let warnings: [String]
 
     /// The exact command that returns here.
@@ -27,6 +31,8 @@ public struct Inspection {
             "summary": .string(commitSummary),
             "points": .array(points.map(\.json)),
             "notes": .array(noteEvents),
+            "marks": .array(marks.map(\.json)),
+            "journal": .array(journalEvents),
             "rollbackCommand": .string(rollbackCommand),
         ]
         if case .point(let point) = subject { fields["point"] = point.json }
@@ -53,6 +59,9 @@ public struct Inspector {
         }
         let listing = store.list()
         let notes = try store.noteEvents(on: commit)
+        let registry = KnownGoodRegistry(repository: repository)
+        let marks = try registry.marks(on: commit)
+        let journal = try registry.journalEvents(involving: commit)
         let summary: String
         do { summary = try repository.commit(commit).summary } catch {
             throw TimeturnerError(error, doing: "read commit \(commit.short)")
@@ -63,7 +72,9 @@ public struct Inspector {
             commitSummary: summary,
             points: listing.points.filter { $0.commit == commit },
             noteEvents: notes.events,
-            warnings: listing.warnings + notes.skipped.map(\.description)
+            marks: marks.marks,
+            journalEvents: journal.events,
+            warnings: listing.warnings + (notes.skipped + marks.warnings + journal.warnings).map(\.description)
         )
     }
 }

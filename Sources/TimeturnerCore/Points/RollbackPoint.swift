@@ -71,22 +71,74 @@ enum PointMessage {
 
     static func parse(_ message: String) -> Parsed {
         var parsed = Parsed()
-        var paragraphs = message.split(separator: "\n\n", omittingEmptySubsequences: true).map(String.init)
+        var paragraphs = PointMessage.paragraphs(message)
         let trailers = Trailers.parse(message)
-        if !trailers.isEmpty, let last = paragraphs.last, last.contains(pointKey + ":") || last.contains("Timeturner-") {
+        if !trailers.isEmpty, let last = paragraphs.last, PointMessage.contains(last, "Timeturner-") {
             paragraphs.removeLast()
         }
-        parsed.subject = paragraphs.first?.split(separator: "\n").joined(separator: " ") ?? ""
+        if let first = paragraphs.first {
+            // A one-line subject (the usual case) needs no splitting and joining.
+            parsed.subject = first.utf8.contains(0x0a) ? first.split(separator: "\n").joined(separator: " ") : String(first)
+        }
         parsed.body = paragraphs.dropFirst().joined(separator: "\n\n").trimmingNewlines()
         for (key, value) in trailers {
+            // Trailer keys are case-insensitive, as in git.
             switch key.lowercased() {
-            case severityKey.lowercased(): parsed.severity = Severity(rawValue: value)
-            case environmentKey.lowercased(): parsed.environment = value
-            case tierKey.lowercased(): parsed.tiers.append(value)
+            case lowercasedSeverityKey: parsed.severity = Severity(rawValue: value)
+            case lowercasedEnvironmentKey: parsed.environment = value
+            case lowercasedTierKey: parsed.tiers.append(value)
             default: break
             }
         }
         return parsed
+    }
+
+    private static let lowercasedSeverityKey = severityKey.lowercased()
+    private static let lowercasedEnvironmentKey = environmentKey.lowercased()
+    private static let lowercasedTierKey = tierKey.lowercased()
+
+    /// The paragraphs of `message`: `message.split(separator: "\n\n")` without empty pieces,
+    /// but scanning UTF-8 bytes. The generic substring search took most of the time of listing
+    /// 10,000 points. As in the Character-wise split, a "\n" that ends a "\r\n" is not a line
+    /// feed of its own.
+    static func paragraphs(_ message: String) -> [Substring] {
+        let utf8 = message.utf8
+        var paragraphs: [Substring] = []
+        var start = utf8.startIndex
+        var index = utf8.startIndex
+        var previous: UInt8 = 0
+        while index != utf8.endIndex {
+            let byte = utf8[index]
+            let next = utf8.index(after: index)
+            if byte == 0x0a, previous != 0x0d, next != utf8.endIndex, utf8[next] == 0x0a {
+                if start != index { paragraphs.append(message[start..<index]) }
+                index = utf8.index(after: next)
+                start = index
+                previous = 0x0a
+                continue
+            }
+            previous = byte
+            index = next
+        }
+        if start != utf8.endIndex { paragraphs.append(message[start...]) }
+        return paragraphs
+    }
+
+    /// Whether `text` contains the ASCII `needle`, compared byte by byte.
+    static func contains(_ text: Substring, _ needle: StaticString) -> Bool {
+        let pattern = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
+        guard let first = pattern.first else { return true }
+        let bytes = Array(text.utf8)
+        guard bytes.count >= pattern.count else { return false }
+        for offset in 0...(bytes.count - pattern.count) where bytes[offset] == first {
+            var matched = true
+            for k in 1..<pattern.count where bytes[offset + k] != pattern[k] {
+                matched = false
+                break
+            }
+            if matched { return true }
+        }
+        return false
     }
 }
 

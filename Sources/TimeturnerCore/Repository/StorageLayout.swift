@@ -9,6 +9,9 @@ public enum StorageLayout {
     public static let registryRef = "refs/timeturner/registry"
     public static let safetyPrefix = "refs/timeturner/safety/"
     public static let notesRef = "refs/notes/timeturner"
+    /// Fetched copies of other clones' refs, per remote (`sync`). Deliberately outside
+    /// `refs/timeturner/`, so a plain `git push <remote> 'refs/timeturner/*'` never sends them.
+    public static let remotesPrefix = "refs/timeturner-remotes/"
 
     public static func pointRef(_ id: String) -> String { pointsPrefix + id }
 

@@ -109,6 +109,8 @@ public struct RollbackPlan: Sendable {
     public let dirtyPaths: [String]
     public let untrackedPaths: [String]
     public let safetyRef: String
+    /// Registry lines skipped while resolving the target, for the user to see.
+    public let warnings: [String]
     /// Commits `--commits` built in memory while checking for conflicts, oldest first; the
     /// executor writes exactly these trees, so what was checked is what runs.
     let revertedTrees: [(commit: OID, tree: OID)]

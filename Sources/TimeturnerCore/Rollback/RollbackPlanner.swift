@@ -5,12 +5,9 @@ public import GitKit
 /// files but decides nothing. A dry run is this plan printed.
 public struct RollbackPlanner {
     let repository: Repository
-    /// Resolves `last-good` for an environment; nil when the registry has no answer.
-    let lastGood: ((String) throws(TimeturnerError) -> OID?)?
 
-    public init(repository: Repository, lastGood: ((String) throws(TimeturnerError) -> OID?)? = nil) {
+    public init(repository: Repository) {
         self.repository = repository
-        self.lastGood = lastGood
     }
 
     public func plan(_ request: RollbackRequest, by attribution: Attribution) throws(TimeturnerError) -> RollbackPlan {
@@ -25,13 +22,14 @@ public struct RollbackPlanner {
             throw TimeturnerError(error, doing: "read HEAD")
         }
         let id = Self.generatedID(at: attribution.time)
+        var warnings: [String] = []
 
         let targetName: String, target: OID
         if let range = request.commits {
             targetName = range
             target = from
         } else {
-            (targetName, target) = try resolveTarget(request)
+            (targetName, target) = try resolveTarget(request, now: attribution.time, warnings: &warnings)
         }
         let targetCommit = try lookUp(target)
 
@@ -95,7 +93,7 @@ public struct RollbackPlanner {
             selectedRange: request.commits, mainline: mainline, resultTree: resultTree, fromTree: fromCommit.tree,
             changes: changes, verifyCommands: verify, verifyTimeout: request.verifyTimeout, reason: request.reason,
             dirtyPaths: status.changed, untrackedPaths: status.untracked,
-            safetyRef: SafetyBackup.ref(for: id), revertedTrees: built)
+            safetyRef: SafetyBackup.ref(for: id), warnings: warnings, revertedTrees: built)
     }
 
     // MARK: - Checks
@@ -189,20 +187,18 @@ public struct RollbackPlanner {
 
     // MARK: - Target and commits
 
-    private func resolveTarget(_ request: RollbackRequest) throws(TimeturnerError) -> (String, OID) {
+    private func resolveTarget(_ request: RollbackRequest, now: Timestamp,
+                               warnings: inout [String]) throws(TimeturnerError) -> (String, OID) {
         let name = request.target ?? "last-good"
         if name == "last-good" {
             guard let environment = request.environment else {
                 throw TimeturnerError(.usage, "last-good is per environment; say which with --env <environment>")
             }
-            guard let lastGood else {
-                throw TimeturnerError(.failure, "this build cannot read the known-good registry")
-            }
-            guard let commit = try lastGood(environment) else {
-                throw TimeturnerError(.refused, "no last-good commit for \(environment): no good mark on an ancestor of HEAD without a later bad mark",
-                                      hint: "mark one with 'git timeturner mark good <commit> --env \(environment)', or roll back --to a point or commit")
-            }
-            return ("last-good (\(environment))", commit)
+            // The newest good mark on an ancestor of HEAD without a later bad mark; throws with
+            // the reasons when there is none.
+            let answer = try KnownGoodRegistry(repository: repository).lastGood(.init(env: environment, now: now))
+            warnings += answer.warnings.map(\.description)
+            return ("last-good (\(environment))", answer.mark.commit)
         }
         if let point = try PointStore(repository: repository).point(id: name) {
             return ("point \(name)", point.commit)

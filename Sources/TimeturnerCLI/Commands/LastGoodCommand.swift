@@ -1,0 +1,55 @@
+import ArgumentParser
+import GitKit
+import TimeturnerCore
+
+struct LastGoodCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "last-good",
+        abstract: "Print the last good commit in an environment.",
+        discussion: """
+        The newest good mark in the environment whose commit has no later bad mark and is an \
+        ancestor of HEAD (unless --any). Prints the commit id; exits 1 with a message when there \
+        is none, or when --max-age says the newest good mark is too old (a staleness alarm for CI).
+
+        Examples:
+          git timeturner last-good --env production
+          git timeturner last-good --env production --max-age 7d --json
+          git checkout "$(git timeturner last-good --env staging --any)"
+        """
+    )
+
+    @Option(help: "The environment.")
+    var env: String
+
+    @Flag(help: "Accept commits that are not ancestors of HEAD.")
+    var any = false
+
+    @Option(help: "Fail when the last good mark is older than this (90s, 15m, 12h, 7d, 2w).")
+    var maxAge: DurationArgument?
+
+    @Flag(help: "Print the mark as JSON (commit, env, at, by, id, evidence…).")
+    var json = false
+
+    func run() throws {
+        let context = CommandContext()
+        let repository = try context.openRepository()
+        let answer = try KnownGoodRegistry(repository: repository).lastGood(
+            .init(env: env, any: any, maxAge: maxAge?.value, now: context.now))
+        context.terminal.warn(answer.warnings)
+        if json {
+            context.printJSON(answer.mark.json)
+        } else {
+            context.terminal.out(answer.mark.commit.hex)
+        }
+    }
+}
+
+/// `--max-age 7d`, parsed by the argument parser so a typo is a usage error.
+struct DurationArgument: ExpressibleByArgument {
+    let value: Duration
+    init?(argument: String) {
+        guard let value = Duration(parsing: argument) else { return nil }
+        self.value = value
+    }
+    static var defaultCompletionKind: CompletionKind { .default }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+internal import Glibc
+import GitKit
+import TimeturnerCore
+
+struct RegistryImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import a known-good-commits.json file as good marks.",
+        discussion: """
+        Every entry becomes a good mark in the environment (dated by its "date"; its \
+        "description" becomes the evidence; other fields are kept). All in one registry commit. \
+        Importing the same file again adds nothing. A malformed file, or a commit this repository \
+        does not have, is refused and nothing is written. Use - to read standard input.
+
+        Examples:
+          git timeturner registry import known-good-commits.json --env production
+        """
+    )
+
+    @Argument(help: "The file to import (- for standard input).")
+    var file: String
+
+    @Option(help: "The environment the file's commits were good in (default: production).")
+    var env: String = "production"
+
+    @Flag(help: "Print the added marks as JSON.")
+    var json = false
+
+    func run() throws {
+        let context = CommandContext()
+        let repository = try context.openRepository()
+        let bytes = try readInput(file)
+        let outcome = try KnownGoodRegistry(repository: repository).importKnownGood(
+            bytes, source: file == "-" ? "standard input" : file, env: env,
+            attribution: context.attribution(in: repository))
+        context.terminal.warn(outcome.warnings)
+        if json {
+            context.printJSON(["added": .array(outcome.added.map(\.json)), "alreadyPresent": .int(Int64(outcome.alreadyPresent))])
+        } else {
+            context.terminal.out("Imported \(outcome.added.count) good mark(s) into \(Terminal.escaped(env)); \(outcome.alreadyPresent) already present.")
+        }
+    }
+
+    private func readInput(_ path: String) throws(TimeturnerError) -> [UInt8] {
+        let file: UnsafeMutablePointer<FILE>? = path == "-" ? fdopen(dup(STDIN_FILENO), "rb") : fopen(path, "rb")
+        guard let file else {
+            throw TimeturnerError(.failure, "cannot read \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { fclose(file) }
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = fread(&buffer, 1, buffer.count, file)
+            if n <= 0 { break }
+            out.append(contentsOf: buffer[0..<n])
+        }
+        if ferror(file) != 0 { throw TimeturnerError(.failure, "cannot read \(path): \(String(cString: strerror(errno)))") }
+        return out
+    }
+}
