@@ -1,73 +1,70 @@
 #!/usr/bin/env bash
-# Rollback benchmark: on a 100,000-commit history, undo the last 50 commits (which touch 50
-# different files) with `git timeturner rollback` and compare, in the same run, with what git
-# itself does:
-#   revert mode  vs  git revert --no-commit <target>..HEAD && git commit   (target: <= 0.1x)
-#   reset mode   vs  git reset --hard <target>                              (target: <= 1.5x)
-# plus the peak resident memory of one revert-mode rollback (target: < 64 MiB).
+# Rollback (issue 4), against plain git doing the same work, on a 100,000-commit history whose
+# last 50 commits each change a different file:
 #
-# Standalone: TIMETURNER_BIN = the release binary (default .build/release/git-timeturner),
-# BENCH_WORK = a work directory (default: a new temporary one), BENCH_COMMITS = history size.
-set -euo pipefail
+#   revert   `git timeturner rollback --to HEAD~50 --yes` (one revert commit with the target's
+#            tree, safety ref, lock, state, journal) vs `git revert --no-commit HEAD~50..HEAD &&
+#            git commit` (target: at most 0.1x)
+#   reset    `git timeturner rollback --to HEAD~50 --mode reset --yes` vs `git reset --hard
+#            HEAD~50` (target: at most 1.5x)
+#   memory   peak resident memory of one revert-mode rollback (target: under 64 MiB)
+#   floors   `git timeturner --version` and `git timeturner status` in the same repository, as
+#            information: the start-up every command pays before it does any work.
+#
+# Every timed run of either side starts from the same state (branch at the tip, clean work tree,
+# no safety refs, no lock). Run by bench/run; runnable on its own too:
+#   TIMETURNER_BIN=.build/release/git-timeturner BENCH_WORK=/tmp/bench-rollback bench/suites/rollback.sh
+here="$(cd "$(dirname "$0")" && pwd)"
+: "${TIMETURNER_BIN:=$(cd "$here/../.." && pwd)/.build/release/git-timeturner}"
+: "${BENCH_WORK:=${TMPDIR:-/tmp}/timeturner-bench-rollback}"
+export TIMETURNER_BIN BENCH_WORK
+source "$here/../lib.sh"
 
-here=$(cd "$(dirname "$0")/.." && pwd)
-bin=${TIMETURNER_BIN:-$here/../.build/release/git-timeturner}
-bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
-work=${BENCH_WORK:-$(mktemp -d "${TMPDIR:-/tmp}/timeturner-bench-XXXXXX")}
-commits=${BENCH_COMMITS:-100000}
-runs=${BENCH_RUNS:-10}
-mkdir -p "$work"
+COMMITS="${BENCH_COMMITS:-100000}"
+RUNS="${BENCH_RUNS:-30}"
+repo="$BENCH_WORK/rollback-$COMMITS"
 
-export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null HOME=$work TZ=UTC LC_ALL=C
-export GIT_AUTHOR_NAME=Bench GIT_AUTHOR_EMAIL=bench@example.com GIT_COMMITTER_NAME=Bench GIT_COMMITTER_EMAIL=bench@example.com
-
-repo=$work/rollback-$commits
-if [ ! -d "$repo/.git" ]; then
-    echo "generating a $commits-commit history in $repo" >&2
+if [ ! -f "$repo/.git/bench-complete" ]; then
+    rm -rf "$repo"
     git init -q -b main "$repo"
-    python3 "$here/gen.py" history --commits "$commits" | git -C "$repo" fast-import --quiet
+    start="$(bench_now_ns)"
+    python3 "$BENCH_DIR/gen.py" history --commits "$COMMITS" | git -C "$repo" fast-import --quiet
     git -C "$repo" checkout -q main
-    # 50 commits, each changing one different file: what the rollback undoes.
-    git -C "$repo" ls-files 'src/*' | head -50 | while read -r f; do
-        printf 'bench change\n' >> "$repo/$f"
-        git -C "$repo" commit -q -am "bench: change $f"
+    # The 50 commits the rollback undoes: each changes one different file.
+    git -C "$repo" ls-files 'src/*' | head -50 | while read -r file; do
+        printf 'bench change\n' >>"$repo/$file"
+        git -C "$repo" commit -q -am "bench: change $file"
     done
+    # As a repository that has lived a while: packed, with a commit-graph (git gc writes one).
     git -C "$repo" gc -q
+    echo "generated $COMMITS + 50 commits in $(bench_seconds_since "$start") s ($(du -sh "$repo/.git" | cut -f1))"
+    touch "$repo/.git/bench-complete"
 fi
 cd "$repo"
-head=$(git rev-parse HEAD)
-target=$(git rev-parse HEAD~50)
-echo "repository: $(git rev-list --count HEAD) commits, $(git ls-files | wc -l) files; undoing $(git diff --name-only "$target" HEAD | wc -l) files in 50 commits" >&2
+head="$(git rev-parse HEAD)"
+target="$(git rev-parse HEAD~50)"
+bench_log "$(git rev-list --count HEAD) commits, $(git ls-files | wc -l) files; the rollback changes $(git diff --name-only "$target" HEAD | wc -l) files"
 
-# Every run starts from the same state: branch at $head, clean work tree, no lock.
-restore="git reset -q --hard $head && rm -f .git/timeturner/lock .git/timeturner/state.json"
-json=$work/rollback-results
-mkdir -p "$json"
+reset_state="git reset -q --hard $head && rm -rf .git/refs/timeturner/safety .git/logs/refs/timeturner/safety .git/timeturner"
+sh -c "$reset_state"
 
-hyperfine --style basic --runs "$runs" --warmup 2 --prepare "$restore" \
-    --export-json "$json/revert.json" \
-    -n "git revert --no-commit + commit" "git revert --no-commit $target..HEAD && git commit -q -m bench" \
-    -n "timeturner rollback (revert)" "$bin rollback --to $target --yes"
+echo "rollback, revert mode, 50 commits / 50 files on $COMMITS commits:"
+bench_pair "rollback revert vs git revert+commit" 0.1 "$RUNS" \
+    "git timeturner rollback --to $target --yes" \
+    "git revert --no-commit $target..HEAD && git commit -q -m bench" \
+    "$reset_state"
 
-hyperfine --style basic --runs "$runs" --warmup 2 --prepare "$restore" \
-    --export-json "$json/reset.json" \
-    -n "git reset --hard" "git reset -q --hard $target" \
-    -n "timeturner rollback --mode reset" "$bin rollback --to $target --mode reset --yes"
+echo "rollback, reset mode:"
+bench_pair "rollback reset vs git reset --hard" 1.5 "$RUNS" \
+    "git timeturner rollback --to $target --mode reset --yes" \
+    "git reset -q --hard $target" \
+    "$reset_state"
 
-eval "$restore"
-/usr/bin/time -o "$json/rss" -f '%M' "$bin" rollback --to "$target" --yes >/dev/null 2>&1
-rss=$(tail -1 "$json/rss")
-eval "$restore"
+sh -c "$reset_state"
+bench_peak_memory "rollback revert (target < 64 MiB)" git timeturner rollback --to "$target" --yes
+sh -c "$reset_state"
 
-python3 - "$json" "$rss" <<'PY'
-import json, sys
-d, rss = sys.argv[1], int(sys.argv[2])
-def means(name):
-    r = json.load(open(f"{d}/{name}.json"))["results"]
-    return r[0]["mean"], r[1]["mean"]
-git_revert, tt_revert = means("revert")
-git_reset, tt_reset = means("reset")
-print(f"revert: timeturner {tt_revert*1000:.1f} ms vs git {git_revert*1000:.1f} ms = {tt_revert/git_revert:.3f}x (target <= 0.1x)")
-print(f"reset:  timeturner {tt_reset*1000:.1f} ms vs git {git_reset*1000:.1f} ms = {tt_reset/git_reset:.2f}x (target <= 1.5x)")
-print(f"peak RSS of one revert-mode rollback: {rss/1024:.1f} MiB (target < 64 MiB)")
-PY
+echo "start-up floors (information):"
+bench_time "git timeturner --version" "$RUNS" "git timeturner --version"
+bench_time "git timeturner status" "$RUNS" "git timeturner status"
+bench_time "git timeturner rollback --dry-run" "$RUNS" "git timeturner rollback --to $target --dry-run"
