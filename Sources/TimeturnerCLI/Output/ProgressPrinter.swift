@@ -45,7 +45,8 @@ enum Confirmation {
         terminal.err("Type '\(word)' to go ahead, anything else to stop: ", newline: false)
         let answer = readLine(strippingNewline: true)?.trimmingSpaces ?? ""
         guard answer == word else {
-            throw TimeturnerError(.refused, "not confirmed; nothing was changed")
+            throw TimeturnerError(.refused, "not confirmed; nothing was changed",
+                                  hint: "run it again and type '\(word)' when asked, or pass --yes")
         }
     }
 

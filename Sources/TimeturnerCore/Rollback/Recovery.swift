@@ -131,6 +131,8 @@ extension RollbackEngine {
             return (.nothingToDo, nil)
         }
         _ = try directory.clearStaleLock()
+        // A test's pause marker left by a killed run means nothing once its process is gone.
+        unlink(directory.path + "/test-pause")
         let lock = try directory.acquire(operation: "recover", id: state.id, now: attribution.time, wait: Duration(seconds: 0))
         defer { lock.release() }
 

@@ -41,8 +41,7 @@ public struct RollbackPlanner {
             let selected = try selectCommits(range, head: from)
             commits = selected
             mainline = request.mainline
-            built = try buildReverts(selected, onto: from, mainline: request.mainline, id: id, range: range,
-                                     head: head, by: attribution)
+            built = try buildReverts(selected, onto: from, mainline: request.mainline, id: id, by: attribution)
             resultTree = built.last?.tree ?? fromCommit.tree
         } else {
             let ancestry = try walk(from: from, to: target, name: targetName)
@@ -263,8 +262,8 @@ public struct RollbackPlanner {
 
     /// One reverse three-way merge per commit, newest first, each on top of the previous result,
     /// entirely in memory. A conflict stops the plan with the paths; nothing has been changed.
-    private func buildReverts(_ commits: [PlannedCommit], onto head: OID, mainline: Int?, id: String, range: String,
-                              head position: HeadPosition, by attribution: Attribution) throws(TimeturnerError) -> [(commit: OID, tree: OID)] {
+    private func buildReverts(_ commits: [PlannedCommit], onto head: OID, mainline: Int?, id: String,
+                              by attribution: Attribution) throws(TimeturnerError) -> [(commit: OID, tree: OID)] {
         var built: [(commit: OID, tree: OID)] = []
         var tip = head
         let signature = attribution.signature
@@ -302,7 +301,6 @@ public struct RollbackPlanner {
                 built.append((tip, tree))
             }
         }
-        _ = (range, position)
         return built
     }
 
