@@ -12,7 +12,7 @@
 #            information: the start-up every command pays before it does any work.
 #
 # Every timed run of either side starts from the same state (branch at the tip, clean work tree,
-# no safety refs, no lock). Run by bench/run; runnable on its own too:
+# no safety refs, no lock, no registry). Run by bench/run; runnable on its own too:
 #   TIMETURNER_BIN=.build/release/git-timeturner BENCH_WORK=/tmp/bench-rollback bench/suites/rollback.sh
 here="$(cd "$(dirname "$0")" && pwd)"
 : "${TIMETURNER_BIN:=$(cd "$here/../.." && pwd)/.build/release/git-timeturner}"
@@ -38,14 +38,18 @@ if [ ! -f "$repo/.git/bench-complete" ]; then
     # As a repository that has lived a while: packed, with a commit-graph (git gc writes one).
     git -C "$repo" gc -q
     echo "generated $COMMITS + 50 commits in $(bench_seconds_since "$start") s ($(du -sh "$repo/.git" | cut -f1))"
+    git -C "$repo" rev-parse HEAD >"$repo/.git/bench-head"
     touch "$repo/.git/bench-complete"
 fi
 cd "$repo"
-head="$(git rev-parse HEAD)"
+# The generated tip, whatever an earlier (interrupted) run left checked out.
+head="$(cat .git/bench-head)"
+git reset -q --hard "$head"
 target="$(git rev-parse HEAD~50)"
 bench_log "$(git rev-list --count HEAD) commits, $(git ls-files | wc -l) files; the rollback changes $(git diff --name-only "$target" HEAD | wc -l) files"
 
-reset_state="git reset -q --hard $head && rm -rf .git/refs/timeturner/safety .git/logs/refs/timeturner/safety .git/timeturner"
+# The registry is removed too, so the journal shard each run appends to does not grow run after run.
+reset_state="git reset -q --hard $head && rm -rf .git/refs/timeturner/safety .git/logs/refs/timeturner/safety .git/timeturner && { git update-ref -d refs/timeturner/registry 2>/dev/null || true; }"
 sh -c "$reset_state"
 
 echo "rollback, revert mode, 50 commits / 50 files on $COMMITS commits:"
