@@ -153,9 +153,14 @@ import TestSupport
         #expect(field("status", in: run.stdout) == "verification-failed-restored")
         #expect(try await repo.fingerprint() == before)
         #expect(try await repo.gitResult(["fsck", "--no-progress"]).status == 0)
-        // The attempt is journaled with both commands.
+        // The attempt is journaled with both commands, and there is nothing to undo for it.
         let history = try await repo.timeturner("history", "--json")
         #expect(history.stdout.contains("\"exitStatus\": 7") && history.stdout.contains("\"command\": \"true\""))
+        let failedID = try #require(field("id", in: run.stdout))
+        let undoFailed = try await repo.timeturner("undo", failedID, "--yes")
+        #expect(undoFailed.status == 3 && undoFailed.stderr.contains("verification-failed-restored"), "\(undoFailed)")
+        let nothing = try await repo.timeturner("undo", "--yes")
+        #expect(nothing.status == 1 && nothing.stderr.contains("no rollback to undo"), "\(nothing)")
 
         // The same rollback succeeds with a passing check; the symlink and mode come back as at the target.
         let ok = try await repo.timeturner("rollback", "--to", ids[3], "--verify", "test -x run.sh", "--yes")

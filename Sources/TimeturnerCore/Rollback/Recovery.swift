@@ -25,6 +25,10 @@ extension RollbackEngine {
             throw TimeturnerError(.failure, rollbackID.map { "no rollback \($0) in the journal" } ?? "no rollback to undo in the journal",
                                   hint: "list them with 'git timeturner history'")
         }
+        guard entry.succeeded else {
+            throw TimeturnerError(.refused, "rollback \(entry.id) ended '\(entry.status)': it left no change behind to undo",
+                                  hint: "undo the most recent succeeded rollback with 'git timeturner undo', or pick one from 'git timeturner history'")
+        }
         let backup = try SafetyBackup.read(id: entry.id, in: repository)
         guard let result = entry.event["commit"]?.stringValue.flatMap(OID.init(hex:)) else {
             throw TimeturnerError(.failure, "the journal event of \(entry.id) names no result commit")
