@@ -16,9 +16,9 @@ struct Terminal {
     }
 
     /// Unbuffered, after flushing stdout, so the two streams interleave in the order written.
-    func err(_ text: String) {
+    func err(_ text: String, newline: Bool = true) {
         fflush(nil)
-        let line = Array((text + "\n").utf8)
+        let line = Array((newline ? text + "\n" : text).utf8)
         line.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {

@@ -1,0 +1,365 @@
+internal import CLibgit2
+internal import Glibc
+
+/// One path that differs between two trees (no rename detection: a rename is a delete plus an add,
+/// which is exactly what a checkout has to do).
+public struct TreeChange: Equatable, Sendable {
+    public enum Kind: String, Sendable { case added, deleted, modified, typeChanged = "type-changed" }
+    public let path: String
+    public let kind: Kind
+    /// git file modes (0o100644, 0o100755, 0o120000 symlink, 0o160000 submodule); 0 when absent.
+    public let oldMode: UInt32
+    public let newMode: UInt32
+}
+
+/// What `git status` would report, reduced to what a rollback must respect.
+public struct WorkTreeStatus: Equatable, Sendable {
+    /// Tracked paths whose index or work-tree content differs from HEAD.
+    public var changed: [String] = []
+    /// Files git does not track and does not ignore.
+    public var untracked: [String] = []
+    /// Paths with unresolved merge conflicts in the index.
+    public var conflicted: [String] = []
+
+    public var isClean: Bool { changed.isEmpty && untracked.isEmpty && conflicted.isEmpty }
+}
+
+extension Repository {
+    // MARK: - Status
+
+    /// Index and work tree against HEAD, untracked files listed one by one (not as directories).
+    /// Submodules are compared by their recorded commit only, like `git status` by default.
+    public func workTreeStatus() throws(GitError) -> WorkTreeStatus {
+        var options = git_status_options()
+        try Libgit2.check("prepare status options") { git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION)) }
+        options.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR
+        options.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS.rawValue
+            | GIT_STATUS_OPT_EXCLUDE_SUBMODULES.rawValue
+        var list: OpaquePointer? = nil
+        try Libgit2.check("read the status of the work tree") { git_status_list_new(&list, handle, &options) }
+        defer { git_status_list_free(list) }
+        var status = WorkTreeStatus()
+        for index in 0..<git_status_list_entrycount(list) {
+            guard let entry = git_status_byindex(list, index) else { continue }
+            let flags = entry.pointee.status.rawValue
+            let delta = entry.pointee.head_to_index ?? entry.pointee.index_to_workdir
+            guard let delta else { continue }
+            let file = delta.pointee.new_file.path ?? delta.pointee.old_file.path
+            guard let file else { continue }
+            let path = String(cString: file)
+            if flags & GIT_STATUS_CONFLICTED.rawValue != 0 {
+                status.conflicted.append(path)
+            } else if flags == GIT_STATUS_WT_NEW.rawValue {
+                status.untracked.append(path)
+            } else if flags & ~GIT_STATUS_IGNORED.rawValue != 0 {
+                status.changed.append(path)
+            }
+        }
+        return status
+    }
+
+    // MARK: - Snapshots of index and work tree
+
+    /// The tree the index describes now (what `git write-tree` writes).
+    public func indexTree() throws(GitError) -> OID {
+        try withIndex { (index) throws(GitError) in
+            var out = git_oid()
+            try Libgit2.check("write the index as a tree") { git_index_write_tree(&out, index) }
+            return OID(out)
+        }
+    }
+
+    /// A tree of the work tree as it is now: tracked files with their current content and mode,
+    /// deleted files left out, and untracked (not ignored) files added, like `git stash -u` keeps.
+    /// The index on disk is not changed: the in-memory copy is re-read from disk afterwards.
+    public func workTreeSnapshotTree() throws(GitError) -> OID {
+        try withIndex { (index) throws(GitError) in
+            defer {
+                // Drop the in-memory additions; the user's staging area stays exactly as it was.
+                if git_index_read(index, 1) != 0 { git_error_clear() }
+            }
+            let pattern = strdup("*")
+            defer { free(pattern) }
+            var patterns: [UnsafeMutablePointer<CChar>?] = [pattern]
+            return try patterns.withUnsafeMutableBufferPointer { (buffer) throws(GitError) -> OID in
+                var spec = git_strarray(strings: buffer.baseAddress, count: 1)
+                try Libgit2.check("record changed and deleted files") { git_index_update_all(index, &spec, nil, nil) }
+                try Libgit2.check("record untracked files") {
+                    git_index_add_all(index, &spec, GIT_INDEX_ADD_DEFAULT.rawValue, nil, nil)
+                }
+                var out = git_oid()
+                try Libgit2.check("write the work tree as a tree") { git_index_write_tree(&out, index) }
+                return OID(out)
+            }
+        }
+    }
+
+    /// Replaces the index with the entries of `tree` and writes it to disk (`git read-tree`).
+    public func setIndex(to tree: OID) throws(GitError) {
+        try withIndex { (index) throws(GitError) in
+            var treePointer: OpaquePointer? = nil
+            var raw = tree.raw
+            try Libgit2.check("look up tree \(tree.hex)") { git_tree_lookup(&treePointer, handle, &raw) }
+            defer { git_tree_free(treePointer) }
+            try Libgit2.check("read tree \(tree.short) into the index") { git_index_read_tree(index, treePointer) }
+            try Libgit2.check("write the index") { git_index_write(index) }
+        }
+    }
+
+    private func withIndex<T>(_ body: (OpaquePointer) throws(GitError) -> T) throws(GitError) -> T {
+        var index: OpaquePointer? = nil
+        try Libgit2.check("open the index") { git_repository_index(&index, handle) }
+        defer { git_index_free(index) }
+        // Another process (the user's git) may have written the index since libgit2 cached it.
+        try Libgit2.check("read the index") { git_index_read(index, 0) }
+        return try body(index!)
+    }
+
+    // MARK: - Comparing trees
+
+    /// Paths that differ between two trees. Only subtrees whose ids differ are opened, so the
+    /// cost follows the size of the change, not of the repository.
+    public func changes(from old: OID, to new: OID) throws(GitError) -> [TreeChange] {
+        var oldTree: OpaquePointer? = nil, newTree: OpaquePointer? = nil
+        var oldRaw = old.raw, newRaw = new.raw
+        try Libgit2.check("look up tree \(old.hex)") { git_tree_lookup(&oldTree, handle, &oldRaw) }
+        defer { git_tree_free(oldTree) }
+        try Libgit2.check("look up tree \(new.hex)") { git_tree_lookup(&newTree, handle, &newRaw) }
+        defer { git_tree_free(newTree) }
+        var options = git_diff_options()
+        try Libgit2.check("prepare diff options") { git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION)) }
+        options.flags |= GIT_DIFF_INCLUDE_TYPECHANGE.rawValue
+        var diff: OpaquePointer? = nil
+        try Libgit2.check("compare trees \(old.short) and \(new.short)") {
+            git_diff_tree_to_tree(&diff, handle, oldTree, newTree, &options)
+        }
+        defer { git_diff_free(diff) }
+        var out: [TreeChange] = []
+        for index in 0..<git_diff_num_deltas(diff) {
+            guard let delta = git_diff_get_delta(diff, index) else { continue }
+            let kind: TreeChange.Kind
+            switch delta.pointee.status {
+            case GIT_DELTA_ADDED: kind = .added
+            case GIT_DELTA_DELETED: kind = .deleted
+            case GIT_DELTA_TYPECHANGE: kind = .typeChanged
+            default: kind = .modified
+            }
+            let file = kind == .deleted ? delta.pointee.old_file : delta.pointee.new_file
+            out.append(TreeChange(path: String(cString: file.path), kind: kind,
+                                  oldMode: UInt32(delta.pointee.old_file.mode), newMode: UInt32(delta.pointee.new_file.mode)))
+        }
+        return out
+    }
+
+    // MARK: - Checkout
+
+    /// How a checkout treats files that differ from what it expects.
+    public enum CheckoutSafety: Sendable {
+        /// Like `git checkout`: refuse (`.conflict`) rather than overwrite a modified or untracked file.
+        case safe
+        /// Like `git checkout -f` for the given paths: make them match the tree. Used only to
+        /// restore a state the tool captured itself.
+        case force
+    }
+
+    /// Makes the work tree and the index match `tree` for `paths` (every path when nil), assuming
+    /// the work tree currently holds `baseline`. HEAD is not moved. Ignored files are never
+    /// overwritten and files outside `paths` are never touched.
+    public func checkout(tree: OID, baseline: OID, paths: [String]?, safety: CheckoutSafety) throws(GitError) {
+        var treePointer: OpaquePointer? = nil, baselinePointer: OpaquePointer? = nil
+        var raw = tree.raw, baselineRaw = baseline.raw
+        try Libgit2.check("look up tree \(tree.hex)") { git_tree_lookup(&treePointer, handle, &raw) }
+        defer { git_tree_free(treePointer) }
+        try Libgit2.check("look up tree \(baseline.hex)") { git_tree_lookup(&baselinePointer, handle, &baselineRaw) }
+        defer { git_tree_free(baselinePointer) }
+        var options = git_checkout_options()
+        try Libgit2.check("prepare checkout options") { git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)) }
+        var strategy = GIT_CHECKOUT_DONT_OVERWRITE_IGNORED.rawValue | GIT_CHECKOUT_DISABLE_PATHSPEC_MATCH.rawValue
+        strategy |= safety == .safe ? GIT_CHECKOUT_SAFE.rawValue : GIT_CHECKOUT_FORCE.rawValue
+        options.checkout_strategy = strategy
+        options.baseline = baselinePointer
+        let copies = (paths ?? []).map { strdup($0) }
+        defer { copies.forEach { free($0) } }
+        var pointers: [UnsafeMutablePointer<CChar>?] = copies
+        if let paths, paths.isEmpty { return }
+        try pointers.withUnsafeMutableBufferPointer { (buffer) throws(GitError) in
+            if paths != nil { options.paths = git_strarray(strings: buffer.baseAddress, count: buffer.count) }
+            try Libgit2.check("check out tree \(tree.short)") {
+                git_checkout_tree(handle, treePointer, &options)
+            }
+        }
+    }
+
+    // MARK: - History
+
+    /// Commits reachable from `head` but not from `hidden`, newest first (topological), like
+    /// `git rev-list hidden..head`. Only the commits in between are walked.
+    public func commits(from head: OID, excluding hidden: OID?) throws(GitError) -> [OID] {
+        var walk: OpaquePointer? = nil
+        try Libgit2.check("start a history walk") { git_revwalk_new(&walk, handle) }
+        defer { git_revwalk_free(walk) }
+        try Libgit2.check("sort the history walk") { git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_TIME.rawValue) }
+        var headRaw = head.raw
+        try Libgit2.check("walk from \(head.short)") { git_revwalk_push(walk, &headRaw) }
+        if let hidden {
+            var hiddenRaw = hidden.raw
+            try Libgit2.check("hide \(hidden.short) from the walk") { git_revwalk_hide(walk, &hiddenRaw) }
+        }
+        var out: [OID] = []
+        var next = git_oid()
+        while true {
+            let result = git_revwalk_next(&next, walk)
+            if result == GIT_ITEROVER.rawValue { git_error_clear(); break }
+            try Libgit2.check("walk history from \(head.short)") { result }
+            out.append(OID(next))
+        }
+        return out
+    }
+
+    // MARK: - Reverting in memory
+
+    /// What reverting one commit on top of another produced.
+    public enum RevertResult: Equatable, Sendable {
+        case tree(OID)
+        /// The reverse merge conflicted at these paths; nothing was written to the work tree,
+        /// the index or any ref (no REVERT_HEAD, no MERGE_MSG).
+        case conflicts([String])
+    }
+
+    /// Reverts `commit` on top of `onto` entirely in memory (`git_revert_commit`), the way
+    /// `git revert` would, and writes the resulting tree. `mainline` (1-based) picks the parent
+    /// of a merge commit to revert towards; nil for ordinary commits.
+    public func revertInMemory(_ commit: OID, onto: OID, mainline: Int?) throws(GitError) -> RevertResult {
+        var revertPointer: OpaquePointer? = nil, ontoPointer: OpaquePointer? = nil
+        var revertRaw = commit.raw, ontoRaw = onto.raw
+        try Libgit2.check("look up commit \(commit.hex)") { git_commit_lookup(&revertPointer, handle, &revertRaw) }
+        defer { git_commit_free(revertPointer) }
+        try Libgit2.check("look up commit \(onto.hex)") { git_commit_lookup(&ontoPointer, handle, &ontoRaw) }
+        defer { git_commit_free(ontoPointer) }
+        var options = git_merge_options()
+        try Libgit2.check("prepare merge options") { git_merge_options_init(&options, UInt32(GIT_MERGE_OPTIONS_VERSION)) }
+        var index: OpaquePointer? = nil
+        try Libgit2.check("revert \(commit.short) on top of \(onto.short)") {
+            git_revert_commit(&index, handle, revertPointer, ontoPointer, UInt32(mainline ?? 0), &options)
+        }
+        defer { git_index_free(index) }
+        // libgit2 reports success even when the reverse merge conflicted; the index says so.
+        if git_index_has_conflicts(index) == 1 {
+            var iterator: OpaquePointer? = nil
+            try Libgit2.check("list conflicts") { git_index_conflict_iterator_new(&iterator, index) }
+            defer { git_index_conflict_iterator_free(iterator) }
+            var paths: [String] = []
+            var ancestor: UnsafePointer<git_index_entry>? = nil
+            var ours: UnsafePointer<git_index_entry>? = nil
+            var theirs: UnsafePointer<git_index_entry>? = nil
+            while git_index_conflict_next(&ancestor, &ours, &theirs, iterator) == 0 {
+                if let entry = ours ?? theirs ?? ancestor { paths.append(String(cString: entry.pointee.path)) }
+            }
+            git_error_clear()
+            return .conflicts(paths)
+        }
+        var out = git_oid()
+        try Libgit2.check("write the reverted tree") { git_index_write_tree_to(&out, index, handle) }
+        return .tree(OID(out))
+    }
+}
+
+extension Repository {
+    /// The blob id a work-tree file would get (no filters applied), or nil when it cannot be read.
+    /// Used to tell whether an untracked file is byte-for-byte one the tool itself captured.
+    public func hashWorkTreeFile(_ relativePath: String) -> OID? {
+        guard let root = workTree else { return nil }
+        var out = git_oid()
+        guard git_odb_hashfile(&out, root + relativePath, GIT_OBJECT_BLOB) == 0 else { git_error_clear(); return nil }
+        return OID(out)
+    }
+}
+
+/// What lies between two commits: the commits reachable from `head` but not from `target`
+/// (newest first by committer date), and whether `target` is an ancestor of `head`.
+public struct Ancestry: Equatable, Sendable {
+    public let commits: [OID]
+    public let targetIsAncestor: Bool
+}
+
+extension Repository {
+    /// `git rev-list target..head` plus `git merge-base --is-ancestor target head`, in one walk
+    /// that reads only the commits between the two (plus a few past the boundary).
+    ///
+    /// libgit2's revwalk and merge-base load and checksum the whole commit-graph file first
+    /// (about 20 ms on a 100,000-commit repository, more than the rest of a rollback), so this
+    /// walks commit objects itself, newest first, the way git's `limit_list` does: commits
+    /// reachable from `target` are painted uninteresting and the walk stops once only
+    /// uninteresting commits are left, after a few more to tolerate clock skew.
+    public func ancestry(from head: OID, to target: OID) throws(GitError) -> Ancestry {
+        let fromHead: UInt8 = 1, fromTarget: UInt8 = 2
+        var flags: [OID: UInt8] = [:]
+        var parentsOf: [OID: [OID]] = [:]
+        var queue: [(id: OID, time: Int64)] = []   // sorted oldest first; the newest is popped from the end
+        var popped: [OID] = []
+
+        func enqueue(_ id: OID) throws(GitError) {
+            let time = try commitTime(id)
+            let position = queue.firstIndex { $0.time > time } ?? queue.count
+            queue.insert((id, time), at: position)
+        }
+        /// Paints `id` and everything already walked below it uninteresting.
+        func paintUninteresting(_ id: OID) {
+            var stack = [id]
+            while let next = stack.popLast() {
+                guard let old = flags[next], old & fromTarget == 0 else { continue }
+                flags[next] = old | fromTarget
+                stack.append(contentsOf: parentsOf[next] ?? [])
+            }
+        }
+
+        flags[head] = fromHead
+        try enqueue(head)
+        if target != head {
+            flags[target] = fromTarget
+            try enqueue(target)
+        } else {
+            flags[head] = fromHead | fromTarget
+        }
+        var slop = 5
+        while let (id, _) = queue.popLast() {
+            let parents = try commitParents(id)
+            parentsOf[id] = parents
+            popped.append(id)
+            let mine = flags[id] ?? 0
+            for parent in parents {
+                if let existing = flags[parent] {
+                    if mine & fromTarget != 0 && existing & fromTarget == 0 { paintUninteresting(parent) }
+                    flags[parent] = (flags[parent] ?? 0) | mine
+                } else {
+                    flags[parent] = mine
+                    try enqueue(parent)
+                }
+            }
+            if queue.allSatisfy({ (flags[$0.id] ?? 0) & fromTarget != 0 }) {
+                slop -= 1
+                if slop <= 0 { break }
+            } else {
+                slop = 5
+            }
+        }
+        let commits = popped.filter { flags[$0] == fromHead }
+        return Ancestry(commits: commits, targetIsAncestor: (flags[target] ?? 0) & fromHead != 0)
+    }
+
+    private func commitTime(_ id: OID) throws(GitError) -> Int64 {
+        var pointer: OpaquePointer? = nil
+        var raw = id.raw
+        try Libgit2.check("look up commit \(id.hex)") { git_commit_lookup(&pointer, handle, &raw) }
+        defer { git_commit_free(pointer) }
+        return git_commit_time(pointer)
+    }
+
+    private func commitParents(_ id: OID) throws(GitError) -> [OID] {
+        var pointer: OpaquePointer? = nil
+        var raw = id.raw
+        try Libgit2.check("look up commit \(id.hex)") { git_commit_lookup(&pointer, handle, &raw) }
+        defer { git_commit_free(pointer) }
+        return (0..<git_commit_parentcount(pointer)).map { OID(git_commit_parent_id(pointer, $0).pointee) }
+    }
+}

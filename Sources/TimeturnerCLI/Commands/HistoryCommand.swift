@@ -1,0 +1,53 @@
+import ArgumentParser
+import GitKit
+import TimeturnerCore
+
+struct HistoryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history",
+        abstract: "List rollbacks and undos, newest first, with duration and status.",
+        discussion: """
+        Read from the journal in refs/timeturner/registry (journal/<YYYY-MM>.jsonl). --stats adds \
+        count, success rate, median and 95th-percentile duration, overall and by mode.
+        """
+    )
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    @Flag(help: "Count, success rate, median and p95 duration, by mode.")
+    var stats = false
+
+    func run() throws {
+        let context = CommandContext()
+        let repository = try context.openRepository()
+        let (entries, skipped) = try RollbackJournal(repository: repository).entries()
+        skipped.forEach { context.terminal.warning($0.description) }
+        let statistics = JournalStatistics(entries)
+        if json {
+            if stats {
+                context.printJSON(.object(["entries": .array(entries.map(\.event)), "stats": statistics.json]))
+            } else {
+                context.printJSON(.array(entries.map(\.event)))
+            }
+            return
+        }
+        if entries.isEmpty {
+            context.terminal.out("No rollbacks recorded yet.")
+        } else {
+            let rows = entries.map { entry in
+                [entry.id, entry.type, entry.mode, entry.status, "\(entry.durationMilliseconds) ms", entry.start.rfc3339,
+                 (entry.event["from"]?.stringValue.map { String($0.prefix(7)) } ?? "") + " → " + (entry.event["to"]?.stringValue.map { String($0.prefix(7)) } ?? ""),
+                 entry.event["reason"]?.stringValue ?? ""].map { Terminal.escaped($0) }
+            }
+            context.terminal.out(Table(header: ["ID", "TYPE", "MODE", "STATUS", "DURATION", "START", "FROM → TO", "REASON"], rows: rows).rendered)
+        }
+        if stats {
+            context.terminal.out("")
+            let groups = [statistics.overall] + statistics.byMode
+            context.terminal.out(Table(header: ["MODE", "COUNT", "SUCCESS", "MEDIAN", "P95"], rows: groups.map { group in
+                [group.name, "\(group.count)", "\(Int((group.successRate * 100).rounded()))%", "\(group.medianMilliseconds) ms", "\(group.p95Milliseconds) ms"]
+            }).rendered)
+        }
+    }
+}

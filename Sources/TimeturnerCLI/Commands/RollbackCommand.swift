@@ -1,0 +1,152 @@
+import ArgumentParser
+import GitKit
+import TimeturnerCore
+import TimeturnerExecutors
+
+struct RollbackCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rollback",
+        abstract: "Roll the code back to a point, a commit or the last good commit, verified and reversible.",
+        discussion: """
+        Plans first (target, commits undone, files changed, verification, what is written where), \
+        asks you to type 'rollback' (or --yes), then: takes .git/timeturner/lock, writes the safety \
+        backup refs/timeturner/safety/<id>, moves the branch with compare-and-swap, updates the work \
+        tree, runs the verification commands (--verify and every timeturner.verify in git config) and, \
+        if one fails, restores the exact state before the rollback (exit 5). Every rollback is journaled.
+
+        revert (default) adds one commit whose tree is the target's; reset moves the branch. \
+        Uncommitted changes are carried across and captured in the safety backup; a rollback that \
+        would write over them, or over an untracked file, is refused.
+
+        Examples:
+          git timeturner rollback --to pre-v2.5 --verify 'make smoke' --dry-run
+          git timeturner rollback --env production --yes --reason "checkout 500s"
+          git timeturner rollback --to v2.4.0 --mode reset --yes
+          git timeturner rollback --commits HEAD~3..HEAD~1 --yes
+        """
+    )
+
+    @Option(help: "Where to go: a point id, a commit (any revision), or last-good (the default with --env).")
+    var to: String?
+
+    @Option(help: "The environment whose last good commit is the target.")
+    var env: String?
+
+    @Option(help: "revert (a new commit, keeps history) or reset (moves the branch).")
+    var mode: ModeArgument = .init(value: .revert)
+
+    @Option(help: "Revert only these commits (OLDER..NEWER or one commit), one reverse merge each.")
+    var commits: String?
+
+    @Option(help: "With --commits: the parent (from 1) to keep when reverting a merge commit.")
+    var mainline: Int?
+
+    @Option(name: .customLong("verify"), help: "A verification command, run with /bin/sh -c at the repository root (repeatable).")
+    var verifyCommands: [String] = []
+
+    @Option(help: "How long each verification command may run, e.g. 90s, 10m.")
+    var verifyTimeout: TimeoutArgument = .init(value: Duration(seconds: 300))
+
+    @Flag(help: "Print the plan and change nothing.")
+    var dryRun = false
+
+    @Flag(help: "Do not ask for confirmation (for scripts and CI).")
+    var yes = false
+
+    @Option(help: "Why, for the journal and the revert commit's message.")
+    var reason: String?
+
+    @Flag(help: "Print the plan (with --dry-run) or the journal event as JSON.")
+    var json = false
+
+    func run() async throws {
+        let context = CommandContext()
+        let repository = try context.openRepository()
+        let attribution = try context.attribution(in: repository)
+        let request = RollbackRequest(target: to, environment: env, mode: mode.value, commits: commits, mainline: mainline,
+                                      verifyCommands: verifyCommands, verifyTimeout: verifyTimeout.value, reason: reason)
+        let plan = try RollbackPlanner(repository: repository).plan(request, by: attribution)
+        plan.warnings.forEach(context.terminal.warning)
+        if dryRun {
+            if json { context.printJSON(plan.json) } else { PlanRenderer(terminal: context.terminal).render(plan, dryRun: true) }
+            return
+        }
+        if !json || !yes { PlanRenderer(terminal: context.terminal).render(plan, dryRun: false, toStandardError: json) }
+        try Confirmation.require("rollback", skip: yes, terminal: context.terminal, what: "a rollback")
+
+        let engine = RollbackEngine(repository: repository, attribution: attribution,
+                                    progress: ProgressPrinter(terminal: context.terminal),
+                                    pauseBefore: context.environment["TIMETURNER_TEST_PAUSE_AT"].flatMap(OperationStep.init(rawValue:)))
+        let outcome = try await engine.execute(plan.approve(), verifier: ShellVerifier(environment: context.environment))
+        if json {
+            context.printJSON(outcome.event)
+        } else if outcome.error == nil {
+            let t = context.terminal
+            t.out("Rolled back \(plan.head.displayName) to \(plan.target.short) (\(Terminal.escaped(plan.targetName))) in \(outcome.event["durationMs"]?.intValue ?? 0) ms: \(plan.mode.rawValue), rollback \(plan.id)")
+            t.out("  safety backup: \(plan.safetyRef)")
+            t.out("  undo it:       git timeturner undo \(plan.id)")
+        }
+        if let error = outcome.error { throw error }
+    }
+}
+
+/// The plan, as a person reads it before typing `rollback`.
+struct PlanRenderer {
+    let terminal: Terminal
+
+    func render(_ plan: RollbackPlan, dryRun: Bool, toStandardError: Bool = false) {
+        let emit: (String) -> Void = toStandardError ? { terminal.err($0) } : { terminal.out($0) }
+        emit((dryRun ? "Rollback plan (dry run, nothing will change)" : "Rollback plan") + " \(plan.id)")
+        emit("  branch   \(Terminal.escaped(plan.head.displayName)) at \(plan.from.short)")
+        emit("  target   \(Terminal.escaped(plan.targetName)): \(plan.target.short) \(Terminal.escaped(plan.targetSummary))")
+        emit("  mode     \(plan.mode.rawValue)" + (plan.selectedRange.map { ", only the commits in \(Terminal.escaped($0))" } ?? "")
+             + (plan.mainline.map { ", mainline \($0)" } ?? ""))
+        if let reason = plan.reason { emit("  reason   \(Terminal.escaped(reason))") }
+        let merges = plan.commits.filter(\.isMerge).count
+        emit("  commits  \(plan.commits.count) \(plan.selectedRange == nil ? "undone" : "reverted")" +
+             (merges > 0 && plan.selectedRange == nil ? " (\(merges) merge\(merges == 1 ? "" : "s"): the target's tree is restored, no mainline needed)" : ""))
+        for commit in plan.commits.prefix(20) {
+            emit("    \(commit.id.short) \(Terminal.escaped(commit.summary))\(commit.isMerge ? " (merge)" : "")")
+        }
+        if plan.commits.count > 20 { emit("    … and \(plan.commits.count - 20) more") }
+        emit("  files    \(plan.changes.count) changed")
+        for change in plan.changes.prefix(20) { emit("    \(change.kind.rawValue.padding(12)) \(Terminal.escaped(change.path))") }
+        if plan.changes.count > 20 { emit("    … and \(plan.changes.count - 20) more") }
+        if plan.isDirty {
+            emit("  carried  \(plan.dirtyPaths.count) uncommitted and \(plan.untrackedPaths.count) untracked file(s), untouched and captured in the safety backup")
+        }
+        if plan.verifyCommands.isEmpty {
+            emit("  verify   nothing (add --verify <command> or git config timeturner.verify)")
+        } else {
+            for command in plan.verifyCommands { emit("  verify   \(Terminal.escaped(command)) (timeout \(plan.verifyTimeout))") }
+        }
+        emit("  writes")
+        for write in plan.writes { emit("    \(Terminal.escaped(write))") }
+    }
+}
+
+extension String {
+    func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+}
+
+struct ModeArgument: ExpressibleByArgument {
+    let value: RollbackMode
+    init(value: RollbackMode) { self.value = value }
+    init?(argument: String) {
+        guard let value = RollbackMode(rawValue: argument.lowercased()) else { return nil }
+        self.value = value
+    }
+    static var allValueStrings: [String] { RollbackMode.allCases.map(\.rawValue) }
+    var defaultValueDescription: String { value.rawValue }
+}
+
+struct TimeoutArgument: ExpressibleByArgument {
+    let value: Duration
+    init(value: Duration) { self.value = value }
+    init?(argument: String) {
+        // A bare number means seconds, like `timeout 30`.
+        guard let value = Duration(parsing: argument) ?? Int64(argument).map({ Duration(seconds: $0) }), value.seconds > 0 else { return nil }
+        self.value = value
+    }
+    var defaultValueDescription: String { value.description }
+}

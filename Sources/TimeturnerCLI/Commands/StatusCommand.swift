@@ -1,0 +1,57 @@
+import ArgumentParser
+import GitKit
+import TimeturnerCore
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show whether a timeturner operation is running or was interrupted, and the last rollback.",
+        discussion: """
+        "time-turner active" means an operation holds .git/timeturner/lock: who, since when, which step. \
+        An interrupted one (its process is gone) is reported with the command that recovers it.
+        """
+    )
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func run() throws {
+        let context = CommandContext()
+        let repository = try context.openRepository()
+        let attribution = try context.attribution(in: repository)
+        let engine = RollbackEngine(repository: repository, attribution: attribution,
+                                    progress: ProgressPrinter(terminal: context.terminal))
+        let (holder, state, lockPath) = engine.currentStatus()
+        let journal = try? RollbackJournal(repository: repository).entries()
+        journal?.skipped.forEach { context.terminal.warning($0.description) }
+        let last = journal?.entries.first
+        let interrupted = (holder?.isStale ?? false) || (holder == nil && state != nil)
+        if json {
+            var fields: [String: JSONValue] = ["active": .bool(holder != nil && !interrupted), "interrupted": .bool(interrupted),
+                                               "lock": .string(lockPath)]
+            if let holder {
+                fields["holder"] = .object(["pid": .int(Int64(holder.pid)), "host": .string(holder.host),
+                                            "since": .string(holder.start.rfc3339), "operation": .string(holder.operation),
+                                            "id": .string(holder.id)])
+            }
+            if let state { fields["state"] = state.publicJSON }
+            if let last { fields["lastRollback"] = last.event }
+            context.printJSON(.object(fields))
+            return
+        }
+        let t = context.terminal
+        if let holder, !interrupted {
+            t.out(t.paint("time-turner active:", .bold) + " \(Terminal.escaped(holder.description))" + (state.map { ", step \($0.step)" } ?? ""))
+        } else if interrupted {
+            t.out(t.paint("interrupted:", .red) + " " + (state.map { "\($0.operation) \(Terminal.escaped($0.id)) stopped at step \($0.step) (done: \($0.stepsDone.joined(separator: ", ")))" } ?? "a stale lock \(lockPath)"))
+            t.out("  run 'git timeturner recover' to finish it or restore the state before it")
+        } else {
+            t.out("No timeturner operation is running.")
+        }
+        if let last {
+            t.out("last \(last.type): \(Terminal.escaped(last.id)) \(last.status) (\(last.mode), \(last.durationMilliseconds) ms, \(last.start.age(relativeTo: context.now)))")
+        } else {
+            t.out("No rollback recorded yet.")
+        }
+    }
+}

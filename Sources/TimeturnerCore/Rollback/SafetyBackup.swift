@@ -1,0 +1,126 @@
+public import GitKit
+
+/// The pre-rollback state, kept at `refs/timeturner/safety/<rollback-id>` as one commit S:
+///
+/// - `S^1` = the HEAD commit before the rollback;
+/// - `S^2` = a commit (parent `S^1`) whose tree is the index as it was;
+/// - `S^{tree}` = the work tree as it was: tracked files with their uncommitted content,
+///   deleted files left out, untracked (not ignored) files added — what `git stash -u` keeps;
+/// - the message's trailers name the rollback, where HEAD was (a branch or `detached`) and
+///   whether the work tree was dirty.
+///
+/// The ref keeps all of it reachable, so `git gc --prune=now` cannot take it away; plain git
+/// reads it (`git diff S^1 S` shows the uncommitted changes).
+public struct SafetyBackup: Sendable, Equatable {
+    public let ref: String
+    public let commit: OID
+    public let rollbackID: String
+    public let head: HeadPosition
+    public let headCommit: OID
+    public let indexTree: OID
+    public let workTree: OID
+    public let wasDirty: Bool
+
+    public static func ref(for id: String) -> String { StorageLayout.safetyPrefix + id }
+
+    /// Captures HEAD, index and work tree and writes the ref (it must not exist yet).
+    /// `dirty == false` skips scanning the work tree: then index and work tree equal HEAD's tree.
+    static func write(id: String, operation: String, head: HeadPosition, headCommit: OID, headTree: OID, dirty: Bool,
+                      in repository: Repository, by attribution: Attribution) throws(TimeturnerError) -> SafetyBackup {
+        let ref = ref(for: id)
+        let signature = attribution.signature
+        do {
+            let indexTree = dirty ? try repository.indexTree() : headTree
+            let workTree = dirty ? try repository.workTreeSnapshotTree() : headTree
+            let indexCommit = try repository.createCommit(
+                tree: indexTree, parents: [headCommit], author: signature, committer: signature,
+                message: "timeturner: index before \(operation) \(id)\n")
+            let message = """
+            timeturner: state before \(operation) \(id)
+
+            Timeturner-Rollback: \(id)
+            Timeturner-Head: \(head.recorded)
+            Timeturner-From: \(headCommit.hex)
+            Timeturner-Dirty: \(dirty ? "yes" : "no")
+
+            """
+            let commit = try repository.createCommit(tree: workTree, parents: [headCommit, indexCommit],
+                                                     author: signature, committer: signature, message: message)
+            try repository.setReference(ref, to: commit, expecting: nil, logMessage: "timeturner: safety backup before \(operation) \(id)")
+            return SafetyBackup(ref: ref, commit: commit, rollbackID: id, head: head, headCommit: headCommit,
+                                indexTree: indexTree, workTree: workTree, wasDirty: dirty)
+        } catch where error.code == .exists {
+            throw TimeturnerError(.failure, "\(ref) already exists; refusing to overwrite a safety backup",
+                                  hint: "run the command again (a new id is drawn)")
+        } catch {
+            throw TimeturnerError(error, doing: "write the safety backup \(ref)")
+        }
+    }
+
+    /// Reads a safety ref back. Throws when it is missing or not in the format above.
+    public static func read(id: String, in repository: Repository) throws(TimeturnerError) -> SafetyBackup {
+        let ref = ref(for: id)
+        let found: Reference?
+        do { found = try repository.reference(ref) } catch { throw TimeturnerError(error, doing: "read \(ref)") }
+        guard let found else {
+            throw TimeturnerError(.failure, "no safety backup \(ref)",
+                                  hint: "list them with 'git for-each-ref refs/timeturner/safety/'")
+        }
+        let commit: Commit, indexCommit: Commit
+        do throws(GitError) {
+            commit = try repository.commit(found.target)
+            guard commit.parents.count == 2 else {
+                throw GitError(operation: "read \(ref)", code: .other(-1), message: "not a timeturner safety backup (expected a commit with two parents)")
+            }
+            indexCommit = try repository.commit(commit.parents[1])
+        } catch {
+            throw TimeturnerError(error, doing: "read the safety backup \(ref)")
+        }
+        let trailers = Trailers.parse(commit.message)
+        let headValue = trailers.last { $0.key == "Timeturner-Head" }?.value ?? "detached"
+        return SafetyBackup(ref: ref, commit: found.target, rollbackID: id, head: HeadPosition(recorded: headValue),
+                            headCommit: commit.parents[0], indexTree: indexCommit.tree, workTree: commit.tree,
+                            wasDirty: trailers.last { $0.key == "Timeturner-Dirty" }?.value == "yes")
+    }
+
+    /// Puts back branch, HEAD, index and work tree, given that the moving ref now holds `current`
+    /// whose tree the work tree was last checked out to. Untracked files the backup does not
+    /// know are left alone; paths the rollback changed (and the captured uncommitted ones) are
+    /// made exactly as captured, modes and symlinks included.
+    ///
+    /// `checkedOut` is the commit whose tree the work tree may (partly) hold when that differs
+    /// from `current`: a restore that failed after moving the ref back, resumed by `recover`.
+    func restore(from current: OID, checkedOut: OID? = nil, in repository: Repository) throws(TimeturnerError) {
+        try requireHeadPosition(in: repository)
+        do {
+            let currentTree = try repository.commit(checkedOut ?? current).tree
+            if current != headCommit {
+                try repository.setReference(head.movingReference, to: headCommit, expecting: current,
+                                            logMessage: "timeturner: restore the state before \(rollbackID)")
+            }
+            let paths = try repository.changes(from: currentTree, to: workTree).map(\.path)
+            try repository.checkout(tree: workTree, baseline: currentTree, paths: paths, safety: .force)
+            if indexTree != workTree || wasDirty {
+                try repository.setIndex(to: indexTree)
+            }
+        } catch where error.code == .modified || error.code == .locked {
+            throw TimeturnerError(.failure, "\(head.movingReference) moved since the rollback; not restoring over it",
+                                  hint: "the pre-rollback state is kept in \(ref); look at it with 'git show \(ref)'",
+                                  causes: [error.description])
+        } catch {
+            throw TimeturnerError(error, doing: "restore the state kept in \(ref)")
+        }
+    }
+
+    /// HEAD must still be where the backup says (on the same branch, or detached).
+    func requireHeadPosition(in repository: Repository) throws(TimeturnerError) {
+        let now: HeadPosition
+        do { now = try RollbackPlanner.headPosition(in: repository) } catch {
+            throw TimeturnerError(error, doing: "read HEAD")
+        }
+        guard now == head else {
+            throw TimeturnerError(.refused, "HEAD is now on \(now.displayName), but the state in \(ref) was on \(head.displayName)",
+                                  hint: "switch back with 'git switch \(head.displayName)' (or 'git switch --detach'), then run it again")
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import GitKit
+import Testing
+import TestSupport
+
+/// Status, snapshots, tree comparison, checkout and in-memory reverts, each checked with git.
+@Suite struct WorkTreeTests {
+    @Test func statusSeparatesChangedUntrackedAndIgnored() async throws {
+        let scratch = try await ScratchRepository()
+        try await scratch.commit("one", files: ["a.txt": "a\n", "b.txt": "b\n", ".gitignore": "*.log\n"])
+        try scratch.write("a.txt", "changed\n")
+        try await scratch.git("rm", "-q", "b.txt")
+        try scratch.write("dir/new.txt", "new\n")
+        try scratch.write("build.log", "ignored\n")
+        let status = try Repository.open(path: scratch.path).workTreeStatus()
+        #expect(status.changed.sorted() == ["a.txt", "b.txt"])
+        #expect(status.untracked == ["dir/new.txt"])
+        #expect(status.conflicted.isEmpty && !status.isClean)
+    }
+
+    @Test func snapshotCapturesTheWorkTreeWithoutTouchingTheIndex() async throws {
+        let scratch = try await ScratchRepository()
+        try await scratch.commit("one", files: ["a.txt": "a\n", "gone.txt": "x\n"])
+        try scratch.write("a.txt", "staged\n")
+        try await scratch.git("add", "a.txt")
+        try scratch.write("a.txt", "unstaged\n")
+        _ = try await runProcess("rm", ["gone.txt"], environment: scratch.environment, in: scratch.path)
+        try scratch.write("untracked.txt", "u\n", mode: 0o755)
+        let indexBefore = try await scratch.git("ls-files", "-s", "--debug")
+        let repository = try Repository.open(path: scratch.path)
+
+        let index = try repository.indexTree()
+        let work = try repository.workTreeSnapshotTree()
+        #expect(try await scratch.git("show", "\(index.hex):a.txt") == "staged\n")
+        #expect(try await scratch.git("show", "\(work.hex):a.txt") == "unstaged\n")
+        #expect(try await scratch.git("ls-tree", work.hex).contains("100755 blob"))
+        #expect(try await scratch.git("ls-tree", "--name-only", work.hex).lines == ["a.txt", "untracked.txt"])
+        #expect(try await scratch.git("ls-files", "-s", "--debug") == indexBefore, "the index on disk is unchanged")
+    }
+
+    @Test func changesCheckoutAndSetIndexFollowTheTrees() async throws {
+        let scratch = try await ScratchRepository()
+        let first = try await scratch.commit("one", files: ["keep.txt": "k\n", "old.txt": "o\n"])
+        let second = try await scratch.commit("two", files: ["keep.txt": "k2\n", "dir/new.txt": "n\n"])
+        try await scratch.git("rm", "-q", "old.txt")
+        try await scratch.commit("three")
+        let repository = try Repository.open(path: scratch.path)
+        let oldTree = try repository.commit(try #require(OID(hex: first))).tree
+        let newTree = try repository.commit(try repository.headCommit()).tree
+        let changes = try repository.changes(from: oldTree, to: newTree)
+        #expect(changes.map(\.path) == ["dir/new.txt", "keep.txt", "old.txt"])
+        #expect(changes.map(\.kind) == [.added, .modified, .deleted])
+
+        // Safe checkout of the first tree for exactly these paths; HEAD does not move.
+        try repository.checkout(tree: oldTree, baseline: newTree, paths: changes.map(\.path), safety: .safe)
+        #expect(scratch.read("keep.txt") == "k\n" && scratch.read("old.txt") == "o\n" && !scratch.exists("dir/new.txt"))
+        #expect(try await scratch.git("diff", "--cached", "--name-only", first).isEmpty)
+        try repository.setIndex(to: newTree)
+        #expect(try await scratch.git("diff", "--cached", "--name-only").isEmpty)
+        _ = second
+
+        // A modified file stops a safe checkout that would change it.
+        try scratch.write("keep.txt", "mine\n")
+        #expect(throws: GitError.self) {
+            try repository.checkout(tree: newTree, baseline: oldTree, paths: ["keep.txt"], safety: .safe)
+        }
+        #expect(scratch.read("keep.txt") == "mine\n")
+    }
+
+    @Test func commitsBetweenAndRevertInMemoryReportConflictsWithoutState() async throws {
+        let scratch = try await ScratchRepository()
+        let base = try await scratch.commit("base", files: ["f.txt": "1\n"])
+        let two = try await scratch.commit("two", files: ["f.txt": "2\n"])
+        let three = try await scratch.commit("three", files: ["f.txt": "3\n", "g.txt": "g\n"])
+        let repository = try Repository.open(path: scratch.path)
+        let head = try repository.headCommit()
+        #expect(try repository.commits(from: head, excluding: OID(hex: base)).map(\.hex) == [three, two])
+
+        let conflicted = try repository.revertInMemory(try #require(OID(hex: two)), onto: head, mainline: nil)
+        #expect(conflicted == .conflicts(["f.txt"]))
+        #expect(!scratch.exists(".git/REVERT_HEAD") && !scratch.exists(".git/MERGE_MSG"))
+        #expect(try await scratch.git("status", "--porcelain").isEmpty)
+
+        guard case .tree(let tree) = try repository.revertInMemory(try #require(OID(hex: three)), onto: head, mainline: nil) else {
+            Issue.record("reverting the newest commit should apply cleanly"); return
+        }
+        #expect(try await scratch.git("diff", "--name-only", two, tree.hex).isEmpty)
+    }
+
+    @Test func ancestryMatchesRevListAndMergeBase() async throws {
+        let scratch = try await ScratchRepository()
+        let base = try await scratch.commit("base", files: ["f.txt": "1\n"])
+        let one = try await scratch.commit("one", files: ["f.txt": "2\n"])
+        try await scratch.git("switch", "-q", "-c", "side", base)
+        let side = try await scratch.commit("side", files: ["s.txt": "s\n"])
+        try await scratch.git("switch", "-q", "main")
+        try await scratch.git("merge", "-q", "--no-ff", "-m", "merge", "side")
+        let merge = try await scratch.commit("after merge", files: ["g.txt": "g\n"])
+        let repository = try Repository.open(path: scratch.path)
+        let head = try repository.headCommit()
+        for (target, isAncestor) in [(base, true), (one, true), (side, true)] {
+            let walk = try repository.ancestry(from: head, to: try #require(OID(hex: target)))
+            let expected = try await scratch.git("rev-list", "\(target)..HEAD").lines
+            #expect(Set(walk.commits.map(\.hex)) == Set(expected), "target \(target)")
+            #expect(walk.targetIsAncestor == isAncestor)
+        }
+        let backwards = try repository.ancestry(from: try #require(OID(hex: side)), to: head)
+        #expect(!backwards.targetIsAncestor && backwards.commits.isEmpty)
+        let sideways = try repository.ancestry(from: try #require(OID(hex: one)), to: try #require(OID(hex: side)))
+        #expect(!sideways.targetIsAncestor && sideways.commits.map(\.hex) == [one])
+        let same = try repository.ancestry(from: head, to: head)
+        #expect(same.commits.isEmpty && same.targetIsAncestor)
+        _ = merge
+    }
+}
