@@ -1,4 +1,4 @@
-import GitKit
+public import GitKit
 
 /// One tier's capture as recorded in the point's note.
 public struct TierCaptureRecord: Sendable, Equatable {
@@ -66,5 +66,41 @@ extension PointStore {
                                              at: event["at"]?.stringValue.flatMap(Timestamp.init(rfc3339:)) ?? point.at)
         }
         return (newest.values.sorted { Tier.rank($0.tier) < Tier.rank($1.tier) }, skipped)
+    }
+}
+
+extension PointStore {
+    /// The point whose captures a rollback to `commit` uses: the one named (when the target was a
+    /// point id), else the newest point on that commit with captures for every tier in `tiers`.
+    /// Nil when no point on the commit fits.
+    public func capturePoint(for commit: OID, named name: String?, tiers: [String]) throws(TimeturnerError) -> (point: RollbackPoint, captures: [TierCaptureRecord])? {
+        if let name, let point = try point(id: name), point.commit == commit {
+            return (point, try captures(for: point).captures)
+        }
+        for point in list().points where point.commit == commit {
+            let found = try captures(for: point).captures
+            if tiers.allSatisfy({ tier in found.contains { $0.tier == tier } }) { return (point, found) }
+        }
+        return nil
+    }
+}
+
+extension Tier {
+    /// The configured tiers a rollback covers: those of `level`, or exactly `names` (which must
+    /// include code and name only configured tiers). Neither: none (code only).
+    public static func select(level: RollbackLevel?, names: [String]?, configured: [TierAssignment]) throws(TimeturnerError) -> [TierAssignment] {
+        if let level { return configured.filter { level.tiers.contains($0.tier) } }
+        guard let names else { return [] }
+        guard names.contains(code) else {
+            throw TimeturnerError(.usage, "--tiers must include code: every rollback moves the code",
+                                  hint: "for example: --tiers code,db")
+        }
+        return try names.filter { $0 != code }.map { (name) throws(TimeturnerError) in
+            guard let assignment = configured.first(where: { $0.tier == name }) else {
+                throw TimeturnerError(.usage, "the \(name) tier has no executor configured",
+                                      hint: "configure one (git config -f .timeturner timeturner.tier.\(name).executor <name>), or leave it out of --tiers")
+            }
+            return assignment
+        }
     }
 }

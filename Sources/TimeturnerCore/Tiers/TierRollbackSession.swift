@@ -84,9 +84,10 @@ public actor TierRollbackSession {
         }
     }
 
-    /// Rolls back and verifies one tier. On failure, restores what was changed and throws the
-    /// tier's error, with the restore failures (if any) among its causes.
-    public func rollBack(_ name: String) async throws(TierRollbackFailure) {
+    /// Rolls back and verifies one tier. On failure, restores what was changed (unless
+    /// `restoreOnFailure` is false: the rollback engine then calls `restore` per tier, newest
+    /// first) and throws the tier's error, with the restore failures (if any).
+    public func rollBack(_ name: String, restoreOnFailure: Bool = true) async throws(TierRollbackFailure) {
         guard let tier = tiers.first(where: { $0.tier == name }), let target = targets[name] else { return }
         var started = ContinuousClock.now
         do {
@@ -97,7 +98,7 @@ public actor TierRollbackSession {
             record(tier, .rollback, false, started, error.message)
             // A refusal (checksum mismatch, missing release) happens before any change.
             if error.kind == .refused { changed.removeLast() }
-            throw TierRollbackFailure(tier: name, error: error, restoreErrors: await restoreAll())
+            throw TierRollbackFailure(tier: name, error: error, restoreErrors: restoreOnFailure ? await restoreAll() : [])
         }
         started = ContinuousClock.now
         do {
@@ -105,7 +106,7 @@ public actor TierRollbackSession {
             record(tier, .verify, true, started, outcome.message)
         } catch {
             record(tier, .verify, false, started, error.message)
-            throw TierRollbackFailure(tier: name, error: error, restoreErrors: await restoreAll())
+            throw TierRollbackFailure(tier: name, error: error, restoreErrors: restoreOnFailure ? await restoreAll() : [])
         }
     }
 
@@ -127,6 +128,22 @@ public actor TierRollbackSession {
         }
         changed.removeAll()
         return errors
+    }
+
+    /// Returns one tier to its state from just before the rollback, if it was changed.
+    /// Nil when there was nothing to restore.
+    public func restore(_ name: String) async -> TierStep? {
+        guard let index = changed.lastIndex(of: name), let tier = tiers.first(where: { $0.tier == name }),
+              let state = before[name] else { return nil }
+        changed.remove(at: index)
+        let started = ContinuousClock.now
+        do {
+            let outcome = try await executing.rollback(tier, to: state, point: nil, dryRun: false)
+            record(tier, .restore, true, started, outcome.message)
+        } catch {
+            record(tier, .restore, false, started, error.message + (error.causes.isEmpty ? "" : " (" + error.causes.joined(separator: "; ") + ")"))
+        }
+        return steps.last
     }
 
     private func record(_ tier: TierAssignment, _ action: TierStep.Action, _ succeeded: Bool, _ started: ContinuousClock.Instant, _ detail: String?) {
