@@ -110,4 +110,29 @@ import TestSupport
         #expect(untrusted.status == 64)
         #expect(untrusted.stderr.contains("the db tier has no executor configured"))
     }
+
+    @Test func aTierThatCannotBeRestoredExitsSixAndSaysWhich() async throws {
+        let repo = try await ScratchRepository()
+        // In .git/config: the user's own settings, no trust needed.
+        try await repo.git("config", "timeturner.tier.deploy.executor", "command")
+        try await repo.git("config", "timeturner.tier.deploy.capture", "cat deployed")
+        try await repo.git("config", "timeturner.tier.deploy.rollback",
+                           #"if [ "$TIMETURNER_CAPTURE" = v2-live ]; then echo cannot redeploy v2 >&2; exit 9; fi; printf '%s\n' "$TIMETURNER_CAPTURE" > deployed"#)
+        try await repo.git("config", "timeturner.tier.system.executor", "command")
+        try await repo.git("config", "timeturner.tier.system.capture", "echo kernel-1")
+        try await repo.git("config", "timeturner.tier.system.rollback", "echo downgrade failed >&2; exit 4")
+        try repo.write("deployed", "v1\n")
+        try await repo.commit("v1", files: ["app.txt": "v1\n", ".gitignore": "deployed\n"])
+        #expect(try await repo.timeturner("point", "--name", "p").status == 0)
+        try await repo.commit("v2", files: ["app.txt": "v2\n"])
+        try repo.write("deployed", "v2-live\n")
+
+        let run = try await repo.timeturner("rollback", "--to", "p", "--level", "3", "--yes")
+        #expect(run.status == 6, "\(run)")
+        #expect(run.stderr.contains("restore deploy (restore):"))
+        #expect(run.stderr.contains("git timeturner recover"))
+        // The code is back; the deploy tier is left at the point's state, and the error says so.
+        #expect(try await head(repo) == "v2\n")
+        #expect(repo.read("deployed") == "v1\n")
+    }
 }
