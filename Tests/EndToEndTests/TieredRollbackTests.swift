@@ -135,4 +135,28 @@ import TestSupport
         #expect(try await head(repo) == "v2\n")
         #expect(repo.read("deployed") == "v1\n")
     }
+
+    @Test func verifyCommandsFromTheSharedFileRunOnlyWhenTrusted() async throws {
+        let repo = try await ScratchRepository()
+        let marker = repo.siblingDirectory("markers") + "/verified"
+        try await repo.git("config", "-f", ".timeturner", "timeturner.verify", "touch \(marker)")
+        try await repo.commit("v1", files: ["app.txt": "v1\n"])
+        try await repo.git("add", ".timeturner")
+        try await repo.commit("share verification")
+        try await repo.commit("v2", files: ["app.txt": "v2\n"])
+
+        let refused = try await repo.timeturner("rollback", "--to", "HEAD~1", "--yes")
+        #expect(refused.status == 3, "\(refused)")
+        #expect(refused.stderr.contains("verification (timeturner.verify) is configured in .timeturner, which is not trusted"))
+        #expect(readFile(marker) == nil)
+        #expect(try await head(repo) == "v2\n")
+
+        #expect(try await repo.timeturner("trust").status == 0)
+        let plan = try await repo.timeturner("rollback", "--to", "HEAD~1", "--dry-run")
+        #expect(plan.stdout.contains("verify   touch \(marker)"))
+        let done = try await repo.timeturner("rollback", "--to", "HEAD~1", "--yes")
+        #expect(done.status == 0, "\(done)")
+        #expect(readFile(marker) != nil)
+        #expect(try await head(repo) == "v1\n")
+    }
 }

@@ -11,7 +11,7 @@ struct RollbackCommand: AsyncParsableCommand {
         Plans first (target, commits undone, files changed, verification, what is written where), \
         asks you to type 'rollback' (or --yes), then: takes .git/timeturner/lock, writes the safety \
         backup refs/timeturner/safety/<id>, moves the branch with compare-and-swap, updates the work \
-        tree, runs the verification commands (--verify and every timeturner.verify in git config) and, \
+        tree, runs the verification commands (--verify, and timeturner.verify from .timeturner once trusted, git config or -c) and, \
         if one fails, restores the exact state before the rollback (exit 5). Every rollback is journaled.
 
         Tiers beyond code: --level 1 (code, deploy), 2 (+ config, db) or 3 (+ system), or \
@@ -111,8 +111,13 @@ struct RollbackCommand: AsyncParsableCommand {
     /// One planned, confirmed and executed rollback at `level` (or with `names`); nil for a dry run.
     private func attempt(level: RollbackLevel?, names: [String]?, context: CommandContext, repository: Repository,
                          attribution: Attribution) async throws -> OperationOutcome? {
-        let request = RollbackRequest(target: to, environment: env, mode: mode.value, commits: commits, mainline: mainline,
+        // Verification commands from the layered configuration: .timeturner ones run only when trusted.
+        let configuration = try context.configuration(in: repository, overrides: configurationOptions.overrides)
+        let verifySettings = configuration.values("timeturner.verify")
+        try configuration.requireTrusted(verifySettings, for: "verification (timeturner.verify)")
+        var request = RollbackRequest(target: to, environment: env, mode: mode.value, commits: commits, mainline: mainline,
                                       verifyCommands: verifyCommands, verifyTimeout: verifyTimeout.value, reason: reason)
+        request.configuredVerifyCommands = verifySettings.map(\.value)
         let plan = try RollbackPlanner(repository: repository).plan(request, by: attribution)
         plan.warnings.forEach(context.terminal.warning)
 
@@ -120,7 +125,6 @@ struct RollbackCommand: AsyncParsableCommand {
         // capture on the target's point. All checked before anything is shown as a plan.
         var session: TierRollbackSession? = nil
         if level != nil || names != nil {
-            let configuration = try context.configuration(in: repository, overrides: configurationOptions.overrides)
             let selected = try Tier.select(level: level, names: names, configured: try configuration.tierAssignments())
             if !selected.isEmpty {
                 let found = try PointStore(repository: repository).capturePoint(for: plan.target, named: to, tiers: selected.map(\.tier))
@@ -195,7 +199,7 @@ struct PlanRenderer {
             for call in tierCalls { emit("    \(Terminal.escaped(call))") }
         }
         if plan.verifyCommands.isEmpty {
-            emit("  verify   nothing (add --verify <command> or git config timeturner.verify)")
+            emit("  verify   nothing (add --verify <command>, or timeturner.verify in .timeturner or git config)")
         } else {
             for command in plan.verifyCommands { emit("  verify   \(Terminal.escaped(command)) (timeout \(plan.verifyTimeout))") }
         }

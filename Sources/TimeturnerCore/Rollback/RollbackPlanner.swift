@@ -82,8 +82,12 @@ public struct RollbackPlanner {
         try checkWorkTree(status, against: changes)
 
         var verify = request.verifyCommands
-        do { verify += try repository.configStrings("timeturner.verify") } catch {
-            throw TimeturnerError(error, doing: "read timeturner.verify from git config")
+        if let configured = request.configuredVerifyCommands {
+            verify += configured
+        } else {
+            do { verify += try repository.configStrings("timeturner.verify") } catch {
+                throw TimeturnerError(error, doing: "read timeturner.verify from git config")
+            }
         }
 
         return RollbackPlan(
