@@ -34,7 +34,9 @@ struct PointsCommand: ParsableCommand {
             (env == nil || point.environment == env) && (severity == nil || point.severity == severity?.value)
         }
         if json {
-            context.printJSON(.array(points.map { $0.json }))
+            var output = RollbackPoint.prettyJSONArray(points)
+            output.append(0x0a)
+            context.terminal.out(bytes: output)
             return
         }
         if points.isEmpty {

@@ -180,6 +180,15 @@ struct JSONOutput {
         text.withUTF8 { bytes.append(contentsOf: $0) }
     }
 
+    mutating func append(_ text: StaticString) {
+        bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    mutating func reserveCapacity(_ count: Int) { bytes.reserveCapacity(count) }
+
+    /// Always valid UTF-8, for the same reason as `string`.
+    var utf8Bytes: [UInt8] { bytes }
+
     mutating func append(_ scalar: Unicode.Scalar) {
         bytes.append(contentsOf: UTF8.encode(scalar)!)
     }

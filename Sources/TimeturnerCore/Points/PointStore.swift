@@ -91,8 +91,40 @@ public struct PointStore {
         for ref in refs {
             do { points.append(try read(ref)) } catch { warnings.append(error.message) }
         }
-        points.sort { $0.at != $1.at ? $0.at > $1.at : $0.id > $1.id }
+        points.sort(by: PointStore.newestFirst)
         return (points, warnings)
+    }
+
+    /// The points on `commit`, newest first, given the events of the commit's note.
+    ///
+    /// The note names every point made on the commit (`{"type":"point","id":…}` lines), so only
+    /// those refs are read; `show` used to read every point in the repository to find them.
+    /// Each named ref is checked to still point at this commit (the point may have been deleted
+    /// and its id reused elsewhere). Without a note, every point is read and filtered: points
+    /// made by another tool, or fetched without `refs/notes/timeturner`, have no note line.
+    public func points(on commit: OID, noteEvents: [JSONValue]) -> (points: [RollbackPoint], warnings: [String]) {
+        if noteEvents.isEmpty {
+            let listing = list()
+            return (listing.points.filter { $0.commit == commit }, listing.warnings)
+        }
+        var seen: Set<String> = []
+        var points: [RollbackPoint] = []
+        var warnings: [String] = []
+        for event in noteEvents where event["type"]?.stringValue == "point" {
+            guard let id = event["id"]?.stringValue, seen.insert(id).inserted else { continue }
+            do {
+                if let point = try point(id: id), point.commit == commit { points.append(point) }
+            } catch {
+                warnings.append(error.message)
+            }
+        }
+        points.sort(by: PointStore.newestFirst)
+        return (points, warnings)
+    }
+
+    /// Listing order: newest first, ties (same second) by id, descending.
+    static func newestFirst(_ a: RollbackPoint, _ b: RollbackPoint) -> Bool {
+        a.at != b.at ? a.at > b.at : a.id > b.id
     }
 
     /// The point with this id, or nil.

@@ -42,6 +42,62 @@ extension RollbackPoint {
     }
 }
 
+extension RollbackPoint {
+    /// `JSONValue.array(points.map(\.json)).pretty()` as UTF-8 bytes, written field by field.
+    ///
+    /// `points --json` over 10,000 points spent a quarter of its time building a dictionary per
+    /// point, sorting its keys and walking it; the keys here are fixed and written in the order
+    /// `pretty()` sorts them. `PointStoreTests` checks both give the same bytes.
+    public static func prettyJSONArray(_ points: [RollbackPoint]) -> [UInt8] {
+        guard !points.isEmpty else { return Array("[]".utf8) }
+        var out = JSONOutput()
+        out.reserveCapacity(points.count * 480)
+        out.append("[\n")
+        for (index, point) in points.enumerated() {
+            if index > 0 { out.append(",\n") }
+            point.writePrettyJSON(to: &out)
+        }
+        out.append("\n]")
+        return out.utf8Bytes
+    }
+
+    /// One element of `prettyJSONArray`: the object at indent level 1.
+    private func writePrettyJSON(to out: inout JSONOutput) {
+        func field(_ key: StaticString, first: Bool = false) {
+            out.append(first ? "  {\n    \"" : ",\n    \"")
+            out.append(key)
+            out.append("\": ")
+        }
+        func string(_ key: StaticString, _ value: String) {
+            field(key)
+            JSONValue.writeString(value, to: &out)
+        }
+        field("at", first: true)
+        JSONValue.writeString(at.rfc3339, to: &out)
+        if !body.isEmpty { string("body", body) }
+        string("by", by)
+        string("commit", commit.hex)
+        field("env")
+        if let environment { JSONValue.writeString(environment, to: &out) } else { out.append("null") }
+        string("id", id)
+        string("ref", ref)
+        field("severity")
+        if let severity { JSONValue.writeString(severity.rawValue, to: &out) } else { out.append("null") }
+        string("subject", subject)
+        string("tag", tag.hex)
+        field("tiers")
+        if tiers.isEmpty { out.append("[]") } else {
+            out.append("[\n")
+            for (index, tier) in tiers.enumerated() {
+                out.append(index > 0 ? ",\n      " : "      ")
+                JSONValue.writeString(tier, to: &out)
+            }
+            out.append("\n    ]")
+        }
+        out.append("\n  }")
+    }
+}
+
 /// The tag message format: subject, optional body, then git trailers that plain
 /// `git interpret-trailers --parse` and `git for-each-ref --format='%(trailers)'` can read.
 enum PointMessage {
