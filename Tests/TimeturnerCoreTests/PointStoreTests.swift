@@ -204,4 +204,25 @@ import TestSupport
         #expect(inspection.points.map(\.id) == ["handmade"])
         #expect(inspection.points.first?.subject == "by hand")
     }
+
+    @Test func listingOnTwoThreadsGivesTheSameAnswerAsOnOne() async throws {
+        let scratch = try await ScratchRepository()
+        let commits = try await scratch.commits(3)
+        try await scratch.git("update-ref", "refs/timeturner/points/handmade", commits[0])
+        let repository = try Repository.open(path: scratch.path)
+        let store = PointStore(repository: repository)
+        var clock = ada
+        for index in 0..<9 {
+            // Some in the same second, so that ties are broken by id on both paths.
+            if index % 2 == 0 { clock.time = Timestamp(secondsSinceEpoch: clock.time.secondsSinceEpoch + 60) }
+            _ = try store.create(.init(revision: commits[index % 3], message: "point \(index)", name: "p\(index)"), by: clock)
+        }
+        let sequential = store.list(parallelAbove: .max)
+        let parallel = store.list(parallelAbove: 0)
+        #expect(sequential.points.count == 9)
+        #expect(parallel.points == sequential.points)
+        #expect(parallel.warnings == sequential.warnings)
+        #expect(parallel.warnings.count == 1)
+        #expect(store.list().points == sequential.points)
+    }
 }
