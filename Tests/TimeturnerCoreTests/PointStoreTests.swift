@@ -41,6 +41,14 @@ import TestSupport
         }
     }
 
+    @Test func trailerKeysAreCaseInsensitive() {
+        let parsed = PointMessage.parse("s\n\ntimeturner-point: p\nTIMETURNER-SEVERITY: low\ntimeTurner-env: e\nTimeturner-TIER: code\nTimeturner-Tiers: no\n")
+        #expect(parsed.severity == .low)
+        #expect(parsed.environment == "e")
+        #expect(parsed.tiers == ["code"])
+        #expect(!PointMessage.equalIgnoringASCIICase("Timeturner-Tie", "Timeturner-Tier"))
+    }
+
     @Test func paragraphsSplitLikeTheGenericSubstringSplit() {
         let messages = [
             "", "\n", "\n\n", "\n\n\n\n\n", "subject", "subject\n", "a\n\nb", "a\n\n\nb", "a\n\n\n\nb\n\n",

@@ -144,8 +144,15 @@ extension JSONValue {
         // Most strings need no escaping at all: copy their bytes whole. The check is
         // conservative: every string with a byte below 0x20, '"', '\\', DEL, or the lead byte of
         // a C1 control (0xC2) or of U+2028/U+2029 (0xE2) takes the scalar-by-scalar path below.
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5c || $0 == 0x7f || $0 == 0xc2 || $0 == 0xe2 }) {
-            out.append(s)
+        var s = s
+        let plain = s.withUTF8 { bytes in
+            for byte in bytes where byte < 0x20 || byte == 0x22 || byte == 0x5c || byte == 0x7f || byte == 0xc2 || byte == 0xe2 {
+                return false
+            }
+            out.append(bytes: bytes)
+            return true
+        }
+        if plain {
             out.append("\"")
             return
         }
@@ -185,6 +192,9 @@ struct JSONOutput {
     }
 
     mutating func reserveCapacity(_ count: Int) { bytes.reserveCapacity(count) }
+
+    /// The UTF-8 of a whole string (callers pass `String.withUTF8`'s buffer).
+    mutating func append(bytes utf8: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: utf8) }
 
     /// Always valid UTF-8, for the same reason as `string`.
     var utf8Bytes: [UInt8] { bytes }
