@@ -1,3 +1,5 @@
+internal import GitKit
+
 /// A JSON value that keeps every field, known or not, so nothing read is lost.
 public enum JSONValue: Equatable, Sendable {
     case null
@@ -198,6 +200,18 @@ struct JSONOutput {
 
     /// Always valid UTF-8, for the same reason as `string`.
     var utf8Bytes: [UInt8] { bytes }
+
+    /// `"<40 hex digits>"`, without making a `String` of them first (two per listed point).
+    mutating func appendQuotedHex(_ id: OID) {
+        bytes.append(0x22)
+        for byte in id.bytes {
+            bytes.append(JSONOutput.hexDigits[Int(byte >> 4)])
+            bytes.append(JSONOutput.hexDigits[Int(byte & 0xf)])
+        }
+        bytes.append(0x22)
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     mutating func append(_ scalar: Unicode.Scalar) {
         bytes.append(contentsOf: UTF8.encode(scalar)!)

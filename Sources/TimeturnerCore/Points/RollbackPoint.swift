@@ -76,7 +76,8 @@ extension RollbackPoint {
         JSONValue.writeString(at.rfc3339, to: &out)
         if !body.isEmpty { string("body", body) }
         string("by", by)
-        string("commit", commit.hex)
+        field("commit")
+        out.appendQuotedHex(commit)
         field("env")
         if let environment { JSONValue.writeString(environment, to: &out) } else { out.append("null") }
         string("id", id)
@@ -84,7 +85,8 @@ extension RollbackPoint {
         field("severity")
         if let severity { JSONValue.writeString(severity.rawValue, to: &out) } else { out.append("null") }
         string("subject", subject)
-        string("tag", tag.hex)
+        field("tag")
+        out.appendQuotedHex(tag)
         field("tiers")
         if tiers.isEmpty { out.append("[]") } else {
             out.append("[\n")
