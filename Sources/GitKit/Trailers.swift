@@ -28,10 +28,10 @@ public enum Trailers {
         let trailerEnd = patchStart - ignoredTail(text, length: patchStart)
         let trailerStart = findTrailerStart(text, length: trailerEnd)
         guard trailerStart < trailerEnd else { return [] }
-        // The block, NUL-terminated; the state machine writes NULs into it like the C code.
-        text.replaceSubrange(trailerEnd..., with: [0])
-        text.removeSubrange(0..<trailerStart)
-        return splitTrailers(&text)
+        // The block ends where the C code's copy of it would: the state machine reads no further
+        // than this NUL and never before `trailerStart`, and writes NULs into it like the C code.
+        text[trailerEnd] = 0
+        return splitTrailers(&text, from: trailerStart)
     }
 
     /// libgit2's own parser, kept as the reference the Swift port is tested against.
@@ -188,10 +188,10 @@ public enum Trailers {
     private enum State { case start, key, keyWhitespace, separatorWhitespace, value, valueNewline, valueEnd, ignore }
 
     /// The key/value state machine over the NUL-terminated block, writing NULs where C does.
-    private static func splitTrailers(_ block: inout [UInt8]) -> [(key: String, value: String)] {
+    private static func splitTrailers(_ block: inout [UInt8], from start: Int) -> [(key: String, value: String)] {
         var out: [(key: String, value: String)] = []
         var state = State.start
-        var p = 0, key = 0, value = 0
+        var p = start, key = start, value = start
         func string(at index: Int) -> String {
             var end = index
             while block[end] != 0 { end += 1 }
