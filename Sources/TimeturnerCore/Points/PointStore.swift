@@ -87,8 +87,8 @@ public struct PointStore {
     }
 
     /// The second thread costs 2–3 ms of CPU time whatever the count (its own repository
-    /// handle, pack index and caches; measured with 2,000 points), and saves at most half of
-    /// about 5 µs per point: below this many points it is not worth it.
+    /// handle, pack index and caches; measured with 2,000 points) and saves at most half of the
+    /// ~13 µs of wall-clock time each point takes to read: below this many, hardly worth it.
     static let parallelListingThreshold = 1000
 
     /// `list()`, reading the second half of the refs on another thread when there are more than
