@@ -5,6 +5,8 @@ public struct OID: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// The 20 raw bytes.
     public let bytes: [UInt8]
 
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
     init(_ raw: git_oid) {
         var raw = raw
         bytes = withUnsafeBytes(of: &raw.id) { Array($0) }

@@ -7,8 +7,22 @@ internal import CLibgit2
 public final class Repository {
     let handle: OpaquePointer
 
-    private init(handle: OpaquePointer) {
+    /// How this repository was opened, to open another handle on it (for another thread).
+    public let location: Location
+
+    private init(handle: OpaquePointer, location: Location) {
         self.handle = handle
+        self.location = location
+    }
+
+    /// What `open(path:)` was given. A handle must stay on one thread, but this value may cross
+    /// threads: opening it again in the same process (same environment, same working directory)
+    /// finds the same repository.
+    public struct Location: Sendable, Equatable {
+        let path: String?
+
+        /// A new, independent handle on the same repository.
+        public func open() throws(GitError) -> Repository { try Repository.open(path: path) }
     }
 
     deinit {
@@ -31,7 +45,7 @@ public final class Repository {
         try Libgit2.check("open repository at \(path ?? "the current directory")") {
             git_repository_open_ext(&pointer, path, flags, nil)
         }
-        return Repository(handle: pointer!)
+        return Repository(handle: pointer!, location: Location(path: path))
     }
 
     /// Creates a new repository (used by tests and benchmarks; the tool itself never initialises one).
@@ -41,7 +55,7 @@ public final class Repository {
         try Libgit2.check("initialise repository at \(path)") {
             git_repository_init(&pointer, path, bare ? 1 : 0)
         }
-        return Repository(handle: pointer!)
+        return Repository(handle: pointer!, location: Location(path: path))
     }
 
     /// The git directory of this worktree (`.git/`, `.git/worktrees/<name>/`, or the bare repository).

@@ -17,8 +17,8 @@ internal import Glibc
     func killedMidRollbackIsRestoredByRecover(step: String) async throws {
         let repo = try await ScratchRepository()
         let ids = try await history(repo)
-        try await repo.write("a.txt", "uncommitted a\n")
-        try await repo.write("untracked.txt", "untracked\n")
+        try repo.write("a.txt", "uncommitted a\n")
+        try repo.write("untracked.txt", "untracked\n")
         let before = try await repo.fingerprint()
         let verify = step == "restore" ? "false" : "true"
         let status = try await repo.timeturnerPaused(["rollback", "--to", ids[1], "--mode", "reset", "--verify", verify, "--yes"],

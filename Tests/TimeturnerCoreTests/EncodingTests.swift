@@ -78,3 +78,28 @@ import Testing
         #expect(Attribution.parseGitDate("last tuesday") == nil)
     }
 }
+
+@Suite struct TimestampFormattingTests {
+    @Test func rfc3339MatchesFoundationsISO8601Formatter() {
+        var seconds: [Int64] = [0, 1, 59, 86_399, 86_400, 68_169_599, 68_169_600, 951_782_399, 951_782_400,
+                                951_868_799, 978_307_199, 1_700_000_000, 4_107_542_399, 4_107_542_400,
+                                Timestamp.year10000 - 1]
+        var seed: UInt64 = 42
+        for _ in 0..<5000 {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            seconds.append(Int64((seed >> 20) % UInt64(Timestamp.year10000)))
+        }
+        for value in seconds {
+            let timestamp = Timestamp(secondsSinceEpoch: value)
+            #expect(timestamp.rfc3339 == timestamp.rfc3339ThroughFoundation, "\(value)")
+        }
+        #expect(Timestamp(secondsSinceEpoch: 951_782_400).rfc3339 == "2000-02-29T00:00:00Z")
+    }
+
+    @Test func outsideFourDigitYearsItStillFormats() {
+        for value: Int64 in [-1, -86_400 * 400, Timestamp.year10000] {
+            let timestamp = Timestamp(secondsSinceEpoch: value)
+            #expect(timestamp.rfc3339 == timestamp.rfc3339ThroughFoundation)
+        }
+    }
+}

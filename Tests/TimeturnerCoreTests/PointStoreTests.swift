@@ -18,6 +18,37 @@ import TestSupport
         #expect(parsed.tiers == ["code", "db"])
     }
 
+    @Test func prettyJSONArrayIsByteForByteThePrettyPrintedJSONValues() throws {
+        let commit = try #require(OID(hex: String(repeating: "ab", count: 20)))
+        let tag = try #require(OID(hex: String(repeating: "0f", count: 20)))
+        func point(_ id: String, subject: String = "s", body: String = "", severity: Severity? = nil,
+                   environment: String? = nil, tiers: [String] = ["code"], by: String = "A <a@b>") -> RollbackPoint {
+            RollbackPoint(id: id, ref: StorageLayout.pointRef(id), tag: tag, commit: commit, subject: subject, body: body,
+                          severity: severity, environment: environment, tiers: tiers, by: by,
+                          at: Timestamp(secondsSinceEpoch: 1_795_000_000))
+        }
+        let points = [
+            point("plain", severity: .high, environment: "production"),
+            point("no-tiers", tiers: []),
+            point("tiers", tiers: ["code", "db", "sys\"tem"]),
+            point("body", subject: "quote \" and \u{1b}[31m", body: "line one\n\nline \u{2028} two\t", by: "Ünï <é@x>"),
+            point("odd-env", severity: .critical, environment: "caf\u{e9}\u{85}"),
+        ]
+        for count in 0...points.count {
+            let slice = Array(points.prefix(count))
+            let expected = JSONValue.array(slice.map(\.json)).pretty()
+            #expect(String(decoding: RollbackPoint.prettyJSONArray(slice), as: UTF8.self) == expected, "\(count) points")
+        }
+    }
+
+    @Test func trailerKeysAreCaseInsensitive() {
+        let parsed = PointMessage.parse("s\n\ntimeturner-point: p\nTIMETURNER-SEVERITY: low\ntimeTurner-env: e\nTimeturner-TIER: code\nTimeturner-Tiers: no\n")
+        #expect(parsed.severity == .low)
+        #expect(parsed.environment == "e")
+        #expect(parsed.tiers == ["code"])
+        #expect(!PointMessage.equalIgnoringASCIICase("Timeturner-Tie", "Timeturner-Tier"))
+    }
+
     @Test func paragraphsSplitLikeTheGenericSubstringSplit() {
         let messages = [
             "", "\n", "\n\n", "\n\n\n\n\n", "subject", "subject\n", "a\n\nb", "a\n\n\nb", "a\n\n\n\nb\n\n",
@@ -135,5 +166,71 @@ import TestSupport
         #expect(listing.points.map(\.id) == ["real"])
         #expect(listing.warnings.count == 1)
         #expect(listing.warnings[0].contains("handmade"))
+    }
+
+    @Test func pointsOnACommitComeFromItsNoteAndMatchAFullScan() async throws {
+        let scratch = try await ScratchRepository()
+        let commits = try await scratch.commits(3)
+        let repository = try Repository.open(path: scratch.path)
+        let store = PointStore(repository: repository)
+        var clock = ada
+        func make(_ name: String, on revision: String) throws -> RollbackPoint {
+            clock.time = Timestamp(secondsSinceEpoch: clock.time.secondsSinceEpoch + 60)
+            return try store.create(.init(revision: revision, message: name, name: name), by: clock)
+        }
+        _ = try make("a1", on: commits[0])
+        _ = try make("a2", on: commits[0])
+        _ = try make("b1", on: commits[1])
+        _ = try make("moved", on: commits[0])
+        // Deleted, then the same id made again on another commit: the first commit's note still
+        // names it, but it is no longer a point on that commit.
+        _ = try store.delete(id: "moved", by: clock)
+        _ = try make("moved", on: commits[1])
+
+        for hex in commits {
+            let commit = try #require(OID(hex: hex))
+            let notes = try store.noteEvents(on: commit)
+            let direct = store.points(on: commit, noteEvents: notes.events)
+            let scanned = store.list().points.filter { $0.commit == commit }
+            #expect(direct.points == scanned, "\(hex)")
+            #expect(direct.warnings.isEmpty)
+        }
+        let first = try #require(OID(hex: commits[0]))
+        #expect(store.points(on: first, noteEvents: try store.noteEvents(on: first).events).points.map(\.id) == ["a2", "a1"])
+    }
+
+    @Test func aPointWithoutANoteIsStillFoundOnItsCommit() async throws {
+        let scratch = try await ScratchRepository()
+        let head = try await scratch.commit("one")
+        // Made with plain git, as another tool (or a fetch without refs/notes/timeturner) would leave it.
+        try await scratch.git("tag", "-a", "-m", "by hand\n\nTimeturner-Point: handmade", "handmade", head)
+        try await scratch.git("update-ref", "refs/timeturner/points/handmade", "refs/tags/handmade")
+        try await scratch.git("tag", "-d", "handmade")
+        let repository = try Repository.open(path: scratch.path)
+        let inspection = try Inspector(repository: repository).inspect("HEAD")
+        #expect(inspection.noteEvents.isEmpty)
+        #expect(inspection.points.map(\.id) == ["handmade"])
+        #expect(inspection.points.first?.subject == "by hand")
+    }
+
+    @Test func listingOnTwoThreadsGivesTheSameAnswerAsOnOne() async throws {
+        let scratch = try await ScratchRepository()
+        let commits = try await scratch.commits(3)
+        try await scratch.git("update-ref", "refs/timeturner/points/handmade", commits[0])
+        let repository = try Repository.open(path: scratch.path)
+        let store = PointStore(repository: repository)
+        var clock = ada
+        for index in 0..<9 {
+            // Some in the same second, so that ties are broken by id on both paths.
+            if index % 2 == 0 { clock.time = Timestamp(secondsSinceEpoch: clock.time.secondsSinceEpoch + 60) }
+            _ = try store.create(.init(revision: commits[index % 3], message: "point \(index)", name: "p\(index)"), by: clock)
+        }
+        let sequential = store.list(parallelAbove: .max)
+        let parallel = store.list(parallelAbove: 0)
+        #expect(sequential.points.count == 9)
+        #expect(parallel.points == sequential.points)
+        #expect(parallel.warnings == sequential.warnings)
+        #expect(parallel.warnings.count == 1)
+        #expect(store.list().points == sequential.points)
     }
 }

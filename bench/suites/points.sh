@@ -6,6 +6,7 @@
 #            every timed run (of either side) on a fresh commit that has no point yet.
 #   points   `git timeturner points --json` over 10,000 points vs `git for-each-ref` printing the
 #            same fields, newest first.
+#   show     `git timeturner show <point>` with 2,000 points (information, no target).
 #   version  `git timeturner --version` vs a C program that only calls git_libgit2_init.
 #
 # Run by bench/run, which sets TIMETURNER_BIN and BENCH_WORK (see bench/README.md).
@@ -125,6 +126,11 @@ bench_peak_memory "point (2,000 points, 100,000 notes)" git timeturner point "$c
 "$work/next-target"; read -r c n <"$work/next"
 bench_peak_memory "  git tag -a" git tag -a "$n" "$c" -F "$work/next-message"
 bench_peak_memory "  git notes append" git notes --ref=timeturner append -F "$work/next-note" "$c"
+
+# show on a point (information): finds the other points on its commit through the commit's note
+# rather than by reading every point.
+shown="$(git timeturner points --json | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["id"])')"
+bench_time "show <point> (2,000 points)" "$RUNS" "git timeturner show '$shown'"
 
 # --- points --json vs git for-each-ref ----------------------------------------------------------
 

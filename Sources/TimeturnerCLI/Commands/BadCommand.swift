@@ -17,31 +17,12 @@ struct BadCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "The commit (any revision git understands).")
-    var commit: String = "HEAD"
-
-    @Option(help: "The environment (validated like a point name).")
-    var env: String
+    @OptionGroup var options: MarkOptions
 
     @Option(help: "Why it is bad (e.g. the failing check's output).")
     var reason: String?
 
-    @Option(help: "Who the mark names, e.g. \"Deploy Bot <deploy@example.com>\" (default: your git identity).")
-    var by: String?
-
-    @Flag(help: "Print the mark as JSON.")
-    var json = false
-
     func run() throws {
-        let context = CommandContext()
-        let repository = try context.openRepository()
-        let attribution = try Attribution.resolve(in: repository, environment: context.environment, now: context.now, standIn: by)
-        let mark = try KnownGoodRegistry(repository: repository).mark(
-            .bad, revision: commit, env: env, note: reason, by: by, attribution: attribution)
-        if json {
-            context.printJSON(mark.json)
-        } else {
-            context.terminal.confirm(mark)
-        }
+        try options.record(.bad, note: reason)
     }
 }

@@ -30,11 +30,14 @@ struct PointsCommand: ParsableCommand {
         let repository = try context.openRepository()
         let listing = PointStore(repository: repository).list()
         listing.warnings.forEach(context.terminal.warning)
-        let points = listing.points.filter { point in
+        // Unfiltered, the listing is used as is: filtering copies every point.
+        let points = env == nil && severity == nil ? listing.points : listing.points.filter { point in
             (env == nil || point.environment == env) && (severity == nil || point.severity == severity?.value)
         }
         if json {
-            context.printJSON(.array(points.map { $0.json }))
+            var output = RollbackPoint.prettyJSONArray(points)
+            output.append(0x0a)
+            context.terminal.out(bytes: output)
             return
         }
         if points.isEmpty {

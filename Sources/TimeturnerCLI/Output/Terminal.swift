@@ -15,14 +15,25 @@ struct Terminal {
         print(text)
     }
 
+    /// Large output already encoded (`points --json`): handed to the kernel whole, after
+    /// anything still buffered in stdout, instead of through `print`'s buffer.
+    func out(bytes: [UInt8]) {
+        fflush(nil)
+        Terminal.writeAll(bytes, to: STDOUT_FILENO)
+    }
+
     /// Unbuffered, after flushing stdout, so the two streams interleave in the order written.
     func err(_ text: String, newline: Bool = true) {
         fflush(nil)
-        let line = Array((newline ? text + "\n" : text).utf8)
-        line.withUnsafeBytes { buffer in
+        Terminal.writeAll(Array((newline ? text + "\n" : text).utf8), to: STDERR_FILENO)
+    }
+
+    private static func writeAll(_ bytes: [UInt8], to descriptor: Int32) {
+        bytes.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
-                let written = write(STDERR_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
+                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 && errno == EINTR { continue }
                 if written <= 0 { break }
                 offset += written
             }

@@ -1,3 +1,5 @@
+internal import GitKit
+
 /// A JSON value that keeps every field, known or not, so nothing read is lost.
 public enum JSONValue: Equatable, Sendable {
     case null
@@ -144,8 +146,15 @@ extension JSONValue {
         // Most strings need no escaping at all: copy their bytes whole. The check is
         // conservative: every string with a byte below 0x20, '"', '\\', DEL, or the lead byte of
         // a C1 control (0xC2) or of U+2028/U+2029 (0xE2) takes the scalar-by-scalar path below.
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5c || $0 == 0x7f || $0 == 0xc2 || $0 == 0xe2 }) {
-            out.append(s)
+        var s = s
+        let plain = s.withUTF8 { bytes in
+            for byte in bytes where byte < 0x20 || byte == 0x22 || byte == 0x5c || byte == 0x7f || byte == 0xc2 || byte == 0xe2 {
+                return false
+            }
+            out.append(bytes: bytes)
+            return true
+        }
+        if plain {
             out.append("\"")
             return
         }
@@ -179,6 +188,30 @@ struct JSONOutput {
         var text = text
         text.withUTF8 { bytes.append(contentsOf: $0) }
     }
+
+    mutating func append(_ text: StaticString) {
+        bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    mutating func reserveCapacity(_ count: Int) { bytes.reserveCapacity(count) }
+
+    /// The UTF-8 of a whole string (callers pass `String.withUTF8`'s buffer).
+    mutating func append(bytes utf8: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: utf8) }
+
+    /// Always valid UTF-8, for the same reason as `string`.
+    var utf8Bytes: [UInt8] { bytes }
+
+    /// `"<40 hex digits>"`, without making a `String` of them first (two per listed point).
+    mutating func appendQuotedHex(_ id: OID) {
+        bytes.append(0x22)
+        for byte in id.bytes {
+            bytes.append(JSONOutput.hexDigits[Int(byte >> 4)])
+            bytes.append(JSONOutput.hexDigits[Int(byte & 0xf)])
+        }
+        bytes.append(0x22)
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     mutating func append(_ scalar: Unicode.Scalar) {
         bytes.append(contentsOf: UTF8.encode(scalar)!)

@@ -57,8 +57,8 @@ public struct Inspector {
                                       hint: "list points with 'git timeturner points'; check revisions with 'git log --oneline'")
             }
         }
-        let listing = store.list()
         let notes = try store.noteEvents(on: commit)
+        let onCommit = store.points(on: commit, noteEvents: notes.events)
         let registry = KnownGoodRegistry(repository: repository)
         let marks = try registry.marks(on: commit)
         let journal = try registry.journalEvents(involving: commit)
@@ -70,11 +70,11 @@ public struct Inspector {
             subject: point.map(Inspection.Subject.point) ?? .commit,
             commit: commit,
             commitSummary: summary,
-            points: listing.points.filter { $0.commit == commit },
+            points: onCommit.points,
             noteEvents: notes.events,
             marks: marks.marks,
             journalEvents: journal.events,
-            warnings: listing.warnings + (notes.skipped + marks.warnings + journal.warnings).map(\.description)
+            warnings: onCommit.warnings + (notes.skipped + marks.warnings + journal.warnings).map(\.description)
         )
     }
 }
