@@ -80,6 +80,11 @@ public struct RollbackPlanner {
             throw TimeturnerError(error, doing: "compare the work tree with the rollback target")
         }
         try checkWorkTree(status, against: changes)
+        // A gitlink is rolled back as the commit it records; the submodule's own checkout is
+        // another repository, left alone (nothing in it is lost), and the user must hear that.
+        for change in changes where change.oldMode == 0o160000 || change.newMode == 0o160000 {
+            warnings.append("submodule '\(change.path)': the rollback changes the commit it records, not the submodule's checked-out files; afterwards run: git submodule update --init -- \(change.path)")
+        }
 
         var verify = request.verifyCommands
         do { verify += try repository.configStrings("timeturner.verify") } catch {
