@@ -58,6 +58,61 @@ internal import Glibc
         #expect(try await repo.fingerprint() == before)
     }
 
+    // MARK: - 15: detached HEAD
+
+    @Test func scenario15DetachedHeadIsRecordedAndRestoredDetachedAtTheSameCommit() async throws {
+        let repo = try await ScratchRepository()
+        let ids = try await history(repo)
+        try await repo.git("switch", "-q", "--detach", ids[2])
+        let before = try await repo.fingerprint()
+        // A failed verification restores HEAD detached at the same commit, the branch untouched.
+        let failed = try await repo.timeturner("rollback", "--to", ids[0], "--verify", "false", "--yes", "--json")
+        #expect(failed.status == 5, "\(failed)")
+        #expect(field("head", in: failed.stdout) == "detached")
+        #expect(try await repo.fingerprint() == before)
+        #expect(try await repo.gitResult(["symbolic-ref", "-q", "HEAD"]).status != 0)
+        // Reset mode moves only the detached HEAD; the safety ref records it as detached.
+        let reset = try await repo.timeturner("rollback", "--to", ids[0], "--mode", "reset", "--yes", "--json")
+        #expect(reset.status == 0, "\(reset)")
+        let id = try #require(field("id", in: reset.stdout))
+        #expect(try await repo.git("rev-parse", "HEAD").trimmed == ids[0])
+        #expect(try await repo.git("rev-parse", "main").trimmed == ids[3])
+        let trailer = try await repo.git("log", "-1", "--format=%(trailers:key=Timeturner-Head,valueonly)", "refs/timeturner/safety/\(id)")
+        #expect(trailer.trimmed == "detached")
+        let undo = try await repo.timeturner("undo", "--yes")
+        #expect(undo.status == 0, "\(undo)")
+        #expect(try await repo.fingerprint() == before)
+    }
+
+    // MARK: - 20: merge commit in the range
+
+    @Test func scenario20AMergeInTheRangeIsHandledByRestoringTheTargetTreeAndSaysSo() async throws {
+        let repo = try await ScratchRepository()
+        let ids = try await history(repo)
+        try await repo.git("switch", "-q", "-c", "side", ids[1])
+        try await repo.commit("side work", files: ["side.txt": "side\n"])
+        try await repo.git("switch", "-q", "main")
+        try await repo.git("merge", "-q", "--no-ff", "-m", "merge side", "side")
+        let merge = try await repo.git("rev-parse", "HEAD").trimmed
+
+        let dry = try await repo.timeturner("rollback", "--to", ids[1], "--dry-run")
+        #expect(dry.status == 0, "\(dry)")
+        #expect(dry.stdout.contains("1 merge: the target's tree is restored, no mainline needed"), "\(dry)")
+        #expect(dry.stdout.contains("merge side (merge)"))
+        let json = try await repo.timeturner("rollback", "--to", ids[1], "--dry-run", "--json")
+        #expect(json.stdout.contains("\"merge\": true"), "\(json)")
+        // Reverting only the merge needs a mainline, and the refusal says which flag.
+        let refused = try await repo.timeturner("rollback", "--commits", merge, "--yes")
+        #expect(refused.status == 3 && refused.stderr.contains("--mainline"), "\(refused)")
+
+        let run = try await repo.timeturner("rollback", "--to", ids[1], "--yes")
+        #expect(run.status == 0, "\(run)")
+        #expect(try await repo.git("rev-parse", "HEAD^").trimmed == merge)
+        #expect(try await repo.git("diff", "HEAD", ids[1]).isEmpty)
+        #expect(!repo.exists("side.txt") && !repo.exists("c.txt"))
+        #expect(try await repo.gitResult(["fsck", "--no-progress", "--strict"]).status == 0)
+    }
+
     // MARK: - 16: empty repository, unborn branch
 
     static let everyCommand: [[String]] = [
@@ -265,6 +320,38 @@ internal import Glibc
         #expect(!repo.exists("pwned"), "nothing in a note is ever executed")
         #expect(try await repo.git("rev-parse", "HEAD").trimmed == head)
         #expect(try await repo.gitResult(["fsck", "--no-progress", "--strict"]).status == 0)
+    }
+
+    @Test func scenario23BrokenJournalLinesAreSkippedByHistoryAndStatusWithTheirPlace() async throws {
+        let repo = try await ScratchRepository()
+        let ids = try await history(repo)
+        #expect(try await repo.timeturner("rollback", "--to", ids[2], "--yes").status == 0)
+        let shard = "journal/2026-11.jsonl"
+        var bytes = try await repo.gitBytes(["show", "refs/timeturner/registry:\(shard)"])
+        bytes += Array("{\"type\":\"rollback\",\"id\":\n".utf8) + [0x7b, 0x00, 0x7d, 0x0a, 0xff, 0x0a]
+        bytes += Array("{\"type\":\"rollback\",\"id\":7,\"status\":[]}\n".utf8)
+        let file = repo.siblingDirectory("hand") + "/journal"
+        try writeFile(file, bytes)
+        let blob = try await repo.git("hash-object", "-w", file).trimmed
+        let registry = try await repo.git("rev-parse", "refs/timeturner/registry").trimmed
+        let tree = try await repo.git("rev-parse", "refs/timeturner/registry^{tree}").trimmed
+        let journal = try await repo.git("mktree", input: "100644 blob \(blob)\t2026-11.jsonl\n").trimmed
+        let others = try await repo.git("ls-tree", tree).lines.filter { !$0.hasSuffix("\tjournal") }
+        let root = try await repo.git("mktree", input: (others + ["040000 tree \(journal)\tjournal"]).joined(separator: "\n") + "\n").trimmed
+        let commit = try await repo.git("commit-tree", root, "-p", registry, "-m", "hand edit").trimmed
+        try await repo.git("update-ref", "refs/timeturner/registry", commit, registry)
+
+        let history = try await repo.timeturner("history")
+        #expect(history.status == 0 && history.stdout.contains("succeeded"), "\(history)")
+        for line in 2...5 {
+            #expect(history.stderr.contains("warning: refs/timeturner/registry:\(shard):\(line): "), "line \(line): \(history.stderr)")
+        }
+        #expect(try await repo.timeturner("status").status == 0)
+        // The next journal event is appended after every earlier byte.
+        #expect(try await repo.timeturner("undo", "--yes").status == 0)
+        let after = try await repo.gitBytes(["show", "refs/timeturner/registry:\(shard)"])
+        #expect(Array(after.prefix(bytes.count)) == bytes)
+        #expect(try await repo.gitResult(["fsck", "--no-progress"]).status == 0)
     }
 
     // MARK: - 24: terminal escapes
