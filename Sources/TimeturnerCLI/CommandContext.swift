@@ -1,6 +1,7 @@
 internal import FoundationEssentials
 import GitKit
 import TimeturnerCore
+import TimeturnerExecutors
 
 /// What every subcommand needs: the repository, who is acting and when, and the terminal.
 /// Built once per run so commands stay thin and tests can see the same inputs.
@@ -21,6 +22,23 @@ struct CommandContext {
 
     func attribution(in repository: Repository) throws(TimeturnerError) -> Attribution {
         try Attribution.resolve(in: repository, environment: environment, now: now)
+    }
+
+    /// The layered `timeturner.*` configuration with the trust status of `.timeturner`.
+    func configuration(in repository: Repository, overrides: [String]) throws(TimeturnerError) -> TimeturnerConfiguration {
+        let configuration = try TimeturnerConfiguration.load(repository: repository, overrides: overrides, environment: environment,
+                                                             trustStore: TrustStore(environment: environment))
+        configuration.warnings.forEach(terminal.warning)
+        return configuration
+    }
+
+    /// Runs tiers through executors; what they write on standard error appears prefixed with
+    /// the executor's name, escaped like everything else that did not come from us.
+    func tierRunner(for configuration: TimeturnerConfiguration) -> ExecutorTierRunner {
+        let terminal = self.terminal
+        return ExecutorTierRunner(environment: environment, repositoryPath: configuration.repositoryPath) { executor, line in
+            terminal.err(terminal.paint("\(executor):", .dim) + " " + Terminal.escaped(line))
+        }
     }
 
     func printJSON(_ value: JSONValue) {

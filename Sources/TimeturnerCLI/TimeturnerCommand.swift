@@ -34,6 +34,9 @@ public struct TimeturnerCommand: ParsableCommand {
             LastGoodCommand.self,
             RegistryCommand.self,
             SyncCommand.self,
+            ConfigCommand.self,
+            TrustCommand.self,
+            ExecutorCommand.self,
         ]
     )
 

@@ -132,19 +132,19 @@ import TestSupport
 
     @Test func failedVerificationRestoresEverythingByteForByte() async throws {
         let repo = try await ScratchRepository()
-        try await repo.write("run.sh", "#!/bin/sh\necho v1\n", mode: 0o755)
+        try repo.write("run.sh", "#!/bin/sh\necho v1\n", mode: 0o755)
         try await repo.git("add", "run.sh")
         try await repo.git("config", "core.symlinks", "true")
         _ = try await runProcess("ln", ["-s", "a.txt", "link"], environment: repo.environment, in: repo.path)
         let ids = try await history(repo)
-        try await repo.write("run.sh", "#!/bin/sh\necho v2\n", mode: 0o644)
+        try repo.write("run.sh", "#!/bin/sh\necho v2\n", mode: 0o644)
         _ = try await runProcess("ln", ["-sfn", "b.txt", "link"], environment: repo.environment, in: repo.path)
         try await repo.commit("mode and link change", files: ["e.txt": "e\n"])
         // Uncommitted work: a staged change, an unstaged change and an untracked file, none in the rollback's way.
-        try await repo.write("a.txt", "a staged\n")
+        try repo.write("a.txt", "a staged\n")
         try await repo.git("add", "a.txt")
-        try await repo.write("a.txt", "a staged then edited\n")
-        try await repo.write("notes/untracked.txt", "mine\n")
+        try repo.write("a.txt", "a staged then edited\n")
+        try repo.write("notes/untracked.txt", "mine\n")
         let before = try await repo.fingerprint()
 
         let run = try await repo.timeturner("rollback", "--to", ids[0], "--verify", "true", "--verify", "echo checking >&2; exit 7", "--yes", "--json")
@@ -265,14 +265,14 @@ import TestSupport
         try await repo.git("rm", "-q", "d.txt")
         try await repo.commit("drop d")
         // An untracked file where the target has a tracked one.
-        try await repo.write("d.txt", "my own d\n")
+        try repo.write("d.txt", "my own d\n")
         let collision = try await repo.timeturner("rollback", "--to", ids[3], "--yes")
         #expect(collision.status == 3, "\(collision)")
         #expect(collision.stderr.contains("untracked files are in the way") && collision.stderr.contains("d.txt"))
         #expect(repo.read("d.txt") == "my own d\n")
         _ = try await runProcess("rm", ["d.txt"], environment: repo.environment, in: repo.path)
         // A modified tracked file the rollback would change.
-        try await repo.write("common.txt", "local edit\n")
+        try repo.write("common.txt", "local edit\n")
         let dirty = try await repo.timeturner("rollback", "--to", ids[0], "--yes")
         #expect(dirty.status == 3 && dirty.stderr.contains("common.txt"), "\(dirty)")
         #expect(repo.read("common.txt") == "local edit\n")
@@ -313,8 +313,8 @@ import TestSupport
     @Test func undoWorksAfterReflogExpiryAndGarbageCollection() async throws {
         let repo = try await ScratchRepository()
         let ids = try await history(repo)
-        try await repo.write("b.txt", "uncommitted b\n")
-        try await repo.write("scratch/untracked.txt", "untracked\n")
+        try repo.write("b.txt", "uncommitted b\n")
+        try repo.write("scratch/untracked.txt", "untracked\n")
         let before = try await repo.fingerprint()
         let run = try await repo.timeturner("rollback", "--to", ids[1], "--mode", "reset", "--yes")
         #expect(run.status == 0, "\(run)")

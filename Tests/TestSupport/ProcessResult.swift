@@ -39,4 +39,9 @@ public struct CommandFailed: Error, CustomStringConvertible {
     public let command: [String]
     public let result: ProcessResult
     public var description: String { "\(command.joined(separator: " ")) failed: \(result)" }
+
+    public init(command: [String], result: ProcessResult) {
+        self.command = command
+        self.result = result
+    }
 }

@@ -1,15 +1,18 @@
 import ArgumentParser
 import GitKit
 import TimeturnerCore
+import TimeturnerExecutors
 
-struct PointCommand: ParsableCommand {
+struct PointCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "point",
         abstract: "Record a rollback point on a commit (default HEAD).",
         discussion: """
         The point is an annotated tag at refs/timeturner/points/<id> (never under refs/tags/, so \
         'git describe' and 'git push --tags' are unaffected) plus one JSON line in the note on the \
-        commit in refs/notes/timeturner.
+        commit in refs/notes/timeturner. Every tier configured with an executor \
+        (timeturner.tier.<tier>.executor) is captured too, each capture appended to the note as a \
+        {"type":"capture",…} line; if a capture fails, the point is removed again.
 
         Examples:
           git timeturner point -m "before the schema change"
@@ -33,20 +36,44 @@ struct PointCommand: ParsableCommand {
     @Option(help: "The environment this point is for (e.g. production).")
     var env: String?
 
+    @Flag(help: "Record the code tier only; run no executor.")
+    var codeOnly = false
+
+    @OptionGroup var options: ConfigurationOptions
+
     @Flag(help: "Print the point as JSON.")
     var json = false
 
-    func run() throws {
+    func run() async throws {
         let context = CommandContext()
         let repository = try context.openRepository()
         let attribution = try context.attribution(in: repository)
-        let point = try PointStore(repository: repository).create(
-            .init(revision: commit, message: message, name: name, severity: severity?.value, environment: env),
-            by: attribution)
+        let request = PointStore.Request(revision: commit, message: message, name: name, severity: severity?.value, environment: env)
+        let store = PointStore(repository: repository)
+        var tiers: [TierAssignment] = []
+        var configuration: TimeturnerConfiguration? = nil
+        if !codeOnly {
+            let loaded = try context.configuration(in: repository, overrides: options.overrides)
+            tiers = try loaded.tierAssignments()
+            configuration = loaded
+        }
+        let point: RollbackPoint
+        var captures: [TierCaptureRecord] = []
+        if let configuration, !tiers.isEmpty {
+            (point, captures) = try await store.createCapturing(request, tiers: tiers, executing: context.tierRunner(for: configuration),
+                                                                by: attribution)
+        } else {
+            point = try store.create(request, by: attribution)
+        }
         if json {
-            context.printJSON(point.json)
+            guard case .object(var fields) = point.json else { return }
+            if !captures.isEmpty { fields["captures"] = .array(captures.map(\.json)) }
+            context.printJSON(.object(fields))
         } else {
             context.terminal.out("Created rollback point \(Terminal.escaped(point.id)) at \(point.commit.short): \(Terminal.escaped(point.subject))")
+            for capture in captures {
+                context.terminal.out("  captured \(capture.tier) with \(Terminal.escaped(capture.executor))")
+            }
             context.terminal.out("  roll back to it: git timeturner rollback --to \(point.id)")
         }
     }

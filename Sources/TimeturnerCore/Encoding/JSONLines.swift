@@ -58,3 +58,11 @@ public enum JSONLines {
         parse(Array(text.utf8), source: source)
     }
 }
+
+extension JSONValue {
+    /// Parses one complete JSON document (any layout), or nil when it is not valid JSON.
+    public static func parseDocument(_ bytes: [UInt8]) -> JSONValue? {
+        guard String(validating: bytes, as: UTF8.self) != nil else { return nil }
+        return try? JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+    }
+}

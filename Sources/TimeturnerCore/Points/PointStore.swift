@@ -15,14 +15,17 @@ public struct PointStore {
         public var name: String?
         public var severity: Severity?
         public var environment: String?
+        /// The tiers besides code that this point captures (recorded as `Timeturner-Tier` trailers).
+        public var extraTiers: [String]
 
         public init(revision: String = "HEAD", message: String? = nil, name: String? = nil,
-                    severity: Severity? = nil, environment: String? = nil) {
+                    severity: Severity? = nil, environment: String? = nil, extraTiers: [String] = []) {
             self.revision = revision
             self.message = message
             self.name = name
             self.severity = severity
             self.environment = environment
+            self.extraTiers = extraTiers
         }
     }
 
@@ -41,7 +44,7 @@ public struct PointStore {
         try RepositoryAccess.requireCommits(repository)
         let commit = try RepositoryAccess.resolveCommit(request.revision, in: repository)
         let (subject, body) = try describe(request.message, commit: commit)
-        let tiers = ["code"]
+        let tiers = [Tier.code] + request.extraTiers.filter { $0 != Tier.code }
 
         var attempt = 0
         while true {

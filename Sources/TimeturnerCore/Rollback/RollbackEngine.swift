@@ -92,9 +92,12 @@ public struct RollbackEngine {
                                         durationMilliseconds: elapsed(), detail: failure?.causes.first)]
         if failure == nil { try finish(.workTree, &state) }
 
+        // Tiers whose rollBack ran: on failure they are restored, newest first, before the code.
+        var ranTiers: [any RollbackTier] = []
         if failure == nil && !tiers.isEmpty {
             try await enter(.tiers, &state)
             for tier in tiers {
+                ranTiers.append(tier)
                 let outcome = await tier.rollBack(plan, progress: progress)
                 tierOutcomes.append(outcome)
                 progress.report(.tierFinished(outcome))
@@ -132,8 +135,23 @@ public struct RollbackEngine {
         if let failure {
             state.event = event
             try await enter(.restore, &state)
-            do {
+            var tierRestoreFailures: [String] = []
+            if !ranTiers.isEmpty {
+                var restores: [TierOutcome] = []
+                for tier in ranTiers.reversed() {
+                    guard let outcome = await tier.restore(plan, progress: progress) else { continue }
+                    restores.append(outcome)
+                    progress.report(.tierFinished(outcome))
+                    if outcome.status == .failed { tierRestoreFailures.append("restore \(outcome.tier): \(outcome.detail ?? "failed")") }
+                }
+                event[field: "tierRestores"] = .array(restores.map(\.json))
+            }
+            do throws(TimeturnerError) {
                 try backup.restore(from: result, in: repository)
+                guard tierRestoreFailures.isEmpty else {
+                    throw TimeturnerError(.failure, "the code was restored, but \(tierRestoreFailures.count) tier(s) could not be",
+                                          causes: tierRestoreFailures)
+                }
                 try finish(.restore, &state)
                 event[field: "status"] = .string(failure.status == "failed" ? "failed-restored" : failure.status)
                 error = TimeturnerError(failure.status == "failed" ? .failure : .verificationFailedRestored,

@@ -24,6 +24,9 @@ public struct RollbackRequest: Sendable {
     public var verifyCommands: [String]
     public var verifyTimeout: Duration
     public var reason: String?
+    /// `timeturner.verify` as the layered configuration has it (`.timeturner` < git config <
+    /// `-c`), already checked for trust. Nil: the planner reads git config itself.
+    public var configuredVerifyCommands: [String]?
 
     public init(target: String? = nil, environment: String? = nil, mode: RollbackMode = .revert, commits: String? = nil,
                 mainline: Int? = nil, verifyCommands: [String] = [], verifyTimeout: Duration = Duration(seconds: 300),

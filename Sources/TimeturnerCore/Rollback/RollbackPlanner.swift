@@ -87,8 +87,12 @@ public struct RollbackPlanner {
         }
 
         var verify = request.verifyCommands
-        do { verify += try repository.configStrings("timeturner.verify") } catch {
-            throw TimeturnerError(error, doing: "read timeturner.verify from git config")
+        if let configured = request.configuredVerifyCommands {
+            verify += configured
+        } else {
+            do { verify += try repository.configStrings("timeturner.verify") } catch {
+                throw TimeturnerError(error, doing: "read timeturner.verify from git config")
+            }
         }
 
         return RollbackPlan(

@@ -36,4 +36,12 @@ public protocol RollbackTier: Sendable {
     /// One line for the plan ("deploy: kubectl executor, capture from point p1").
     func describe(_ plan: RollbackPlan) -> String
     func rollBack(_ plan: RollbackPlan, progress: any RollbackProgress) async -> TierOutcome
+    /// Called when the rollback fails after this tier's `rollBack` ran (successfully or not),
+    /// newest tier first, before the code is restored: return the tier to its state from just
+    /// before the rollback. Nil when there was nothing to restore.
+    func restore(_ plan: RollbackPlan, progress: any RollbackProgress) async -> TierOutcome?
+}
+
+extension RollbackTier {
+    public func restore(_ plan: RollbackPlan, progress: any RollbackProgress) async -> TierOutcome? { nil }
 }

@@ -1,0 +1,122 @@
+internal import FoundationEssentials
+
+/// Whether the committed `.timeturner` of a repository may run what it names.
+public enum TrustStatus: Sendable, Equatable, CustomStringConvertible {
+    /// No `.timeturner`: nothing to trust.
+    case noSharedFile
+    /// Trusted: `via` says how (the trust file, or `TIMETURNER_TRUST`).
+    case trusted(via: String)
+    /// Not trusted, and why (never approved, or edited since it was).
+    case untrusted(reason: String)
+
+    public var isTrusted: Bool {
+        if case .untrusted = self { return false }
+        return true
+    }
+
+    public var description: String {
+        switch self {
+        case .noSharedFile: "no .timeturner"
+        case .trusted(let via): "trusted (\(via))"
+        case .untrusted(let reason): "untrusted: \(reason)"
+        }
+    }
+}
+
+/// One approval: this repository path may run this exact `.timeturner` content.
+public struct TrustRecord: Sendable, Equatable {
+    public let repositoryPath: String
+    public let sha256: String
+    public let at: Timestamp
+    public let by: String
+}
+
+/// Approvals of `.timeturner` files, kept outside every repository (like `direnv allow`), in
+/// `$XDG_CONFIG_HOME/git-timeturner/trust` (default `~/.config/git-timeturner/trust`), one
+/// JSON object per line. A clone cannot trust itself: the file is the user's, not the repository's.
+public struct TrustStore: Sendable {
+    public let path: String
+    /// The variable CI sets to the expected SHA-256 instead of running `trust`.
+    public static let environmentVariable = "TIMETURNER_TRUST"
+
+    public init(path: String) { self.path = path }
+
+    public init(environment: [String: String]) {
+        let base: String
+        if let xdg = environment["XDG_CONFIG_HOME"], xdg.hasPrefix("/") {
+            base = xdg
+        } else {
+            base = (environment["HOME"] ?? "/") + "/.config"
+        }
+        self.init(path: base + "/git-timeturner/trust")
+    }
+
+    /// Every readable record (unreadable lines are skipped, never rewritten away: see `write`).
+    public func records() -> (records: [TrustRecord], skipped: [SkippedLine]) {
+        guard let bytes = LocalFile.read(path) else { return ([], []) }
+        let parsed = JSONLines.parse(bytes, source: path)
+        var records: [TrustRecord] = []
+        var skipped = parsed.skipped
+        for (index, object) in parsed.objects.enumerated() {
+            guard let repository = object["path"]?.stringValue, let sha256 = object["sha256"]?.stringValue else {
+                skipped.append(SkippedLine(source: path, lineNumber: index + 1, reason: "has no path or sha256"))
+                continue
+            }
+            records.append(TrustRecord(repositoryPath: repository, sha256: sha256,
+                                       at: object["at"]?.stringValue.flatMap(Timestamp.init(rfc3339:)) ?? Timestamp(secondsSinceEpoch: 0),
+                                       by: object["by"]?.stringValue ?? ""))
+        }
+        return (records, skipped)
+    }
+
+    public func status(repositoryPath: String, sha256: String, environment: [String: String]) -> TrustStatus {
+        if let expected = environment[TrustStore.environmentVariable], !expected.isEmpty {
+            if expected.lowercased() == sha256 { return .trusted(via: "\(TrustStore.environmentVariable) matches") }
+            return .untrusted(reason: "\(TrustStore.environmentVariable)=\(expected) does not match its SHA-256 \(sha256)")
+        }
+        let mine = records().records.filter { $0.repositoryPath == repositoryPath }
+        if mine.contains(where: { $0.sha256 == sha256 }) { return .trusted(via: path) }
+        if let last = mine.last {
+            return .untrusted(reason: "it changed since you trusted it on \(last.at.rfc3339) (trusted SHA-256 \(last.sha256.prefix(12))…, now \(sha256.prefix(12))…)")
+        }
+        return .untrusted(reason: "never trusted on this machine")
+    }
+
+    /// Records that `repositoryPath` may run the `.timeturner` whose content hashes to `sha256`.
+    /// Earlier approvals for the same path are replaced: only the current content is trusted.
+    public func trust(repositoryPath: String, sha256: String, by attribution: Attribution) throws(TimeturnerError) {
+        var lines = otherLines(excluding: repositoryPath)
+        lines.append(Array(JSONValue.object([
+            "type": "trust", "v": .int(1), "path": .string(repositoryPath), "sha256": .string(sha256),
+            "at": .string(attribution.time.rfc3339), "by": .string(attribution.identity),
+        ]).canonicalLine.utf8))
+        try write(lines)
+    }
+
+    /// Removes every approval for `repositoryPath`; false when there was none.
+    public func revoke(repositoryPath: String) throws(TimeturnerError) -> Bool {
+        let before = records().records.contains { $0.repositoryPath == repositoryPath }
+        guard before else { return false }
+        try write(otherLines(excluding: repositoryPath))
+        return true
+    }
+
+    /// The file's lines except those approving `repositoryPath`, byte for byte, so lines this
+    /// version cannot read (a newer format, damage) survive every rewrite.
+    private func otherLines(excluding repositoryPath: String) -> [[UInt8]] {
+        guard let bytes = LocalFile.read(path) else { return [] }
+        let decoder = JSONDecoder()
+        return bytes.split(separator: UInt8(ascii: "\n")).compactMap { line in
+            if let value = try? decoder.decode(JSONValue.self, from: Data(line)), value["path"]?.stringValue == repositoryPath {
+                return nil
+            }
+            return Array(line)
+        }
+    }
+
+    private func write(_ lines: [[UInt8]]) throws(TimeturnerError) {
+        if let slash = path.lastIndex(of: "/") { try LocalFile.makeDirectories(String(path[..<slash]), mode: 0o700) }
+        let bytes = lines.flatMap { $0 + [UInt8(ascii: "\n")] }
+        try LocalFile.writeAtomically(path, bytes, mode: 0o600)
+    }
+}

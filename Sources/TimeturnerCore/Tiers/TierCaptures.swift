@@ -1,0 +1,106 @@
+public import GitKit
+
+/// One tier's capture as recorded in the point's note.
+public struct TierCaptureRecord: Sendable, Equatable {
+    public let point: String
+    public let tier: String
+    public let executor: String
+    public let capture: JSONValue
+    public let at: Timestamp
+
+    public init(point: String, tier: String, executor: String, capture: JSONValue, at: Timestamp) {
+        self.point = point
+        self.tier = tier
+        self.executor = executor
+        self.capture = capture
+        self.at = at
+    }
+
+    public var json: JSONValue {
+        ["point": .string(point), "tier": .string(tier), "executor": .string(executor), "capture": capture, "at": .string(at.rfc3339)]
+    }
+}
+
+extension PointStore {
+    /// Creates a point and captures every configured tier into its note.
+    ///
+    /// The tiers are captured after the point exists (executors get its id, e.g. to name a dump
+    /// after it) and each capture is appended to the note as a `capture` line. If any capture
+    /// fails, the point is deleted again and the error names the tier: a point that claims a
+    /// tier it cannot restore would fail the rollback that trusts it. Captures already taken
+    /// are left where the executors put them (they are backups, never deleted by us).
+    public func createCapturing(_ request: Request, tiers: [TierAssignment], executing: any TierExecuting,
+                                by attribution: Attribution) async throws(TimeturnerError) -> (point: RollbackPoint, captures: [TierCaptureRecord]) {
+        var request = request
+        request.extraTiers = tiers.map(\.tier)
+        let point = try create(request, by: attribution)
+        var records: [TierCaptureRecord] = []
+        for tier in tiers {
+            do {
+                let outcome = try await executing.capture(tier, point: PointReference(id: point.id, commit: point.commit.hex), dryRun: false)
+                let capture = outcome.capture ?? .object([:])
+                try appendEvent(type: "capture", on: point.commit, fields: [
+                    "point": .string(point.id), "tier": .string(tier.tier), "executor": .string(tier.executor),
+                    "capture": capture, "ms": .int(outcome.durationMilliseconds),
+                ], by: attribution)
+                records.append(TierCaptureRecord(point: point.id, tier: tier.tier, executor: tier.executor, capture: capture, at: attribution.time))
+            } catch {
+                let undo = (try? delete(id: point.id, by: attribution)) != nil
+                throw TimeturnerError(error.kind == .refused ? .refused : .failure,
+                                      "could not capture the \(tier.tier) tier for point \(point.id); "
+                                          + (undo ? "the point was removed again" : "the point remains but lacks this capture"),
+                                      hint: error.hint, causes: [error.message] + error.causes)
+            }
+        }
+        return (point, records)
+    }
+
+    /// The newest capture of each tier recorded for `point`, in rollback order.
+    public func captures(for point: RollbackPoint) throws(TimeturnerError) -> (captures: [TierCaptureRecord], skipped: [SkippedLine]) {
+        let (events, skipped) = try noteEvents(on: point.commit)
+        var newest: [String: TierCaptureRecord] = [:]
+        for event in events where event["type"]?.stringValue == "capture" && event["point"]?.stringValue == point.id {
+            guard let tier = event["tier"]?.stringValue, let executor = event["executor"]?.stringValue,
+                  let capture = event["capture"] else { continue }
+            newest[tier] = TierCaptureRecord(point: point.id, tier: tier, executor: executor, capture: capture,
+                                             at: event["at"]?.stringValue.flatMap(Timestamp.init(rfc3339:)) ?? point.at)
+        }
+        return (newest.values.sorted { Tier.rank($0.tier) < Tier.rank($1.tier) }, skipped)
+    }
+}
+
+extension PointStore {
+    /// The point whose captures a rollback to `commit` uses: the one named (when the target was a
+    /// point id), else the newest point on that commit with captures for every tier in `tiers`.
+    /// Nil when no point on the commit fits.
+    public func capturePoint(for commit: OID, named name: String?, tiers: [String]) throws(TimeturnerError) -> (point: RollbackPoint, captures: [TierCaptureRecord])? {
+        if let name, let point = try point(id: name), point.commit == commit {
+            return (point, try captures(for: point).captures)
+        }
+        for point in list().points where point.commit == commit {
+            let found = try captures(for: point).captures
+            if tiers.allSatisfy({ tier in found.contains { $0.tier == tier } }) { return (point, found) }
+        }
+        return nil
+    }
+}
+
+extension Tier {
+    /// The configured tiers a rollback covers: those of `level`, or exactly `names` (which must
+    /// include code and name only configured tiers). Neither: none (code only).
+    public static func select(level: RollbackLevel?, names: [String]?, configured: [TierAssignment]) throws(TimeturnerError) -> [TierAssignment] {
+        if let level { return configured.filter { level.tiers.contains($0.tier) } }
+        guard let names else { return [] }
+        guard names.contains(code) else {
+            throw TimeturnerError(.usage, "--tiers must include code: every rollback moves the code",
+                                  hint: "for example: --tiers code,db")
+        }
+        return try names.filter { $0 != code }.map { (name) throws(TimeturnerError) in
+            guard let assignment = configured.first(where: { $0.tier == name }) else {
+                throw TimeturnerError(.usage, "the \(name) tier has no executor configured",
+                                      hint: "configure one (git config -f .timeturner timeturner.tier.\(name).executor <name>), or leave it out of --tiers")
+            }
+            return assignment
+        }
+    }
+}

@@ -1,0 +1,38 @@
+/// The point a tier call is about, as executors see it.
+public struct PointReference: Sendable, Equatable {
+    public let id: String
+    public let commit: String
+
+    public init(id: String, commit: String) {
+        self.id = id
+        self.commit = commit
+    }
+}
+
+/// What an executor call reported besides success.
+public struct TierCallOutcome: Sendable, Equatable {
+    /// The executor's own words (`restored app from 20261121T223000Z.dump`).
+    public let message: String?
+    /// For `capture`: what is needed to return to this state later.
+    public let capture: JSONValue?
+    public let durationMilliseconds: Int64
+
+    public init(message: String? = nil, capture: JSONValue? = nil, durationMilliseconds: Int64 = 0) {
+        self.message = message
+        self.capture = capture
+        self.durationMilliseconds = durationMilliseconds
+    }
+}
+
+/// How Core asks for tiers beyond code to be captured, rolled back and verified. Core knows
+/// nothing of processes or the executor protocol: TimeturnerExecutors implements this and the
+/// CLI passes it in. Every failure is a `TimeturnerError` naming the tier, the executor, the
+/// verb and the cause.
+public protocol TierExecuting: Sendable {
+    /// Records what is needed to return this tier to its present state.
+    func capture(_ tier: TierAssignment, point: PointReference?, dryRun: Bool) async throws(TimeturnerError) -> TierCallOutcome
+    /// Returns the tier to `capture` (as an earlier `capture` call returned it).
+    func rollback(_ tier: TierAssignment, to capture: JSONValue, point: PointReference?, dryRun: Bool) async throws(TimeturnerError) -> TierCallOutcome
+    /// Checks that the tier works now.
+    func verify(_ tier: TierAssignment, dryRun: Bool) async throws(TimeturnerError) -> TierCallOutcome
+}

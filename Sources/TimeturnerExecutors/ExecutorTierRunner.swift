@@ -1,0 +1,64 @@
+public import TimeturnerCore
+
+/// Core's `TierExecuting`, carried out by built-in and external executors.
+public struct ExecutorTierRunner: TierExecuting {
+    /// The tool's own environment; each executor gets a scrubbed copy.
+    public let environment: [String: String]
+    public let repositoryPath: String
+    /// Receives each line an executor writes on standard error (and built-ins' children's output).
+    public let log: @Sendable (_ executor: String, _ line: String) -> Void
+
+    public init(environment: [String: String], repositoryPath: String,
+                log: @escaping @Sendable (_ executor: String, _ line: String) -> Void) {
+        self.environment = environment
+        self.repositoryPath = repositoryPath
+        self.log = log
+    }
+
+    /// One protocol exchange with the executor of `assignment`.
+    public func call(_ assignment: TierAssignment, verb: ExecutorVerb, point: PointReference? = nil,
+                     capture: JSONValue? = nil, dryRun: Bool = false) async throws(TimeturnerError) -> (response: ExecutorResponse, microseconds: Int64) {
+        let started = ContinuousClock.now
+        let request = ExecutorRequest(verb: verb, tier: assignment.tier, executor: assignment.executor, repository: repositoryPath,
+                                      dryRun: dryRun, point: point.map { .init(id: $0.id, commit: $0.commit) },
+                                      capture: capture, settings: ExecutorRequest.settings(of: assignment))
+        let environment = ExecutorEnvironment.scrubbed(self.environment, executor: assignment.executor, tier: assignment.tier,
+                                                       repository: repositoryPath)
+        let name = assignment.executor
+        let sink = log
+        let log: @Sendable (String) -> Void = { sink(name, $0) }
+        let response: ExecutorResponse
+        switch try ExecutorResolver(environment: environment, repositoryPath: repositoryPath).resolve(assignment) {
+        case .builtin(let builtinName):
+            let executor = ExecutorResolver.builtin(named: builtinName)!
+            if verb == .describe {
+                response = executor.describeResponse
+            } else {
+                let context = BuiltinContext(request: request, environment: environment, timeout: .seconds(assignment.timeoutSeconds),
+                                             outputLimit: assignment.outputLimit, log: log)
+                response = try await executor.perform(request, context: context)
+            }
+        case .configuredCommand(let argv):
+            response = try await ExternalExecutor.call(argv: argv, request: request, assignment: assignment, environment: environment, log: log)
+        case .pathProgram(let program):
+            response = try await ExternalExecutor.call(argv: [program], request: request, assignment: assignment, environment: environment, log: log)
+        }
+        let elapsed = ContinuousClock.now - started
+        return (response, elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)
+    }
+
+    public func capture(_ tier: TierAssignment, point: PointReference?, dryRun: Bool) async throws(TimeturnerError) -> TierCallOutcome {
+        let (response, microseconds) = try await call(tier, verb: .capture, point: point, dryRun: dryRun)
+        return TierCallOutcome(message: response.message, capture: response.capture ?? .object([:]), durationMilliseconds: microseconds / 1000)
+    }
+
+    public func rollback(_ tier: TierAssignment, to capture: JSONValue, point: PointReference?, dryRun: Bool) async throws(TimeturnerError) -> TierCallOutcome {
+        let (response, microseconds) = try await call(tier, verb: .rollback, point: point, capture: capture, dryRun: dryRun)
+        return TierCallOutcome(message: response.message, capture: response.capture, durationMilliseconds: microseconds / 1000)
+    }
+
+    public func verify(_ tier: TierAssignment, dryRun: Bool) async throws(TimeturnerError) -> TierCallOutcome {
+        let (response, microseconds) = try await call(tier, verb: .verify, dryRun: dryRun)
+        return TierCallOutcome(message: response.message, durationMilliseconds: microseconds / 1000)
+    }
+}

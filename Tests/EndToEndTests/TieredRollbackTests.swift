@@ -1,0 +1,162 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `rollback --level/--tiers/--escalate`: code plus executor tiers, verified after each, and
+/// restored in reverse order when one fails. Real PostgreSQL, real files, the built binary.
+@Suite struct TieredRollbackTests {
+    /// v1 is deployed with a good schema and a good config; a point is taken; v2 ships a bad
+    /// migration and a bad config change.
+    func deployedBadRelease(_ server: PostgresServer?) async throws -> ScratchRepository {
+        let repo = try await ScratchRepository()
+        try repo.write("config/app.env", "DB=primary\n", mode: 0o600)
+        try await repo.git("config", "-f", ".timeturner", "timeturner.tier.config.executor", "files")
+        try await repo.git("config", "-f", ".timeturner", "timeturner.tier.config.path", "config/app.env")
+        if let server {
+            try await server.sql("CREATE DATABASE shop")
+            try await server.sql("CREATE TABLE orders (id int PRIMARY KEY, total numeric NOT NULL); INSERT INTO orders VALUES (1, 9.5), (2, 20)", database: "shop")
+            try await repo.git("config", "-f", ".timeturner", "timeturner.tier.db.executor", "postgres")
+            try await repo.git("config", "-f", ".timeturner", "timeturner.tier.db.url", server.url("shop"))
+            try await repo.git("config", "-f", ".timeturner", "timeturner.tier.db.verifyQuery", "SELECT count(*) = 2 FROM orders")
+        }
+        try await repo.git("add", ".timeturner")
+        try await repo.commit("v1", files: ["app.txt": "v1\n"])
+        #expect(try await timeturner(repo, ["trust"], server).status == 0)
+        let point = try await timeturner(repo, ["point", "--name", "pre-v2", "-m", "before v2"], server)
+        #expect(point.status == 0, "\(point)")
+
+        try await repo.commit("v2: migration 42", files: ["app.txt": "v2\n"])
+        if let server { try await server.sql("ALTER TABLE orders DROP COLUMN total; INSERT INTO orders VALUES (3)", database: "shop") }
+        try repo.write("config/app.env", "DB=replica-typo\n", mode: 0o644)
+        return repo
+    }
+
+    func timeturner(_ repo: ScratchRepository, _ arguments: [String], _ server: PostgresServer?) async throws -> ProcessResult {
+        let path = (server.map { $0.bin + ":" } ?? "") + (repo.environment["PATH"] ?? "/usr/bin:/bin")
+        return try await repo.timeturner(arguments, extraEnvironment: ["PATH": path])
+    }
+
+    func head(_ repo: ScratchRepository) async throws -> String { try await repo.git("show", "HEAD:app.txt") }
+
+    @Test(.enabled(if: PostgresServer.isAvailable, "PostgreSQL binaries are not installed (apt-get install postgresql)"))
+    func levelTwoRestoresCodeDatabaseAndConfigAndVerifies() async throws {
+        try await PostgresServer.with { server in
+            let repo = try await deployedBadRelease(server)
+
+            let plan = try await timeturner(repo, ["rollback", "--to", "pre-v2", "--level", "2", "--dry-run"], server)
+            #expect(plan.status == 0, "\(plan)")
+            for call in ["config: files capture (the present state", "db: postgres capture (the present state",
+                         "config: files rollback to {\"archive\":", "config: files verify", "db: postgres rollback to {\"database\":", "db: postgres verify"] {
+                #expect(plan.stdout.contains(call), "plan lacks \(call): \(plan.stdout)")
+            }
+            #expect(try await head(repo) == "v2\n", "a dry run changed the code")
+
+            let done = try await timeturner(repo, ["rollback", "--to", "pre-v2", "--level", "2", "--yes", "--json",
+                                                   "--verify", "grep -q primary config/app.env"], server)
+            #expect(done.status == 0, "\(done)")
+            #expect(try await head(repo) == "v1\n")
+            #expect(repo.read("config/app.env") == "DB=primary\n")
+            #expect(try await server.sql("SELECT id || ':' || total FROM orders ORDER BY id", database: "shop").lines == ["1:9.5", "2:20"])
+            // The journal event lists each tier with its outcome and duration.
+            let event = try #require(parseJSON(done.stdout))
+            let tiers = try #require(event["tiers"] as? [[String: Any]])
+            #expect(tiers.map { $0["tier"] as? String } == ["code", "config", "db"])
+            #expect(tiers.allSatisfy { $0["status"] as? String == "succeeded" && $0["durationMs"] is Int })
+            #expect(event["status"] as? String == "succeeded")
+        }
+    }
+
+    @Test(.enabled(if: PostgresServer.isAvailable, "PostgreSQL binaries are not installed (apt-get install postgresql)"))
+    func aFailingDatabaseRestoreRollsCodeAndFilesBackToo() async throws {
+        try await PostgresServer.with { server in
+            let repo = try await deployedBadRelease(server)
+            // The dump the point recorded is damaged: the postgres executor refuses it.
+            let dumps = try await runProcess("/bin/sh", ["-c", "ls .git/timeturner/backups/db/*.dump"], environment: repo.environment, in: repo.path)
+            let dump = try #require(dumps.stdout.lines.first)
+            _ = try await runProcess("/bin/sh", ["-c", "printf corrupt >> '\(dump)'"], environment: repo.environment, in: repo.path)
+
+            let failed = try await timeturner(repo, ["rollback", "--to", "pre-v2", "--level", "2", "--yes", "--json"], server)
+            #expect(failed.status == 5, "\(failed)")
+            #expect(failed.stderr.contains("does not match its recorded checksum"))
+            // Everything is as it was before the rollback: v2 code, the bad config, the migrated table.
+            #expect(try await head(repo) == "v2\n")
+            #expect(repo.read("config/app.env") == "DB=replica-typo\n")
+            #expect(try await runProcess("stat", ["-c", "%a", "config/app.env"], environment: repo.environment, in: repo.path).stdout.trimmed == "644")
+            #expect(try await server.sql("SELECT count(*) FROM orders", database: "shop").trimmed == "3")
+            let event = try #require(parseJSON(failed.stdout))
+            #expect((event["tiers"] as? [[String: Any]])?.map { "\($0["tier"]!) \($0["status"]!)" } == ["code succeeded", "config succeeded", "db failed"])
+            #expect((event["tierRestores"] as? [[String: Any]])?.map { "\($0["tier"]!) \($0["status"]!)" } == ["config (restore) succeeded"])
+            let status = try await repo.gitResult(["status", "--porcelain"]).stdout
+            #expect(status.lines == [" M config/app.env"], "\(status)")  // tracked, and back to its bad pre-rollback content
+        }
+    }
+
+    @Test func escalationMovesToTheNextLevelWhenVerificationFails() async throws {
+        let repo = try await deployedBadRelease(nil)
+        let plan = try await timeturner(repo, ["rollback", "--to", "pre-v2", "--tiers", "code,config", "--dry-run", "--json"], nil)
+        #expect(parseJSON(plan.stdout)?["tierCalls"] as? [String] != nil)
+        #expect((parseJSON(plan.stdout)?["tierCalls"] as? [String])?.count == 3)
+
+        // Level 1 is code only here (no deploy tier): the config check still fails, so it is
+        // restored and level 2 (code and config) runs and passes.
+        let run = try await timeturner(repo, ["rollback", "--to", "pre-v2", "--level", "1", "--escalate", "--yes",
+                                              "--verify", "grep -q primary config/app.env"], nil)
+        #expect(run.status == 0, "\(run)")
+        #expect(run.stderr.contains("escalating: level 1 failed and was restored; trying level 2"))
+        #expect(try await head(repo) == "v1\n")
+        #expect(repo.read("config/app.env") == "DB=primary\n")
+
+        let untrusted = try await timeturner(repo, ["rollback", "--to", "pre-v2", "--tiers", "code,db", "--dry-run"], nil)
+        #expect(untrusted.status == 64)
+        #expect(untrusted.stderr.contains("the db tier has no executor configured"))
+    }
+
+    @Test func aTierThatCannotBeRestoredExitsSixAndSaysWhich() async throws {
+        let repo = try await ScratchRepository()
+        // In .git/config: the user's own settings, no trust needed.
+        try await repo.git("config", "timeturner.tier.deploy.executor", "command")
+        try await repo.git("config", "timeturner.tier.deploy.capture", "cat deployed")
+        try await repo.git("config", "timeturner.tier.deploy.rollback",
+                           #"if [ "$TIMETURNER_CAPTURE" = v2-live ]; then echo cannot redeploy v2 >&2; exit 9; fi; printf '%s\n' "$TIMETURNER_CAPTURE" > deployed"#)
+        try await repo.git("config", "timeturner.tier.system.executor", "command")
+        try await repo.git("config", "timeturner.tier.system.capture", "echo kernel-1")
+        try await repo.git("config", "timeturner.tier.system.rollback", "echo downgrade failed >&2; exit 4")
+        try repo.write("deployed", "v1\n")
+        try await repo.commit("v1", files: ["app.txt": "v1\n", ".gitignore": "deployed\n"])
+        #expect(try await repo.timeturner("point", "--name", "p").status == 0)
+        try await repo.commit("v2", files: ["app.txt": "v2\n"])
+        try repo.write("deployed", "v2-live\n")
+
+        let run = try await repo.timeturner("rollback", "--to", "p", "--level", "3", "--yes")
+        #expect(run.status == 6, "\(run)")
+        #expect(run.stderr.contains("restore deploy (restore):"))
+        #expect(run.stderr.contains("git timeturner recover"))
+        // The code is back; the deploy tier is left at the point's state, and the error says so.
+        #expect(try await head(repo) == "v2\n")
+        #expect(repo.read("deployed") == "v1\n")
+    }
+
+    @Test func verifyCommandsFromTheSharedFileRunOnlyWhenTrusted() async throws {
+        let repo = try await ScratchRepository()
+        let marker = repo.siblingDirectory("markers") + "/verified"
+        try await repo.git("config", "-f", ".timeturner", "timeturner.verify", "touch \(marker)")
+        try await repo.commit("v1", files: ["app.txt": "v1\n"])
+        try await repo.git("add", ".timeturner")
+        try await repo.commit("share verification")
+        try await repo.commit("v2", files: ["app.txt": "v2\n"])
+
+        let refused = try await repo.timeturner("rollback", "--to", "HEAD~1", "--yes")
+        #expect(refused.status == 3, "\(refused)")
+        #expect(refused.stderr.contains("verification (timeturner.verify) is configured in .timeturner, which is not trusted"))
+        #expect(readFile(marker) == nil)
+        #expect(try await head(repo) == "v2\n")
+
+        #expect(try await repo.timeturner("trust").status == 0)
+        let plan = try await repo.timeturner("rollback", "--to", "HEAD~1", "--dry-run")
+        #expect(plan.stdout.contains("verify   touch \(marker)"))
+        let done = try await repo.timeturner("rollback", "--to", "HEAD~1", "--yes")
+        #expect(done.status == 0, "\(done)")
+        #expect(readFile(marker) != nil)
+        #expect(try await head(repo) == "v1\n")
+    }
+}
