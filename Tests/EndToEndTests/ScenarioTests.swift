@@ -58,6 +58,41 @@ internal import Glibc
         #expect(try await repo.fingerprint() == before)
     }
 
+    // MARK: - 14: an operation in progress
+
+    @Test(arguments: ["revert", "rebase", "cherry-pick"])
+    func scenario14ARepositoryMidOperationIsRefusedBeforeAnyChange(operation: String) async throws {
+        let repo = try await ScratchRepository()
+        let ids = try await history(repo)
+        switch operation {
+        case "revert":
+            // Reverting "change b" conflicts on common.txt and stops with REVERT_HEAD.
+            _ = try await repo.gitResult(["revert", "--no-edit", ids[1]])
+            #expect(repo.exists(".git/REVERT_HEAD"))
+        case "rebase":
+            try await repo.git("switch", "-q", "-c", "side", ids[0])
+            try await repo.commit("side", files: ["common.txt": "side\n"])
+            _ = try await repo.gitResult(["rebase", "main"])
+            #expect(repo.exists(".git/rebase-merge") || repo.exists(".git/rebase-apply"))
+        default:
+            try await repo.git("switch", "-q", "-c", "side", ids[0])
+            let pick = try await repo.commit("side", files: ["common.txt": "side\n"])
+            try await repo.git("switch", "-q", "main")
+            _ = try await repo.gitResult(["cherry-pick", pick])
+            #expect(repo.exists(".git/CHERRY_PICK_HEAD"))
+        }
+        let before = try await repo.fingerprint()
+        let refsBefore = try await repo.git("for-each-ref")
+        for command in [["rollback", "--to", ids[0], "--yes"], ["rollback", "--to", ids[0], "--dry-run"],
+                        ["rollback", "--to", ids[0], "--mode", "reset", "--yes"]] {
+            let run = try await repo.timeturner(command)
+            #expect(run.status == 3, "\(command): \(run)")
+            #expect(run.stderr.contains("\(operation) is in progress") && run.stderr.contains("hint: "), "\(command): \(run)")
+        }
+        #expect(try await repo.fingerprint() == before)
+        #expect(try await repo.git("for-each-ref") == refsBefore)
+    }
+
     // MARK: - 15: detached HEAD
 
     @Test func scenario15DetachedHeadIsRecordedAndRestoredDetachedAtTheSameCommit() async throws {
