@@ -175,6 +175,10 @@ internal import Glibc
                 #expect(run.status == 0 && !run.stderr.contains("error"), "\(command): \(run)")
             }
         }
+        if unbornBranchWithHistory {
+            let point = try await repo.timeturner("point")
+            #expect(point.stderr.contains("unborn branch"), "\(point)")
+        }
         #expect(try await repo.git("for-each-ref") == refsBefore, "nothing was written")
         #expect(try await repo.git("symbolic-ref", "HEAD").trimmed == (unbornBranchWithHistory ? "refs/heads/fresh" : "refs/heads/main"))
         #expect(!repo.exists(".git/timeturner/lock"))
