@@ -449,4 +449,44 @@ internal import Glibc
         #expect(try await repo.git("for-each-ref", "refs/timeturner", "refs/notes").isEmpty)
         #expect(try await repo.fingerprint() == before)
     }
+
+    // MARK: - 27: a misbehaving executor, through the binary
+
+    static let misbehaviour: [(mode: String, cause: String)] = [
+        ("fail", "it exited with status 3"),
+        ("invalid-json", "its output is not valid JSON"),
+        ("flood", "bytes of output and was killed with its process group"),
+        ("hang", "it did not answer within 1s and was killed with its process group"),
+    ]
+
+    @Test(arguments: [0, 1, 2, 3])
+    func scenario27AMisbehavingExecutorIsNamedWithVerbAndCauseAndNothingChanges(_ index: Int) async throws {
+        let (mode, cause) = Self.misbehaviour[index]
+        let repo = try await ScratchRepository()
+        let ids = try await history(repo)
+        // The user's own .git/config: no trust needed.
+        try await repo.git("config", "timeturner.tier.deploy.executor", "testing")
+        try await repo.git("config", "timeturner.executor.testing.timeout", "1")
+        try await repo.git("config", "timeturner.executor.testing.outputLimit", "65536")
+        let path = ["PATH": Fixtures.executors + ":" + (repo.environment["PATH"] ?? "/usr/bin:/bin")]
+        #expect(try await repo.timeturner(["point", ids[1], "--name", "good-one"], extraEnvironment: path).status == 0)
+
+        try await repo.git("config", "timeturner.executor.testing.mode", mode)
+        let point = try await repo.timeturner(["point", "--name", "p2"], extraEnvironment: path)
+        #expect(point.status == 1, "\(point)")
+        #expect(point.stderr.contains("executor 'testing' failed to capture the deploy tier: ") && point.stderr.contains(cause), "\(point)")
+        #expect(try await repo.gitResult(["rev-parse", "-q", "--verify", "refs/timeturner/points/p2"]).status != 0)
+
+        // A rollback first captures the tier's present state (to restore on failure); when the
+        // executor misbehaves there, the rollback stops before anything changed.
+        let before = try await repo.fingerprint()
+        let refsBefore = try await repo.git("for-each-ref", "refs/timeturner/safety")
+        let rollback = try await repo.timeturner(["rollback", "--to", "good-one", "--tiers", "code,deploy", "--yes"], extraEnvironment: path)
+        #expect(rollback.status == 3, "\(rollback)")
+        #expect(rollback.stderr.contains("nothing was rolled back"), "\(rollback)")
+        #expect(rollback.stderr.contains("executor 'testing' failed to capture the deploy tier: ") && rollback.stderr.contains(cause), "\(rollback)")
+        #expect(try await repo.fingerprint() == before)
+        #expect(try await repo.git("for-each-ref", "refs/timeturner/safety") == refsBefore)
+        #expect(try await repo.git("rev-parse", "HEAD").trimmed == ids[3])
+    }
 }
