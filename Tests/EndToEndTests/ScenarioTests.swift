@@ -310,6 +310,14 @@ internal import Glibc
 
         let dry = try await repo.timeturner("rollback", "--to", "HEAD~1", "--dry-run")
         #expect(dry.stderr.contains("warning: submodule 'lib'"), "\(dry)")
+        // Undo puts the gitlink back, warns the same way, and still leaves the checkout alone.
+        let undo = try await repo.timeturner("undo", "--yes")
+        #expect(undo.status == 0, "\(undo)")
+        #expect(undo.stderr.contains("warning: submodule 'lib': the undo changes the commit it records"), "\(undo)")
+        #expect(try await repo.git("ls-tree", "HEAD", "lib").contains(first))
+        #expect(repo.read("lib/scratch.txt") == "mine\n" && repo.read("app.txt") == "app 2\n")
+        let afterUndo = try await runProcess("git", ["rev-parse", "HEAD"], environment: repo.environment, in: repo.path + "/lib")
+        #expect(afterUndo.stdout.trimmed == first)
         #expect(try await repo.gitResult(["fsck", "--no-progress"]).status == 0)
     }
 

@@ -80,11 +80,7 @@ public struct RollbackPlanner {
             throw TimeturnerError(error, doing: "compare the work tree with the rollback target")
         }
         try checkWorkTree(status, against: changes)
-        // A gitlink is rolled back as the commit it records; the submodule's own checkout is
-        // another repository, left alone (nothing in it is lost), and the user must hear that.
-        for change in changes where change.oldMode == 0o160000 || change.newMode == 0o160000 {
-            warnings.append("submodule '\(change.path)': the rollback changes the commit it records, not the submodule's checked-out files; afterwards run: git submodule update --init -- \(change.path)")
-        }
+        warnings += SubmoduleNotice.warnings(for: changes, operation: "rollback")
 
         var verify = request.verifyCommands
         if let configured = request.configuredVerifyCommands {
