@@ -447,7 +447,8 @@ internal import Glibc
         let before = try await repo.fingerprint()
         for command in [["good", "--env=\(name)"], ["bad", "--env=\(name)"], ["last-good", "--env=\(name)"],
                         ["rollback", "--env=\(name)", "--yes"], ["rollback", "--to", "last-good", "--env=\(name)", "--yes"],
-                        ["point", "--env=\(name)"], ["point", "--name=\(name)"]] {
+                        ["point", "--env=\(name)"], ["point", "--name=\(name)"], ["registry", "list", "--env=\(name)"],
+                        ["registry", "export", "--env=\(name)"], ["registry", "import", "/dev/null", "--env=\(name)"]] {
             let run = try await repo.timeturner(command)
             #expect(run.status == 64, "\(command): \(run)")
             #expect(run.stderr.hasPrefix("error: invalid ") && run.stderr.contains(": it ") && run.stderr.contains("\nhint: "),
