@@ -30,6 +30,37 @@ internal import Glibc
         #expect(!run.stderr.contains("Fatal error") && !run.stderr.contains("Stack dump"), "\(what): \(run)", sourceLocation: sourceLocation)
     }
 
+    // MARK: - 4: a lock left by a process killed while taking it
+
+    @Test func scenario4AnEmptyLockLeftByAKilledProcessIsRecoverableButAFreshOneIsNotBroken() async throws {
+        let repo = try await ScratchRepository()
+        let ids = try await history(repo)
+        // Killed between creating the lock (O_EXCL) and writing its line: an empty file.
+        try repo.write(".git/timeturner/lock", "")
+        let before = try await repo.fingerprint()
+        // Fresh, it may be a live process writing it right now: waited for, never broken.
+        let young = try await repo.timeturner("rollback", "--to", ids[0], "--yes")
+        #expect(young.status == 4 && young.stderr.contains(".git/timeturner/lock"), "\(young)")
+        let refused = try await repo.timeturner("recover", "--yes")
+        #expect(refused.status == 4, "\(refused)")
+        #expect(repo.exists(".git/timeturner/lock"))
+
+        // Old, it is abandoned: reported with the command that clears it, and cleared by it.
+        _ = try await runProcess("touch", ["-d", "10 minutes ago", ".git/timeturner/lock"], environment: repo.environment, in: repo.path)
+        let blocked = try await repo.timeturner("rollback", "--to", ids[0], "--yes")
+        #expect(blocked.status == 4, "\(blocked)")
+        #expect(blocked.stderr.contains("unreadable lock") && blocked.stderr.contains("git timeturner recover"), "\(blocked)")
+        let status = try await repo.timeturner("status")
+        #expect(status.stdout.contains("interrupted") && status.stdout.contains("git timeturner recover"), "\(status)")
+        #expect(try await repo.fingerprint() == before)
+        let recover = try await repo.timeturner("recover", "--yes")
+        #expect(recover.status == 0 && recover.stdout.contains("stale lock"), "\(recover)")
+        #expect(!repo.exists(".git/timeturner/lock"))
+        let run = try await repo.timeturner("rollback", "--to", ids[0], "--yes")
+        #expect(run.status == 0, "\(run)")
+        #expect(try await repo.git("diff", "HEAD", ids[0]).isEmpty)
+    }
+
     // MARK: - 13: untracked files in the way
 
     @Test func scenario13UntrackedFilesInTheWayAreNeverClobbered() async throws {
