@@ -506,12 +506,14 @@ internal import Glibc
         let ids = try await history(repo)
         // The user's own .git/config: no trust needed.
         try await repo.git("config", "timeturner.tier.deploy.executor", "testing")
-        try await repo.git("config", "timeturner.executor.testing.timeout", "1")
         try await repo.git("config", "timeturner.executor.testing.outputLimit", "65536")
         let path = ["PATH": Fixtures.executors + ":" + (repo.environment["PATH"] ?? "/usr/bin:/bin")]
-        #expect(try await repo.timeturner(["point", ids[1], "--name", "good-one"], extraEnvironment: path).status == 0)
+        let first = try await repo.timeturner(["point", ids[1], "--name", "good-one"], extraEnvironment: path)
+        #expect(first.status == 0, "\(first)")
 
         try await repo.git("config", "timeturner.executor.testing.mode", mode)
+        // Only the hanging executor gets a short limit: a slow start on a busy machine is not a hang.
+        if mode == "hang" { try await repo.git("config", "timeturner.executor.testing.timeout", "1") }
         let point = try await repo.timeturner(["point", "--name", "p2"], extraEnvironment: path)
         #expect(point.status == 1, "\(point)")
         #expect(point.stderr.contains("executor 'testing' failed to capture the deploy tier: ") && point.stderr.contains(cause), "\(point)")
