@@ -154,6 +154,8 @@ public enum ChildProcessRunner {
         case standardOutput([UInt8], overLimit: Bool)
         case standardErrorTail([String])
         case timedOut
+        /// The timer was cancelled because the child finished first: not a time-out.
+        case timerCancelled
     }
 
     private static func collect(_ execution: Execution<ArrayInput, SequenceOutput, SequenceOutput>,
@@ -213,7 +215,7 @@ public enum ChildProcessRunner {
                 return .standardErrorTail(tail)
             }
             group.addTask {
-                do { try await Task.sleep(for: child.timeout) } catch { return .timedOut /* cancelled */ }
+                do { try await Task.sleep(for: child.timeout) } catch { return .timerCancelled }
                 killGroup()
                 return .timedOut
             }
@@ -236,14 +238,18 @@ public enum ChildProcessRunner {
                 case .timedOut:
                     timerFired = true
                     if collected.forcedEnding == nil { collected.forcedEnding = .timedOut(child.timeout) }
+                case .timerCancelled:
+                    break
                 }
             }
             if !timerFired {
                 // Both streams closed: the child (and anything holding its pipes) is done.
                 group.cancelAll()
-                // Reap the timer task; its cancellation answer is not a time-out.
+                // Reap the timer task. It may have fired and killed the group just before the
+                // streams closed (their events can arrive first): that is still a time-out, and
+                // must not be reported as an unexplained SIGKILL.
                 while let event = await group.next() {
-                    if case .timedOut = event { continue }
+                    if case .timedOut = event, collected.forcedEnding == nil { collected.forcedEnding = .timedOut(child.timeout) }
                 }
             }
             return collected

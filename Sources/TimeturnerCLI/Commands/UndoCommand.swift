@@ -34,6 +34,7 @@ struct UndoCommand: AsyncParsableCommand {
         let engine = RollbackEngine(repository: repository, attribution: attribution,
                                     progress: ProgressPrinter(terminal: context.terminal))
         let plan = try engine.planUndo(rollbackID)
+        plan.warnings.forEach(context.terminal.warning)
         let backup = plan.backup
         context.terminal.err("Undo rollback \(Terminal.escaped(plan.rollbackID)): \(Terminal.escaped(backup.head.displayName)) \(plan.current.short) → \(backup.headCommit.short), \(plan.changes.count) path(s)\(backup.wasDirty ? ", uncommitted changes given back" : "")")
         try Confirmation.require("undo", skip: yes, terminal: context.terminal, what: "an undo")

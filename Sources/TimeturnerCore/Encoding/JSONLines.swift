@@ -17,7 +17,14 @@ public struct SkippedLine: Sendable, Equatable, CustomStringConvertible {
 /// only ever append bytes after the existing ones, so a bad line survives every later write.
 public enum JSONLines {
     public static func parse(_ bytes: [UInt8], source: String) -> (objects: [JSONValue], skipped: [SkippedLine]) {
-        var objects: [JSONValue] = []
+        let numbered = parseNumbered(bytes, source: source)
+        return (numbered.objects.map(\.value), numbered.skipped)
+    }
+
+    /// Like `parse`, with each object's 1-based line number, for callers that check the objects
+    /// further and must say where a line they reject is.
+    public static func parseNumbered(_ bytes: [UInt8], source: String) -> (objects: [(lineNumber: Int, value: JSONValue)], skipped: [SkippedLine]) {
+        var objects: [(lineNumber: Int, value: JSONValue)] = []
         var skipped: [SkippedLine] = []
         let decoder = JSONDecoder()
         var lineNumber = 0
@@ -42,7 +49,7 @@ public enum JSONLines {
                 skipped.append(SkippedLine(source: source, lineNumber: lineNumber, reason: "is JSON but not an object"))
                 continue
             }
-            objects.append(value)
+            objects.append((lineNumber, value))
         }
         return (objects, skipped)
     }

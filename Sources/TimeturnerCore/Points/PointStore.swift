@@ -206,13 +206,27 @@ public struct PointStore {
 
     /// The JSON Lines note on `commit` (points, deletions, captures), with unusable lines reported.
     public func noteEvents(on commit: OID) throws(TimeturnerError) -> (events: [JSONValue], skipped: [SkippedLine]) {
-        let text: String?
-        do { text = try repository.note(on: commit, notesRef: StorageLayout.notesRef) } catch {
+        let bytes: [UInt8]?
+        do { bytes = try repository.noteBytes(on: commit, notesRef: StorageLayout.notesRef) } catch {
             throw TimeturnerError(error, doing: "read the note on \(commit.short)")
         }
-        guard let text else { return ([], []) }
-        let parsed = JSONLines.parse(text, source: "\(StorageLayout.notesRef) on \(commit.short)")
-        return (parsed.objects, parsed.skipped)
+        guard let bytes else { return ([], []) }
+        let source = "\(StorageLayout.notesRef) on \(commit.short)"
+        let parsed = JSONLines.parseNumbered(bytes, source: source)
+        // Every event line carries a string "type" and an integer "v"; anything else was not
+        // written by this tool (or by a newer, incompatible one) and is not interpreted.
+        var events: [JSONValue] = []
+        var skipped = parsed.skipped
+        for (lineNumber, event) in parsed.objects {
+            if event["type"]?.stringValue == nil {
+                skipped.append(SkippedLine(source: source, lineNumber: lineNumber, reason: "has no string \"type\""))
+            } else if case .int = event["v"] {
+                events.append(event)
+            } else {
+                skipped.append(SkippedLine(source: source, lineNumber: lineNumber, reason: "has no integer \"v\""))
+            }
+        }
+        return (events, skipped.sorted { $0.lineNumber < $1.lineNumber })
     }
 
     // MARK: - Internals

@@ -73,6 +73,12 @@ public struct KnownGoodRegistry {
         let environment = try RefComponentName(query.env, what: "environment name")
         var head: OID? = nil
         if !query.any {
+            // The ancestry check walks history, which a shallow clone does not have: a mark on a
+            // commit below the boundary would read as "not an ancestor" and give a wrong answer.
+            if repository.isShallow {
+                throw TimeturnerError(.refused, "this is a shallow clone; last-good needs the full history to check which marks are ancestors of HEAD",
+                                      hint: "git fetch --unshallow (in CI: fetch-depth: 0), then run it again; or pass --any to skip the ancestry check")
+            }
             do { head = try repository.headCommit() } catch {
                 throw TimeturnerError(.failure, "HEAD has no commit, so no mark can be an ancestor of it",
                                       hint: "check out a branch with commits, or pass --any")

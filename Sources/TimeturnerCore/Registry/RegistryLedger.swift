@@ -72,8 +72,15 @@ public struct RegistryLedger {
 
     /// Events of one shard in file order, plus lines that could not be used (JSONLines.parse).
     public func events(inShard shard: String) throws(TimeturnerError) -> (events: [JSONValue], skipped: [SkippedLine]) {
+        let numbered = try numberedEvents(inShard: shard)
+        return (numbered.events.map(\.value), numbered.skipped)
+    }
+
+    /// Like `events(inShard:)`, each with its 1-based line number, so a reader that rejects an
+    /// event can say where it is.
+    public func numberedEvents(inShard shard: String) throws(TimeturnerError) -> (events: [(lineNumber: Int, value: JSONValue)], skipped: [SkippedLine]) {
         guard let bytes = try contents(ofShard: shard) else { return ([], []) }
-        let parsed = JSONLines.parse(bytes, source: RegistryLedger.source(of: shard))
+        let parsed = JSONLines.parseNumbered(bytes, source: RegistryLedger.source(of: shard))
         return (parsed.objects, parsed.skipped)
     }
 

@@ -47,6 +47,11 @@ public enum RepositoryAccess {
                                   hint: "make a first commit, then try again")
         } catch where error.code == .ambiguous {
             throw TimeturnerError(.failure, "'\(revision)' is ambiguous", hint: "use more hex digits or a full commit id")
+        } catch where (error.code == .notFound || error.code == .invalidSpec) && revision.hasPrefix("HEAD") && repository.isHeadUnborn {
+            // libgit2 reports "HEAD" on an unborn branch (an orphan branch in a repository with
+            // other commits) as not found; say what is actually the matter.
+            throw TimeturnerError(.failure, "'\(revision)' has no commit yet: HEAD is on a branch without commits (an unborn branch)",
+                                  hint: "make a first commit on it, switch to a branch with commits, or name a commit")
         } catch where error.code == .notFound || error.code == .invalidSpec {
             throw TimeturnerError(.failure, "unknown revision '\(revision)': no such commit in this repository",
                                   hint: "check the name with 'git log --oneline', or fetch the commit first")

@@ -9,19 +9,27 @@ public struct LockHolder: Sendable, Equatable {
     public let start: Timestamp
     public let operation: String
     public let id: String
+    /// The lock file is empty or unreadable and old: its process was killed between creating
+    /// the file and writing it (a live holder writes it right after creating it).
+    public let abandoned: Bool
 
     var json: JSONValue {
         .object(["pid": .int(Int64(pid)), "host": .string(host), "start": .string(start.rfc3339),
                  "operation": .string(operation), "id": .string(id)])
     }
 
-    init(pid: Int32, host: String, start: Timestamp, operation: String, id: String) {
+    init(pid: Int32, host: String, start: Timestamp, operation: String, id: String, abandoned: Bool = false) {
         self.pid = pid
         self.host = host
         self.start = start
         self.operation = operation
         self.id = id
+        self.abandoned = abandoned
     }
+
+    /// How long an unreadable lock file must be left unchanged before it counts as abandoned.
+    /// The holder writes its line immediately after creating the file, so this is generous.
+    static let abandonedAfterSeconds: Int64 = 60
 
     init?(json: JSONValue) {
         guard let pid = json["pid"]?.intValue, let host = json["host"]?.stringValue,
@@ -34,12 +42,16 @@ public struct LockHolder: Sendable, Equatable {
     /// Whether the holder is a process on this host that no longer exists. A holder on another
     /// host (a shared file system) is never judged stale: we cannot see its processes.
     public var isStale: Bool {
+        if abandoned { return true }
         guard host == OperationDirectory.hostName else { return false }
         return kill(pid, 0) != 0 && errno == ESRCH
     }
 
     public var description: String {
-        "\(operation) \(id) (pid \(pid) on \(host), since \(start.rfc3339))"
+        if abandoned {
+            return "an unreadable lock (empty or corrupt, unchanged since \(start.rfc3339)) left by a process killed while taking it"
+        }
+        return "\(operation) \(id) (pid \(pid) on \(host), since \(start.rfc3339))"
     }
 }
 
@@ -102,9 +114,20 @@ public struct OperationDirectory: Sendable {
     }
 
     public func currentHolder() -> LockHolder? {
-        guard let data = try? Data(contentsOf: URL(fileURLWithPath: lockPath)),
-              let value = try? JSONDecoder().decode(JSONValue.self, from: data) else { return nil }
-        return LockHolder(json: value)
+        if let data = try? Data(contentsOf: URL(fileURLWithPath: lockPath)),
+           let value = try? JSONDecoder().decode(JSONValue.self, from: data),
+           let holder = LockHolder(json: value) {
+            return holder
+        }
+        // Unreadable: being written this very moment, or abandoned by a process killed between
+        // creating and writing it. Only an old one is abandoned; without this, nothing (not even
+        // recover) could ever clear it.
+        var info = stat()
+        guard stat(lockPath, &info) == 0 else { return nil }
+        let modified = Int64(info.st_mtim.tv_sec)
+        guard Timestamp.now().secondsSinceEpoch - modified >= LockHolder.abandonedAfterSeconds else { return nil }
+        return LockHolder(pid: 0, host: OperationDirectory.hostName, start: Timestamp(secondsSinceEpoch: modified),
+                          operation: "unknown", id: "", abandoned: true)
     }
 
     public var lockExists: Bool { access(lockPath, F_OK) == 0 }

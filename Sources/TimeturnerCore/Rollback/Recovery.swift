@@ -10,6 +10,19 @@ public struct UndoPlan: Sendable {
     public let changes: [TreeChange]
     /// Whether the work tree differs from HEAD now (then the undo's safety ref captures it).
     public let dirty: Bool
+
+    /// What the undo will not do that the user must know (submodule checkouts).
+    public var warnings: [String] { SubmoduleNotice.warnings(for: changes, operation: "undo") }
+}
+
+/// A gitlink is rolled back as the commit it records; the submodule's own checkout is another
+/// repository, left alone (nothing in it is lost), and the user must hear that.
+enum SubmoduleNotice {
+    static func warnings(for changes: [TreeChange], operation: String) -> [String] {
+        changes.filter { $0.oldMode == 0o160000 || $0.newMode == 0o160000 }.map {
+            "submodule '\($0.path)': the \(operation) changes the commit it records, not the submodule's checked-out files; afterwards run: git submodule update --init -- \($0.path)"
+        }
+    }
 }
 
 extension RollbackEngine {

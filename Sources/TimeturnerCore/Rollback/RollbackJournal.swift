@@ -28,11 +28,17 @@ public struct RollbackJournal {
         var entries: [JournalEntry] = []
         var skipped: [SkippedLine] = []
         for shard in try ledger.shards(under: "journal") {
-            let read = try ledger.events(inShard: shard)
+            let read = try ledger.numberedEvents(inShard: shard)
             skipped += read.skipped
-            for event in read.events {
-                guard let type = event["type"]?.stringValue, Self.types.contains(type),
-                      let entry = JournalEntry(event) else { continue }
+            for (lineNumber, event) in read.events {
+                guard let type = event["type"]?.stringValue, Self.types.contains(type) else { continue }
+                guard let entry = JournalEntry(event) else {
+                    // A rollback or undo line whose fields have the wrong types was dropped
+                    // silently before; say where it is, as for lines that are not JSON.
+                    skipped.append(SkippedLine(source: RegistryLedger.source(of: shard), lineNumber: lineNumber,
+                                               reason: "is a \(type) event with missing or wrongly typed fields"))
+                    continue
+                }
                 entries.append(entry)
             }
         }

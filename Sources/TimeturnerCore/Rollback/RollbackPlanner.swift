@@ -80,6 +80,7 @@ public struct RollbackPlanner {
             throw TimeturnerError(error, doing: "compare the work tree with the rollback target")
         }
         try checkWorkTree(status, against: changes)
+        warnings += SubmoduleNotice.warnings(for: changes, operation: "rollback")
 
         var verify = request.verifyCommands
         if let configured = request.configuredVerifyCommands {
