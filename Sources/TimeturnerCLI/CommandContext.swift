@@ -41,6 +41,14 @@ struct CommandContext {
         }
     }
 
+    /// The engine behind rollback, undo, status and recover, reporting progress to the terminal.
+    /// `TIMETURNER_TEST_PAUSE_AT` is the test-only pause hook (docs/rollback.md), read here so
+    /// that no command has to know about it.
+    func rollbackEngine(for repository: Repository, attribution: Attribution) -> RollbackEngine {
+        RollbackEngine(repository: repository, attribution: attribution, progress: ProgressPrinter(terminal: terminal),
+                       pauseBefore: environment["TIMETURNER_TEST_PAUSE_AT"].flatMap(OperationStep.init(rawValue:)))
+    }
+
     func printJSON(_ value: JSONValue) {
         terminal.out(value.pretty())
     }

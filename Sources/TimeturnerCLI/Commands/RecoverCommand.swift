@@ -24,8 +24,7 @@ struct RecoverCommand: ParsableCommand {
         let context = CommandContext()
         let repository = try context.openRepository()
         let attribution = try context.attribution(in: repository)
-        let engine = RollbackEngine(repository: repository, attribution: attribution,
-                                    progress: ProgressPrinter(terminal: context.terminal))
+        let engine = context.rollbackEngine(for: repository, attribution: attribution)
         let (_, state, _) = engine.currentStatus()
         if let state {
             context.terminal.err("Interrupted \(state.operation) \(Terminal.escaped(state.id)) (pid \(state.pid), since \(state.start.rfc3339)) stopped at step \(state.step); done: \(state.stepsDone.joined(separator: ", "))")

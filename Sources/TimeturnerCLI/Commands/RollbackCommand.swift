@@ -150,9 +150,7 @@ struct RollbackCommand: AsyncParsableCommand {
 
         // The present state of every tier, so a failure can put it back; nothing changed yet.
         if let session { try await session.captureBefore() }
-        let engine = RollbackEngine(repository: repository, attribution: attribution,
-                                    progress: ProgressPrinter(terminal: context.terminal),
-                                    pauseBefore: context.environment["TIMETURNER_TEST_PAUSE_AT"].flatMap(OperationStep.init(rawValue:)))
+        let engine = context.rollbackEngine(for: repository, attribution: attribution)
         let outcome = try await engine.execute(plan.approve(), verifier: ShellVerifier(environment: context.environment),
                                                tiers: session.map(ExecutorRollbackTier.all(in:)) ?? [])
         if json {

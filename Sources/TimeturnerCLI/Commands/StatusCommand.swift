@@ -19,8 +19,7 @@ struct StatusCommand: ParsableCommand {
         let context = CommandContext()
         let repository = try context.openRepository()
         let attribution = try context.attribution(in: repository)
-        let engine = RollbackEngine(repository: repository, attribution: attribution,
-                                    progress: ProgressPrinter(terminal: context.terminal))
+        let engine = context.rollbackEngine(for: repository, attribution: attribution)
         let (holder, state, lockPath) = engine.currentStatus()
         let journal = try? RollbackJournal(repository: repository).entries()
         journal?.skipped.forEach { context.terminal.warning($0.description) }

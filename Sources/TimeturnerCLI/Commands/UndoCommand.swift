@@ -31,8 +31,7 @@ struct UndoCommand: AsyncParsableCommand {
         let context = CommandContext()
         let repository = try context.openRepository()
         let attribution = try context.attribution(in: repository)
-        let engine = RollbackEngine(repository: repository, attribution: attribution,
-                                    progress: ProgressPrinter(terminal: context.terminal))
+        let engine = context.rollbackEngine(for: repository, attribution: attribution)
         let plan = try engine.planUndo(rollbackID)
         plan.warnings.forEach(context.terminal.warning)
         let backup = plan.backup
