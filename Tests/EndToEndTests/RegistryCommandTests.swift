@@ -130,6 +130,12 @@ import TestSupport
         let cloneLog = try await runProcess("git", ["log", "--format=%s", "refs/timeturner/registry"], environment: repo.environment, in: clone)
         #expect(cloneLog.stdout.lines == ["import 2 good mark(s) into production from \(file)"])
         #expect(try await runProcess("git", ["fsck", "--no-progress"], environment: repo.environment, in: clone).status == 0)
+
+        // The same file on standard input (`-`) goes into another environment.
+        let piped = try await repo.timeturner(["registry", "import", "-", "--env", "staging"], input: exported.stdout, in: clone)
+        #expect(piped.status == 0 && piped.stdout.contains("Imported 2 good mark(s) into staging; 0 already present"), "\(piped)")
+        let missing = try await repo.timeturner(["registry", "import", clone + "/no-such-file.json"], in: clone)
+        #expect(missing.status == 1 && missing.stderr.contains("cannot read") && missing.stderr.contains("No such file"), "\(missing)")
     }
 
     @Test func showListsMarksInEveryEnvironment() async throws {

@@ -43,19 +43,10 @@ struct RegistryImportCommand: ParsableCommand {
     }
 
     private func readInput(_ path: String) throws(TimeturnerError) -> [UInt8] {
-        let file: UnsafeMutablePointer<FILE>? = path == "-" ? fdopen(dup(STDIN_FILENO), "rb") : fopen(path, "rb")
-        guard let file else {
-            throw TimeturnerError(.failure, "cannot read \(path): \(String(cString: strerror(errno)))")
+        guard let bytes = path == "-" ? LocalFile.readAll(from: STDIN_FILENO) : LocalFile.read(path) else {
+            throw TimeturnerError(.failure, "cannot read \(path): \(String(cString: strerror(errno)))",
+                                  hint: "give the path of a known-good-commits.json file, or - for standard input")
         }
-        defer { fclose(file) }
-        var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = fread(&buffer, 1, buffer.count, file)
-            if n <= 0 { break }
-            out.append(contentsOf: buffer[0..<n])
-        }
-        if ferror(file) != 0 { throw TimeturnerError(.failure, "cannot read \(path): \(String(cString: strerror(errno)))") }
-        return out
+        return bytes
     }
 }

@@ -8,6 +8,12 @@ public enum LocalFile {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
+        return readAll(from: descriptor)
+    }
+
+    /// Everything left to read from an open descriptor (a file, or standard input for `-`),
+    /// or nil on a read error (errno says which).
+    public static func readAll(from descriptor: Int32) -> [UInt8]? {
         var out: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
