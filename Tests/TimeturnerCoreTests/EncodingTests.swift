@@ -61,14 +61,14 @@ import Testing
     }
 
     @Test func durationsParseUnitsAndRefuseNonsense() {
-        #expect(Duration(parsing: "7d")?.seconds == 604_800)
-        #expect(Duration(parsing: "12h")?.seconds == 43_200)
-        #expect(Duration(parsing: "90s")?.seconds == 90)
-        #expect(Duration(parsing: "2w")?.description == "2w")
-        #expect(Duration(parsing: "7") == nil)
-        #expect(Duration(parsing: "-1d") == nil)
-        #expect(Duration(parsing: "d") == nil)
-        #expect(Duration(parsing: "99999999999999999d") == nil)
+        #expect(TimeSpan(parsing: "7d")?.seconds == 604_800)
+        #expect(TimeSpan(parsing: "12h")?.seconds == 43_200)
+        #expect(TimeSpan(parsing: "90s")?.seconds == 90)
+        #expect(TimeSpan(parsing: "2w")?.description == "2w")
+        #expect(TimeSpan(parsing: "7") == nil)
+        #expect(TimeSpan(parsing: "-1d") == nil)
+        #expect(TimeSpan(parsing: "d") == nil)
+        #expect(TimeSpan(parsing: "99999999999999999d") == nil)
     }
 
     @Test func gitDatesParseLikeGit() {

@@ -46,9 +46,9 @@ struct LastGoodCommand: ParsableCommand {
 
 /// `--max-age 7d`, parsed by the argument parser so a typo is a usage error.
 struct DurationArgument: ExpressibleByArgument {
-    let value: Duration
+    let value: TimeSpan
     init?(argument: String) {
-        guard let value = Duration(parsing: argument) else { return nil }
+        guard let value = TimeSpan(parsing: argument) else { return nil }
         self.value = value
     }
     static var defaultCompletionKind: CompletionKind { .default }

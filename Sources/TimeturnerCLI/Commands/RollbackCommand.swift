@@ -55,7 +55,7 @@ struct RollbackCommand: AsyncParsableCommand {
     var verifyCommands: [String] = []
 
     @Option(help: "How long each verification command may run, e.g. 90s, 10m.")
-    var verifyTimeout: TimeoutArgument = .init(value: Duration(seconds: 300))
+    var verifyTimeout: TimeoutArgument = .init(value: TimeSpan(seconds: 300))
 
     @Option(help: "Tiers to roll back: 1 = code and deploy, 2 = + config and db, 3 = + system (configured tiers only).")
     var level: LevelArgument?
@@ -222,11 +222,11 @@ struct ModeArgument: ExpressibleByArgument {
 }
 
 struct TimeoutArgument: ExpressibleByArgument {
-    let value: Duration
-    init(value: Duration) { self.value = value }
+    let value: TimeSpan
+    init(value: TimeSpan) { self.value = value }
     init?(argument: String) {
         // A bare number means seconds, like `timeout 30`.
-        guard let value = Duration(parsing: argument) ?? Int64(argument).map({ Duration(seconds: $0) }), value.seconds > 0 else { return nil }
+        guard let value = TimeSpan(parsing: argument) ?? Int64(argument).map({ TimeSpan(seconds: $0) }), value.seconds > 0 else { return nil }
         self.value = value
     }
     var defaultValueDescription: String { value.description }

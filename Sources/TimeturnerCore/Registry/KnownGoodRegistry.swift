@@ -51,10 +51,10 @@ public struct KnownGoodRegistry {
         /// Accept commits that are not ancestors of HEAD.
         public var any: Bool
         /// Fail when the newest eligible good mark is older than this.
-        public var maxAge: Duration?
+        public var maxAge: TimeSpan?
         public var now: Timestamp
 
-        public init(env: String, any: Bool = false, maxAge: Duration? = nil, now: Timestamp) {
+        public init(env: String, any: Bool = false, maxAge: TimeSpan? = nil, now: Timestamp) {
             self.env = env
             self.any = any
             self.maxAge = maxAge

@@ -80,7 +80,7 @@ public struct OperationDirectory: Sendable {
     /// Takes the lock or throws `.locked` naming the holder. Waits a bounded time for a live
     /// holder (a short operation such as `undo` may be about to finish); a stale lock is
     /// reported at once with the command that clears it. A live lock is never broken.
-    public func acquire(operation: String, id: String, now: Timestamp, wait: Duration = Duration(seconds: 2)) throws(TimeturnerError) -> OperationLock {
+    public func acquire(operation: String, id: String, now: Timestamp, wait: TimeSpan = TimeSpan(seconds: 2)) throws(TimeturnerError) -> OperationLock {
         mkdir(path, 0o755)
         let holder = LockHolder(pid: getpid(), host: OperationDirectory.hostName, start: now, operation: operation, id: id)
         let bytes = Array((holder.json.canonicalLine + "\n").utf8)

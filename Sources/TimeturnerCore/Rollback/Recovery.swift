@@ -150,7 +150,7 @@ extension RollbackEngine {
         _ = try directory.clearStaleLock()
         // A test's pause marker left by a killed run means nothing once its process is gone.
         unlink(directory.path + "/test-pause")
-        let lock = try directory.acquire(operation: "recover", id: state.id, now: attribution.time, wait: Duration(seconds: 0))
+        let lock = try directory.acquire(operation: "recover", id: state.id, now: attribution.time, wait: TimeSpan(seconds: 0))
         defer { lock.release() }
 
         let head = HeadPosition(recorded: state.head)

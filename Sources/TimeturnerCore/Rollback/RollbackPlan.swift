@@ -22,14 +22,14 @@ public struct RollbackRequest: Sendable {
     public var mainline: Int?
     /// Verification commands from the command line; those from `timeturner.verify` are added by the planner.
     public var verifyCommands: [String]
-    public var verifyTimeout: Duration
+    public var verifyTimeout: TimeSpan
     public var reason: String?
     /// `timeturner.verify` as the layered configuration has it (`.timeturner` < git config <
     /// `-c`), already checked for trust. Nil: the planner reads git config itself.
     public var configuredVerifyCommands: [String]?
 
     public init(target: String? = nil, environment: String? = nil, mode: RollbackMode = .revert, commits: String? = nil,
-                mainline: Int? = nil, verifyCommands: [String] = [], verifyTimeout: Duration = Duration(seconds: 300),
+                mainline: Int? = nil, verifyCommands: [String] = [], verifyTimeout: TimeSpan = TimeSpan(seconds: 300),
                 reason: String? = nil) {
         self.target = target
         self.environment = environment
@@ -106,7 +106,7 @@ public struct RollbackPlan: Sendable {
     public let fromTree: OID
     public let changes: [TreeChange]
     public let verifyCommands: [String]
-    public let verifyTimeout: Duration
+    public let verifyTimeout: TimeSpan
     public let reason: String?
     /// Uncommitted changes carried across (none of them in a path the rollback changes).
     public let dirtyPaths: [String]

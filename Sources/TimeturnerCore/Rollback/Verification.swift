@@ -53,7 +53,7 @@ public struct VerificationOutcome: Sendable, Equatable {
 public protocol Verifying: Sendable {
     /// Runs `command` through `/bin/sh -c` in `directory`, killing its whole process group after
     /// `timeout`, and hands each line it writes to `progress` as `.output`.
-    func verify(_ command: String, in directory: String, timeout: Duration,
+    func verify(_ command: String, in directory: String, timeout: TimeSpan,
                 progress: any RollbackProgress) async -> VerificationOutcome
 }
 

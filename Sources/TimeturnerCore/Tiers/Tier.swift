@@ -127,7 +127,7 @@ extension TimeturnerConfiguration {
         }
         var timeout: Int64 = 300
         if let raw = settings["timeout"]?.last {
-            guard let parsed = Int64(raw).map(Duration.init(seconds:)) ?? Duration(parsing: raw), parsed.seconds > 0 else {
+            guard let parsed = Int64(raw).map(TimeSpan.init(seconds:)) ?? TimeSpan(parsing: raw), parsed.seconds > 0 else {
                 throw TimeturnerError(.usage, "timeout '\(raw)' for executor '\(name)' is not a duration", hint: "use seconds or a unit: 90s, 15m, 1h")
             }
             timeout = parsed.seconds
