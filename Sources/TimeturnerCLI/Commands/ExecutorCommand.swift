@@ -78,7 +78,7 @@ extension ExecutorCommand {
             let repository = try context.openRepository()
             let configuration = try context.configuration(in: repository, overrides: options.overrides)
             let assignment = try configuration.executorAssignment(name: name, tier: nil)
-            let runner = context.tierRunner(for: configuration)
+            let runner = context.tierDriver(for: configuration)
             let (response, _) = try await runner.call(assignment, verb: .describe)
             let source = try ExecutorResolver(environment: context.environment, repositoryPath: configuration.repositoryPath).resolve(assignment)
             if json {
@@ -153,7 +153,7 @@ extension ExecutorCommand {
                 }
                 pointReference = PointReference(id: found.id, commit: found.commit.hex)
             }
-            let runner = context.tierRunner(for: configuration)
+            let runner = context.tierDriver(for: configuration)
             var response = ExecutorResponse()
             var durations: [Int64] = []
             for _ in 0..<repetitions {

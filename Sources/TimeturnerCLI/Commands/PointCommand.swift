@@ -60,7 +60,7 @@ struct PointCommand: AsyncParsableCommand {
         let point: RollbackPoint
         var captures: [TierCaptureRecord] = []
         if let configuration, !tiers.isEmpty {
-            (point, captures) = try await store.createCapturing(request, tiers: tiers, executing: context.tierRunner(for: configuration),
+            (point, captures) = try await store.createCapturing(request, tiers: tiers, executing: context.tierDriver(for: configuration),
                                                                 by: attribution)
         } else {
             point = try store.create(request, by: attribution)

@@ -1,7 +1,8 @@
 public import TimeturnerCore
 
-/// Core's `TierExecuting`, carried out by built-in and external executors.
-public struct ExecutorTierRunner: TierExecuting {
+/// Core's `TierDriver`, carried out by built-in and external executors: each call is one
+/// protocol exchange with the tier's executor.
+public struct ExecutorTierDriver: TierDriver {
     /// The tool's own environment; each executor gets a scrubbed copy.
     public let environment: [String: String]
     public let repositoryPath: String
