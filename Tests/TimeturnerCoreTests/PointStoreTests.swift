@@ -72,11 +72,12 @@ import TestSupport
         #expect(parsed.severity == nil && parsed.tiers.isEmpty)
     }
 
-    @Test func generatedIDsSortByTimeAndAreValidNames() {
-        let id = PointStore.generatedID(at: Timestamp(secondsSinceEpoch: 1_795_000_000))
-        #expect(id.hasPrefix("20261118T110640Z-"))
-        #expect(id.count == "20261118T110640Z-".count + 4)
-        #expect(RefComponentName.brokenRule(id) == nil)
+    @Test func generatedIDsAreUniqueIDsStampedWithTheAttributionTime() async throws {
+        let scratch = try await ScratchRepository()
+        _ = try await scratch.commit("one")
+        let point = try PointStore(repository: try Repository.open(path: scratch.path)).create(.init(message: "m"), by: ada)
+        #expect(point.id.hasPrefix(ada.time.compactUTC + "-"))
+        #expect(point.id.count == ada.time.compactUTC.count + 1 + UniqueID.suffixDigits)
     }
 
     @Test func createListShowAndDelete() async throws {

@@ -49,7 +49,7 @@ public struct PointStore {
         var attempt = 0
         while true {
             attempt += 1
-            let id = chosenName?.value ?? PointStore.generatedID(at: attribution.time)
+            let id = chosenName?.value ?? UniqueID.stamped(at: attribution.time)
             let ref = StorageLayout.pointRef(id)
             let message = PointMessage.compose(subject: subject, body: body, id: id, severity: request.severity,
                                                environment: environment?.value, tiers: tiers)
@@ -273,12 +273,5 @@ public struct PointStore {
             throw TimeturnerError(error, doing: "read commit \(commit.short)")
         }
         return ("Rollback point at \(commit.short): \(summary)", "")
-    }
-
-    /// `20261121T223000Z-7f3a`: sorts by creation time; the random suffix keeps points made in
-    /// the same second apart (collisions are retried with a new suffix).
-    static func generatedID(at time: Timestamp) -> String {
-        let suffix = String(UInt16.random(in: 0...UInt16.max), radix: 16)
-        return time.compactUTC + "-" + String(repeating: "0", count: 4 - suffix.count) + suffix
     }
 }

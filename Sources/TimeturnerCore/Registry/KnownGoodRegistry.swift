@@ -29,7 +29,7 @@ public struct KnownGoodRegistry {
         let note = note.map { $0.trimmingNewlines() }.flatMap { $0.isEmpty ? nil : $0 }
         var fields: [String: JSONValue] = [
             "type": .string(verdict.rawValue), "commit": .string(commit.hex), "env": .string(environment.value),
-            "id": .string(RegistryLedger.generatedID(at: attribution.time)),
+            "id": .string(UniqueID.stamped(at: attribution.time)),
         ]
         if let note { fields[verdict.noteField] = .string(note) }
         if let by, !by.isEmpty { fields["by"] = .string(by) }
