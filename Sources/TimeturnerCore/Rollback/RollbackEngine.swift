@@ -268,7 +268,3 @@ extension JSONValue {
         }
     }
 }
-
-extension Swift.Duration {
-    var wholeMilliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
-}
