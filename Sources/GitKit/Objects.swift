@@ -14,7 +14,7 @@ public struct Commit: Equatable, Sendable {
     /// The first paragraph folded onto one line, as `git log --oneline` shows it.
     public var summary: String {
         let paragraph = message.split(separator: "\n\n", maxSplits: 1, omittingEmptySubsequences: true).first ?? ""
-        return paragraph.split(separator: "\n").map { $0.trimmingCharacters() }.joined(separator: " ")
+        return paragraph.split(separator: "\n").map { $0.trimming { $0 == " " || $0 == "\t" || $0 == "\r" } }.joined(separator: " ")
     }
 }
 
@@ -26,15 +26,6 @@ public struct AnnotatedTag: Equatable, Sendable {
     public let targetIsCommit: Bool
     public let tagger: Signature?
     public let message: String
-}
-
-extension Substring {
-    func trimmingCharacters() -> Substring {
-        var s = self
-        while let f = s.first, f == " " || f == "\t" || f == "\r" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" || l == "\r" { s = s.dropLast() }
-        return s
-    }
 }
 
 extension Repository {

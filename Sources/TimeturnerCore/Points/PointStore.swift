@@ -38,7 +38,7 @@ public struct PointStore {
     public func create(_ request: Request, by attribution: Attribution) throws(TimeturnerError) -> RollbackPoint {
         let chosenName = try request.name.map { (n) throws(TimeturnerError) in try RefComponentName(n, what: "point name") }
         let environment = try request.environment.map { (e) throws(TimeturnerError) in try RefComponentName(e, what: "environment name") }
-        if let message = request.message, message.trimmingNewlines().isEmpty {
+        if let message = request.message, message.trimming { $0 == "\n" }.isEmpty {
             throw TimeturnerError(.usage, "the point message is empty", hint: "say what the point is for: -m \"before the schema change\"")
         }
         try RepositoryAccess.requireCommits(repository)
@@ -263,10 +263,10 @@ public struct PointStore {
 
     private func describe(_ message: String?, commit: OID) throws(TimeturnerError) -> (String, String) {
         if let message {
-            let trimmed = message.trimmingNewlines()
+            let trimmed = message.trimming { $0 == "\n" }
             let parts = trimmed.split(separator: "\n\n", maxSplits: 1, omittingEmptySubsequences: false)
             let subject = parts[0].split(separator: "\n").joined(separator: " ")
-            return (subject, parts.count > 1 ? String(parts[1]).trimmingNewlines() : "")
+            return (subject, parts.count > 1 ? String(parts[1]).trimming { $0 == "\n" } : "")
         }
         let summary: String
         do { summary = try repository.commit(commit).summary } catch {

@@ -138,7 +138,7 @@ enum PointMessage {
             // A one-line subject (the usual case) needs no splitting and joining.
             parsed.subject = first.utf8.contains(0x0a) ? first.split(separator: "\n").joined(separator: " ") : String(first)
         }
-        parsed.body = paragraphs.dropFirst().joined(separator: "\n\n").trimmingNewlines()
+        parsed.body = paragraphs.dropFirst().joined(separator: "\n\n").trimming { $0 == "\n" }
         for (key, value) in trailers {
             // Trailer keys are case-insensitive, as in git. Compared byte-wise in ASCII rather
             // than through `lowercased()`, which allocated a string per trailer per point.
@@ -213,14 +213,5 @@ enum PointMessage {
             if matched { return true }
         }
         return false
-    }
-}
-
-extension String {
-    func trimmingNewlines() -> String {
-        var s = Substring(self)
-        while s.first == "\n" { s = s.dropFirst() }
-        while s.last == "\n" { s = s.dropLast() }
-        return String(s)
     }
 }

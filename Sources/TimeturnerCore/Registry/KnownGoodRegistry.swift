@@ -26,7 +26,7 @@ public struct KnownGoodRegistry {
         let environment = try RefComponentName(env, what: "environment name")
         try RepositoryAccess.requireCommits(repository)
         let commit = try RepositoryAccess.resolveCommit(revision, in: repository)
-        let note = note.map { $0.trimmingNewlines() }.flatMap { $0.isEmpty ? nil : $0 }
+        let note = note.map { $0.trimming { $0 == "\n" } }.flatMap { $0.isEmpty ? nil : $0 }
         var fields: [String: JSONValue] = [
             "type": .string(verdict.rawValue), "commit": .string(commit.hex), "env": .string(environment.value),
             "id": .string(UniqueID.stamped(at: attribution.time)),
@@ -294,7 +294,7 @@ extension Attribution {
 
     /// `Name <email>` or just `Name`.
     static func parseIdentity(_ text: String) -> (name: String, email: String)? {
-        let trimmed = text.trimmingNewlines()
+        let trimmed = text.trimming { $0 == "\n" }
         if let open = trimmed.lastIndex(of: "<"), trimmed.hasSuffix(">") {
             let name = trimmed[..<open].split(separator: " ").joined(separator: " ")
             let email = trimmed[trimmed.index(after: open)..<trimmed.index(before: trimmed.endIndex)]
