@@ -255,19 +255,12 @@ public struct KnownGoodRegistry {
         return String(name.dropLast(".jsonl".count))
     }
 
-    /// Text for a commit message subject: one line, bounded, and with control characters written
-    /// as visible escapes, so `git log` on the registry cannot drive a terminal.
+    /// Text for a commit message subject: one line, bounded, and with control and invisible
+    /// characters written as visible escapes (DisplayText), so `git log` on the registry can
+    /// neither drive a terminal nor show a note reordered by bidirectional controls.
     static func oneLine(_ text: String, limit: Int) -> String {
-        let line = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).joined(separator: " ")
-        var safe = ""
-        for scalar in line.unicodeScalars {
-            if scalar.value < 0x20 || scalar.value == 0x7f || (0x80..<0xa0).contains(scalar.value) {
-                let hex = String(scalar.value, radix: 16)
-                safe += "\\x" + (hex.count < 2 ? "0" : "") + hex
-            } else {
-                safe.unicodeScalars.append(scalar)
-            }
-        }
+        let line = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" }).joined(separator: " ")
+        let safe = DisplayText.escaped(line)
         return safe.count > limit ? String(safe.prefix(limit - 1)) + "…" : safe
     }
 }
