@@ -36,7 +36,7 @@ public struct KnownGoodRegistry {
         let shard = RegistryLedger.marksShard(env: environment.value, for: attribution.time)
         var subject = "\(verdict.rawValue) \(repository.shortID(commit)) \(environment.value)"
         if let note { subject += ": " + KnownGoodRegistry.oneLine(note, limit: 100) }
-        let message = subject + "\n\nTimeturner-Event: \(fields["id"]!.stringValue!)\nTimeturner-Commit: \(commit.hex)\n"
+        let message = subject + "\n\n\(TrailerKey.event): \(fields["id"]!.stringValue!)\n\(TrailerKey.commit): \(commit.hex)\n"
         let written = try ledger.append([(shard, fields)], message: message, by: attribution)
         switch Mark.parse(written[0], env: environment.value, shard: shard, line: 0) {
         case .read(let mark): return mark
