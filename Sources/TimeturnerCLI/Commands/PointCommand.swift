@@ -45,7 +45,7 @@ struct PointCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let context = CommandContext()
+        let context = CommandContext.process
         let repository = try context.openRepository()
         let attribution = try context.attribution(in: repository)
         let request = PointStore.Request(revision: commit, message: message, name: name, severity: severity?.value, environment: env)

@@ -21,7 +21,7 @@ struct RecoverCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let context = CommandContext()
+        let context = CommandContext.process
         let repository = try context.openRepository()
         let attribution = try context.attribution(in: repository)
         let engine = context.rollbackEngine(for: repository, attribution: attribution)

@@ -86,7 +86,7 @@ struct RollbackCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let context = CommandContext()
+        let context = CommandContext.process
         let repository = try context.openRepository()
         let attribution = try context.attribution(in: repository)
         let names = try tiers.map { (text) throws(TimeturnerError) in try Tier.parseList(text) }

@@ -28,7 +28,7 @@ struct UndoCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let context = CommandContext()
+        let context = CommandContext.process
         let repository = try context.openRepository()
         let attribution = try context.attribution(in: repository)
         let engine = context.rollbackEngine(for: repository, attribution: attribution)
