@@ -31,10 +31,15 @@ public struct PointStore {
 
     /// Creates a point. Validates everything before writing anything.
     ///
-    /// Order of writes: the tag object (unreachable until referenced, so harmless if we stop),
-    /// then the point ref with "must not exist" compare-and-swap (the point now exists), then the
-    /// note line. If the note cannot be written the ref is deleted again, so a reported failure
-    /// leaves no half-made point and a reported success always has both.
+    /// Order of writes: the tag object, then the point ref with "must not exist" compare-and-swap
+    /// (the point now exists), then the note line. If the note cannot be written the ref is
+    /// deleted again, so a reported failure leaves no half-made point and a reported success
+    /// always has both.
+    ///
+    /// A name already taken is found before the tag object is written, so that a refused or
+    /// redrawn name leaves no unreachable tag behind (`git fsck --unreachable`). Only a writer
+    /// that takes the same name between that check and the compare-and-swap, or a failed note,
+    /// leaves one, which `git gc` prunes.
     public func create(_ request: Request, by attribution: Attribution) throws(TimeturnerError) -> RollbackPoint {
         let chosenName = try request.name.map { (n) throws(TimeturnerError) in try RefComponentName(n, what: "point name") }
         let environment = try request.environment.map { (e) throws(TimeturnerError) in try RefComponentName(e, what: "environment name") }
@@ -54,7 +59,8 @@ public struct PointStore {
             let message = PointMessage.compose(subject: subject, body: body, id: id, severity: request.severity,
                                                environment: environment?.value, tiers: tiers)
             let tag: OID
-            do {
+            do throws(GitError) {
+                if try repository.reference(ref) != nil { throw GitError(operation: "create \(ref)", code: .exists, message: "it exists") }
                 tag = try repository.createAnnotatedTagObject(name: id, target: commit, tagger: attribution.signature, message: message)
                 try repository.setReference(ref, to: tag, expecting: nil, logMessage: "timeturner: point \(id)")
             } catch where error.code == .exists || error.code == .locked {
