@@ -4,13 +4,20 @@ import TimeturnerCore
 import TimeturnerExecutors
 
 /// What every subcommand needs: the repository, who is acting and when, and the terminal.
-/// Built once per run so commands stay thin and tests can see the same inputs.
-struct CommandContext {
+///
+/// One per process, `CommandContext.process`, built on first use. swift-argument-parser makes
+/// the command values itself, so the root command has no way to hand them one; a `static let`
+/// is built exactly once (and thread-safely), and the root touches it before parsing, so `now`
+/// is when the run started and every command, and the error report, sees the same environment,
+/// time and terminal. The initialiser is private so that nobody builds a second one.
+struct CommandContext: Sendable {
+    static let process = CommandContext()
+
     let environment: [String: String]
     let terminal: Terminal
     let now: Timestamp
 
-    init() {
+    private init() {
         environment = ProcessInfo.processInfo.environment
         terminal = Terminal(environment: environment)
         now = Timestamp.now()

@@ -44,8 +44,7 @@ public struct ExecutorTierDriver: TierDriver {
         case .pathProgram(let program):
             response = try await ExternalExecutor.call(argv: [program], request: request, assignment: assignment, environment: environment, log: log)
         }
-        let elapsed = ContinuousClock.now - started
-        return (response, elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)
+        return (response, (ContinuousClock.now - started).wholeMicroseconds)
     }
 
     public func capture(_ tier: TierAssignment, point: PointReference?, dryRun: Bool) async throws(TimeturnerError) -> TierCallOutcome {

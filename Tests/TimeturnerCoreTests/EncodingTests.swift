@@ -103,3 +103,17 @@ import Testing
         }
     }
 }
+
+@Suite struct JSONStringEscapingTests {
+    /// RFC 8259 §7: '"', '\' and U+0000–U+001F must be escaped; the rest may appear raw.
+    @Test func everythingJSONRequiresIsEscapedAndReadsBack() {
+        var text = "\"\\/"
+        for value in 0..<0x20 { text.unicodeScalars.append(Unicode.Scalar(UInt8(value))) }
+        text += "\u{202e}é"
+        let line = JSONValue.object(["type": "x", "s": .string(text)]).canonicalLine
+        let inside = line.utf8.dropFirst(#"{"type":"x","s":""#.utf8.count).dropLast(2)
+        #expect(!inside.contains { $0 < 0x20 })
+        #expect(line.contains(#""\"\\/\u0000\u0001"#))
+        #expect(JSONLines.parse(line, source: "test").objects.first?["s"]?.stringValue == text)
+    }
+}

@@ -33,7 +33,7 @@ extension ExecutorCommand {
         var json = false
 
         func run() throws {
-            let context = CommandContext()
+            let context = CommandContext.process
             let repository = try context.openRepository()
             let configuration = try context.configuration(in: repository, overrides: options.overrides)
             let resolver = ExecutorResolver(environment: context.environment, repositoryPath: configuration.repositoryPath)
@@ -74,7 +74,7 @@ extension ExecutorCommand {
         var json = false
 
         func run() async throws {
-            let context = CommandContext()
+            let context = CommandContext.process
             let repository = try context.openRepository()
             let configuration = try context.configuration(in: repository, overrides: options.overrides)
             let assignment = try configuration.executorAssignment(name: name, tier: nil)
@@ -135,7 +135,7 @@ extension ExecutorCommand {
         }
 
         func run() async throws {
-            let context = CommandContext()
+            let context = CommandContext.process
             let repository = try context.openRepository()
             let configuration = try context.configuration(in: repository, overrides: options.overrides)
             let assignment = try configuration.executorAssignment(name: name, tier: tier)

@@ -31,7 +31,7 @@ struct LastGoodCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let context = CommandContext()
+        let context = CommandContext.process
         let repository = try context.openRepository()
         let answer = try KnownGoodRegistry(repository: repository).lastGood(
             .init(env: env, any: any, maxAge: maxAge?.value, now: context.now))

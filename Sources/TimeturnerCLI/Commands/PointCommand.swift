@@ -27,7 +27,7 @@ struct PointCommand: AsyncParsableCommand {
     @Option(name: [.short, .long], help: "What the point is for; the first line is the subject.")
     var message: String?
 
-    @Option(help: "The point id (default: a UTC stamp plus a random suffix, e.g. 20261121T223000Z-7f3a).")
+    @Option(help: "The point id (default: a UTC stamp plus a random suffix, e.g. 20261121T223000Z-5f0c1a9e2b44).")
     var name: String?
 
     @Option(help: "How risky the change ahead is: low, medium, high or critical.")
@@ -45,7 +45,7 @@ struct PointCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let context = CommandContext()
+        let context = CommandContext.process
         let repository = try context.openRepository()
         let attribution = try context.attribution(in: repository)
         let request = PointStore.Request(revision: commit, message: message, name: name, severity: severity?.value, environment: env)

@@ -25,7 +25,7 @@ struct RecoverCommand: AsyncParsableCommand {
     @OptionGroup var configurationOptions: ConfigurationOptions
 
     func run() async throws {
-        let context = CommandContext()
+        let context = CommandContext.process
         let repository = try context.openRepository()
         let attribution = try context.attribution(in: repository)
         let configuration = try context.configuration(in: repository, overrides: configurationOptions.overrides)

@@ -16,7 +16,7 @@ struct StatusCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let context = CommandContext()
+        let context = CommandContext.process
         let repository = try context.openRepository()
         let attribution = try context.attribution(in: repository)
         let configuration = try context.configuration(in: repository, overrides: [])

@@ -37,7 +37,7 @@ struct SyncCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let context = CommandContext()
+        let context = CommandContext.process
         let repository = try context.openRepository()
         let remote = try self.remote ?? defaultRemote(repository)
         let report = try RemoteSync(repository: repository).sync(remote: remote, push: !noPush,

@@ -1,4 +1,5 @@
 internal import Glibc
+import GitKit
 import TimeturnerCore
 
 /// Shows an operation's progress on standard error (standard output stays free for `--json`):
@@ -54,17 +55,8 @@ enum Confirmation {
                                   hint: "in scripts and CI, pass --yes (look at the plan first with --dry-run)")
         }
         terminal.err("Type '\(word)' to go ahead, anything else to stop: ", newline: false)
-        return .typed(readLine(strippingNewline: true)?.trimmingSpaces ?? "")
+        return .typed(readLine(strippingNewline: true)?.trimming { $0 == " " || $0 == "\t" || $0 == "\r" } ?? "")
     }
 
     static var isInteractive: Bool { isatty(0) == 1 }
-}
-
-extension String {
-    var trimmingSpaces: String {
-        var s = Substring(self)
-        while let c = s.first, c == " " || c == "\t" { s = s.dropFirst() }
-        while let c = s.last, c == " " || c == "\t" || c == "\r" { s = s.dropLast() }
-        return String(s)
-    }
 }

@@ -1,4 +1,5 @@
 internal import Glibc
+import TimeturnerCore
 
 /// Where the CLI writes. Everything that came from a repository (tag messages, notes, names)
 /// goes through `escaped` first, so a crafted message cannot drive the user's terminal.
@@ -50,30 +51,10 @@ struct Terminal {
         self.colour ? "\u{1b}[\(colour.rawValue)m\(text)\u{1b}[0m" : text
     }
 
-    /// Control characters as visible escapes (`\e`, `\x07`, `\u{9b}`); line breaks and tabs kept
-    /// only when `multiline` is true.
+    /// Control, bidirectional and other invisible characters as visible escapes (`\e`, `\x07`,
+    /// `\u{202e}`; DisplayText documents the form); line breaks and tabs kept only when
+    /// `multiline` is true.
     static func escaped(_ text: String, multiline: Bool = false) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar.value {
-            case 0x0a where multiline, 0x09 where multiline: out.unicodeScalars.append(scalar)
-            case 0x1b: out += "\\e"
-            case 0x0a: out += "\\n"
-            case 0x0d: out += "\\r"
-            case 0x09: out += "\\t"
-            case 0x00..<0x20, 0x7f: out += "\\x" + hex(scalar.value, width: 2)
-            case 0x80..<0xa0, 0x2028, 0x2029, 0x202a...0x202e, 0x2066...0x2069:
-                // C1 controls and bidirectional overrides can also reorder or hide text.
-                out += "\\u{" + hex(scalar.value, width: 2) + "}"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
-
-    private static func hex(_ value: UInt32, width: Int) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        DisplayText.escaped(text, multiline: multiline)
     }
 }

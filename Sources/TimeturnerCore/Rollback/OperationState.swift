@@ -117,7 +117,7 @@ extension OperationDirectory {
     /// Atomic (temporary file, rename): a crash leaves the old or the new state, never half.
     func writeState(_ state: OperationState) throws(TimeturnerError) {
         try LocalFile.makeDirectories(path)
-        try LocalFile.writeAtomically(statePath, Array((state.json.pretty() + "\n").utf8))
+        try LocalFile.writeAtomically(Array((state.json.pretty() + "\n").utf8), to: statePath)
     }
 
     func removeState() { unlink(statePath) }

@@ -72,7 +72,7 @@ extension RevertBuilder {
         text += "This undoes \(commits.count) commit\(commits.count == 1 ? "" : "s"):\n"
         for commit in commits.prefix(100) { text += "  \(commit.id.short) \(commit.summary)\n" }
         if commits.count > 100 { text += "  … and \(commits.count - 100) more (git log \(target.short)..\(from.short))\n" }
-        text += "\nTimeturner-Rollback: \(id)\nTimeturner-From: \(from.hex)\nTimeturner-To: \(target.hex)\n"
+        text += "\n\(TrailerKey.rollback): \(id)\n\(TrailerKey.from): \(from.hex)\n\(TrailerKey.to): \(target.hex)\n"
         return text
     }
 
@@ -83,9 +83,9 @@ extension RevertBuilder {
 
         This reverts commit \(planned.id.hex).
 
-        Timeturner-Rollback: \(id)
-        Timeturner-From: \(from.hex)
-        Timeturner-Reverts: \(planned.id.hex)
+        \(TrailerKey.rollback): \(id)
+        \(TrailerKey.from): \(from.hex)
+        \(TrailerKey.reverts): \(planned.id.hex)
 
         """
     }

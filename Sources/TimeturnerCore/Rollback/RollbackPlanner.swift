@@ -20,7 +20,7 @@ public struct RollbackPlanner {
         try Self.requireWorkTreeRepository(repository, for: "a rollback")
         let scratch: Repository
         do { scratch = try repository.inMemoryObjects() } catch { throw TimeturnerError(error, doing: "open the repository for planning (\(error))") }
-        let id = RollbackPlanner.generatedID(at: attribution.time)
+        let id = UniqueID.stamped(at: attribution.time)
         var warnings: [String] = []
         let (code, basis) = try CodeRollbackPlanner(repository: scratch, id: id, attribution: attribution)
             .plan(request, warnings: &warnings)
@@ -90,11 +90,5 @@ public struct RollbackPlanner {
             throw TimeturnerError(.refused, "a git \(operationInProgress.rawValue) is in progress; \(operation) would mix with it",
                                   hint: "finish it or abort it first (git \(operationInProgress.rawValue) --continue or --abort), then run it again")
         }
-    }
-
-    /// `20261121T223000Z-7f3a9c`: sortable, valid in a ref name.
-    static func generatedID(at time: Timestamp) -> String {
-        let suffix = String(UInt32.random(in: 0..<(1 << 24)), radix: 16)
-        return time.compactUTC + "-" + String(repeating: "0", count: 6 - suffix.count) + suffix
     }
 }

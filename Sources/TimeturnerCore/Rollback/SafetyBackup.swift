@@ -38,10 +38,10 @@ public struct SafetyBackup: Sendable, Equatable {
             let message = """
             timeturner: state before \(operation) \(id)
 
-            Timeturner-Rollback: \(id)
-            Timeturner-Head: \(head.recorded)
-            Timeturner-From: \(headCommit.hex)
-            Timeturner-Dirty: \(dirty ? "yes" : "no")
+            \(TrailerKey.rollback): \(id)
+            \(TrailerKey.head): \(head.recorded)
+            \(TrailerKey.from): \(headCommit.hex)
+            \(TrailerKey.dirty): \(dirty ? "yes" : "no")
 
             """
             let commit = try repository.createCommit(tree: workTree, parents: [headCommit, indexCommit],
@@ -77,10 +77,10 @@ public struct SafetyBackup: Sendable, Equatable {
             throw TimeturnerError(error, doing: "read the safety backup \(ref)")
         }
         let trailers = Trailers.parse(commit.message)
-        let headValue = trailers.last { $0.key == "Timeturner-Head" }?.value ?? "detached"
+        let headValue = TrailerKey.lastValue(TrailerKey.head, in: trailers) ?? "detached"
         return SafetyBackup(ref: ref, commit: found.target, rollbackID: id, head: HeadPosition(recorded: headValue),
                             headCommit: commit.parents[0], indexTree: indexCommit.tree, workTree: commit.tree,
-                            wasDirty: trailers.last { $0.key == "Timeturner-Dirty" }?.value == "yes")
+                            wasDirty: TrailerKey.lastValue(TrailerKey.dirty, in: trailers) == "yes")
     }
 
     /// Puts back branch, HEAD, index and work tree, given that the moving ref now holds `current`.

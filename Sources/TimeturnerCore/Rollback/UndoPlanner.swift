@@ -37,7 +37,7 @@ public struct UndoPlanner {
         let (code, basis) = try planCode(entry: entry, backup: backup, result: result)
         var warnings = SubmoduleNotice.warnings(for: code.changes, operation: "undo")
         let tiers = try planTiers(entry, codeOnly: request.codeOnly, warnings: &warnings)
-        let id = RollbackPlanner.generatedID(at: attribution.time)
+        let id = UniqueID.stamped(at: attribution.time)
         var steps: [RollbackStep] = [.takeLock] + tiers.map { .captureTier($0.name) } + [.writeSafetyBackup]
         for name in ([Tier.code] + tiers.map(\.name)).sorted(by: { Tier.rank($0) < Tier.rank($1) }) {
             steps += name == Tier.code ? [.restoreFromSafetyBackup] : [.rollBackTier(name), .verifyTier(name)]
