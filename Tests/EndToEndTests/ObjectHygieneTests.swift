@@ -62,4 +62,38 @@ import TestSupport
         #expect(try await unreachable(repo) == "")
         #expect(try await storedAndReachable(repo) == before)
     }
+
+    /// A dry run writes nothing at all, not even unreachable objects: the revert commits are
+    /// built in memory only. Then a real rollback and its undo leave nothing unreachable.
+    @Test func aDryRunWritesNoObjectAndARollbackAndUndoLeaveNothingUnreachable() async throws {
+        let repo = try await ScratchRepository()
+        try await repo.commit("base", files: ["keep.txt": "keep\n"])
+        let ids = try await repo.commits(4)
+        try repo.write("keep.txt", "uncommitted\n")
+        try repo.write("untracked.txt", "untracked\n")
+        let counts = try await repo.git("count-objects", "-v")
+        let fsck = try await unreachable(repo)
+        let dryRuns: [[String]] = [
+            ["rollback", "--to", ids[0], "--dry-run"],
+            ["rollback", "--to", ids[0], "--dry-run", "--json"],
+            ["rollback", "--to", ids[1], "--mode", "reset", "--dry-run"],
+            ["rollback", "--commits", "\(ids[0])..\(ids[2])", "--dry-run"],
+            ["rollback", "--commits", ids[2], "--dry-run", "--json"],
+        ]
+        for dry in dryRuns {
+            let result = try await repo.timeturner(dry)
+            #expect(result.status == 0, "\(dry): \(result)")
+            #expect(try await repo.git("count-objects", "-v") == counts, "\(dry) wrote objects")
+            #expect(try await unreachable(repo) == fsck, "\(dry)")
+        }
+        #expect(try await repo.git("for-each-ref", "refs/timeturner").isEmpty)
+
+        for step in [["rollback", "--commits", ids[2], "--yes"], ["undo", "--yes"], ["rollback", "--to", ids[0], "--yes"], ["undo", "--yes"]] {
+            let result = try await repo.timeturner(step)
+            #expect(result.status == 0, "\(step): \(result)")
+            #expect(try await unreachable(repo) == "", "after \(step)")
+        }
+        #expect(repo.read("keep.txt") == "uncommitted\n" && repo.read("untracked.txt") == "untracked\n")
+        #expect(try await repo.gitResult(["fsck", "--no-progress", "--strict"]).status == 0)
+    }
 }
