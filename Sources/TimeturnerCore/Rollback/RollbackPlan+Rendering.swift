@@ -16,7 +16,9 @@ extension RollbackPlan {
         case .runVerification(let index):
             let command = verification[index]
             return "verify: \(command.command) (timeout \(command.timeout), from \(command.origin))"
-        case .restoreFromSafetyBackup: return "restore the state kept in the safety backup"
+        case .restoreFromSafetyBackup:
+            guard case .undo(_, let backup) = operation else { return "restore the state kept in the safety backup" }
+            return "put \(code.head.displayName), index and work tree back as \(backup.ref) keeps them (HEAD \(backup.headCommit.short))"
         case .writeJournal: return "write one journal event to \(StorageLayout.registryRef)"
         }
     }
