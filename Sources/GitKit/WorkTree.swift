@@ -39,6 +39,7 @@ extension Repository {
         try Libgit2.check("read the status of the work tree") { git_status_list_new(&list, handle, &options) }
         defer { git_status_list_free(list) }
         var status = WorkTreeStatus()
+        let hidden = try skipWorktreePaths()
         for index in 0..<git_status_list_entrycount(list) {
             guard let entry = git_status_byindex(list, index) else { continue }
             let flags = entry.pointee.status.rawValue
@@ -47,6 +48,9 @@ extension Repository {
             let file = delta.pointee.new_file.path ?? delta.pointee.old_file.path
             guard let file else { continue }
             let path = String(cString: file)
+            // git status never reports skip-worktree entries (sparse checkouts); libgit2 1.5.1
+            // sees them missing from the work tree and calls them deleted.
+            if hidden.contains(path) && flags & GIT_STATUS_INDEX_NEW.rawValue == 0 { continue }
             if flags & GIT_STATUS_CONFLICTED.rawValue != 0 {
                 status.conflicted.append(path)
             } else if flags == GIT_STATUS_WT_NEW.rawValue {
@@ -56,6 +60,10 @@ extension Repository {
             }
         }
         return status
+    }
+
+    private func skipWorktreePaths() throws(GitError) -> Set<String> {
+        Set(try flaggedIndexEntries().filter(\.skipWorktree).map(\.path))
     }
 
     // MARK: - Snapshots of index and work tree

@@ -123,6 +123,14 @@ struct RollbackCommand: AsyncParsableCommand {
             t.err("escalating: level \(plan.request.level?.rawValue ?? 0) failed and was restored; trying level \(next.rawValue) (\(next.tiers.joined(separator: ", ")))")
             return
         }
+        if case .alreadyThere = result.outcome {
+            guard !json else {
+                guard case .object(var fields) = plan.json else { return }
+                fields["nothingToDo"] = .bool(true)
+                return context.printJSON(.object(fields))
+            }
+            return t.out("\(Terminal.escaped(plan.code.head.displayName)) (\(plan.code.from.short)) already has the tree of \(Terminal.escaped(plan.code.targetName)) (\(plan.code.target.short)); nothing to do, nothing was written")
+        }
         if json {
             if let event = result.event { context.printJSON(RollbackJournal.json(event)) }
         } else if case .succeeded = result.outcome {

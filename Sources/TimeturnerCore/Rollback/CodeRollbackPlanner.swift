@@ -10,6 +10,7 @@ struct CodeRollbackPlanner {
 
     func plan(_ request: RollbackRequest, warnings: inout [String]) throws(TimeturnerError) -> (CodeRollback, PlanBasis) {
         let (head, from, fromCommit) = try readHead()
+        try RepositoryPreflight(repository: repository).check(head: head, operation: "rollback")
         let targetName: String, target: OID
         if let range = request.commits { (targetName, target) = (range, from) } else {
             (targetName, target) = try resolveTarget(request, warnings: &warnings)
@@ -18,10 +19,6 @@ struct CodeRollbackPlanner {
         let (commits, recipe) = try commitsAndRecipe(request, head: head, from: from, target: target, targetName: targetName)
         let resultTree = try RevertBuilder(repository: repository, rollbackID: id, signature: attribution.signature)
             .resultTree(recipe, from: from, fromTree: fromCommit.tree, targetTree: targetCommit.tree)
-        if commits.isEmpty && resultTree == fromCommit.tree {
-            throw TimeturnerError(.refused, "HEAD (\(from.short)) is already at \(targetName); there is nothing to roll back",
-                                  hint: "name an older point or commit with --to")
-        }
         let changes: [TreeChange], status: WorkTreeStatus
         do {
             changes = try repository.changes(from: fromCommit.tree, to: resultTree)
@@ -29,7 +26,7 @@ struct CodeRollbackPlanner {
         } catch {
             throw TimeturnerError(error, doing: "compare the work tree with the rollback target")
         }
-        try WorkTreeGuard.check(status, against: changes)
+        try WorkTreeGuard.check(status, against: changes, in: repository)
         warnings += SubmoduleNotice.warnings(for: changes, operation: "rollback")
         let code = CodeRollback(mode: request.mode, targetName: targetName, target: target, targetSummary: targetCommit.summary,
                                 environment: request.environment, head: head, from: from, fromTree: fromCommit.tree,
@@ -81,7 +78,24 @@ struct CodeRollbackPlanner {
         if let point = try PointStore(repository: repository).point(id: name) {
             return ("point \(name)", point.commit)
         }
-        return (name, try RepositoryAccess.resolveCommit(name, in: repository))
+        let commit = try RepositoryAccess.resolveCommit(name, in: repository)
+        try requireUnambiguous(name, resolvedTo: commit)
+        return (name, commit)
+    }
+
+    /// A name that is both a ref (a tag or branch called `abc1234`) and the start of another
+    /// commit's id is refused: git warns and picks one; a rollback must not guess.
+    private func requireUnambiguous(_ name: String, resolvedTo commit: OID) throws(TimeturnerError) {
+        guard name.count >= 4, name.count < 40, name.allSatisfy(\.isHexDigit) else { return }
+        var byRef: [(String, OID)] = []
+        for candidate in ["refs/tags/\(name)", "refs/heads/\(name)"] {
+            if let id = try? RepositoryAccess.resolveCommit(candidate, in: repository) { byRef.append((candidate, id)) }
+        }
+        let byID = repository.commit(withPrefix: name)
+        let meanings = byRef.map { "\($0.0) (\($0.1.short))" } + (byID.map { ["the commit \($0.hex)"] } ?? [])
+        guard Set(byRef.map(\.1) + (byID.map { [$0] } ?? [])).count > 1 else { return }
+        throw TimeturnerError(.refused, "'\(name)' is ambiguous: it names \(meanings.joined(separator: " and ")); nothing was changed",
+                              hint: "name the one you mean in full: " + (byRef.map(\.0) + (byID.map { [$0.hex] } ?? [])).joined(separator: " or "))
     }
 
     private func lookUp(_ id: OID) throws(TimeturnerError) -> Commit {

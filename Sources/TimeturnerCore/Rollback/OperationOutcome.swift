@@ -9,6 +9,8 @@ public struct StepFailure: Sendable {
 /// How a rollback or an undo ended.
 public enum OperationOutcome: Sendable {
     case succeeded
+    /// The plan had no steps: HEAD already holds the target's tree. Nothing was written.
+    case alreadyThere
     /// Nothing was changed: the lock was held, the plan was stale, a capture or the safety
     /// backup failed, or the branch moved before the compare-and-swap.
     case refused(TimeturnerError)
@@ -23,7 +25,7 @@ public enum OperationOutcome: Sendable {
 
     var journalStatus: JournalStatus {
         switch self {
-        case .succeeded, .refused: .succeeded
+        case .succeeded, .refused, .alreadyThere: .succeeded
         case .verificationFailedRestored: .verificationFailedRestored
         case .tierFailedRestored: .tierFailedRestored
         case .failedRestored: .failedRestored
@@ -33,7 +35,7 @@ public enum OperationOutcome: Sendable {
 
     var failure: StepFailure? {
         switch self {
-        case .succeeded, .refused: nil
+        case .succeeded, .refused, .alreadyThere: nil
         case .verificationFailedRestored(let f), .tierFailedRestored(let f), .failedRestored(let f), .restoreFailed(let f, _): f
         }
     }
@@ -52,7 +54,7 @@ public struct OperationResult: Sendable {
     public var error: TimeturnerError? {
         let restored = "; the state before the \(operation) was restored"
         switch outcome {
-        case .succeeded: return nil
+        case .succeeded, .alreadyThere: return nil
         case .refused(let error): return error
         case .verificationFailedRestored(let failure):
             return TimeturnerError(.verificationFailedRestored, failure.error.message + restored,

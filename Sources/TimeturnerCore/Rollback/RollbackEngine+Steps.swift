@@ -6,10 +6,16 @@ extension RollbackEngine {
     /// Takes the lock, then checks the repository is still what the plan was made from: a
     /// commit, a checkout or an edited file since then refuses the plan (nothing changed yet).
     func takeLock(_ run: RollbackRun) throws(TimeturnerError) {
-        run.lock = try directory.acquire(operation: run.plan.operation.name, id: run.plan.id, now: attribution.time)
+        let operation = run.plan.operation.name
+        run.lock = try directory.acquire(operation: operation, id: run.plan.id, now: attribution.time)
+        // Before our own state.json replaces an interrupted one's, and before git's locks matter.
+        try RepositoryPreflight(repository: repository).check(head: run.plan.code.head, operation: operation, holdingLock: true)
         run.recorder.holdsLock = true
         try run.recorder.save()
-        run.status = try requireUnchanged(run.plan.basis, operation: run.plan.operation.name)
+        run.status = try requireUnchanged(run.plan.basis, operation: operation)
+        if run.plan.confirmationWord == "rollback" {
+            try WorkTreeGuard.check(run.status ?? run.plan.basis.status, against: run.plan.code.changes, in: repository)
+        }
     }
 
     func captureTier(_ name: String, _ run: RollbackRun) async throws(TimeturnerError) {

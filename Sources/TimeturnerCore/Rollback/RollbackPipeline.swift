@@ -30,6 +30,14 @@ public struct RollbackPipeline {
         var request = request
         while true {
             let plan = try planner.plan(request, by: attribution)
+            if plan.steps.isEmpty {
+                // Already there: nothing to confirm, nothing written, nothing journaled.
+                let attempt = RollbackAttempt(plan: plan, result: OperationResult(operation: "rollback", outcome: .alreadyThere, event: nil,
+                                                                                  safetyRef: plan.safetyRef, from: plan.code.from),
+                                              escalatingTo: nil)
+                attempted(attempt)
+                return attempt
+            }
             guard let approval = try confirm(plan) else { return nil }
             let result = await engine.execute(plan, approval: approval)
             let next = Self.escalation(of: request, after: result, id: plan.id)

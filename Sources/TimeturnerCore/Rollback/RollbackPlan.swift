@@ -40,6 +40,12 @@ public struct CodeRollback: Sendable {
     public let changes: [TreeChange]
     public let reason: String?
     let recipe: RevertRecipe
+
+    /// The rollback would change nothing: a revert whose result tree is HEAD's (an empty
+    /// commit), or a reset to HEAD itself. Such a plan has no steps and writes nothing.
+    public var changesNothing: Bool {
+        recipe == .none ? target == from : resultTree == fromTree
+    }
 }
 
 /// A tier beyond code that the plan rolls back: its executor and the capture it returns to.

@@ -27,19 +27,22 @@ public struct RollbackPlanner {
         let tiers = try planTiers(request, target: code.target)
         let verification = try verificationCommands(request)
         return RollbackPlan(id: id, operation: .rollback, request: request, code: code, tiers: tiers, verification: verification,
-                            steps: Self.steps(tiers: tiers, verification: verification), warnings: warnings, basis: basis)
+                            steps: code.changesNothing && tiers.isEmpty ? []
+                                : Self.steps(tiers: tiers, verification: verification, code: !code.changesNothing),
+                            warnings: warnings, basis: basis)
     }
 
     /// The order of a rollback: lock, every tier's present state, the safety backup, then each
     /// tier in `Tier.order` (code moves the branch and the work tree; the others call their
     /// executor and verify), then the verification commands, then the journal.
-    static func steps(tiers: [PlannedTier], verification: [VerificationCommand]) -> [RollbackStep] {
+    /// `code: false`: the branch already holds the target's tree, only other tiers move.
+    static func steps(tiers: [PlannedTier], verification: [VerificationCommand], code: Bool = true) -> [RollbackStep] {
         var steps: [RollbackStep] = [.takeLock]
         steps += tiers.map { .captureTier($0.name) }
         steps.append(.writeSafetyBackup)
         let names = ([Tier.code] + tiers.map(\.name)).sorted { Tier.rank($0) < Tier.rank($1) }
         for name in names {
-            steps += name == Tier.code ? [.moveBranch, .updateWorkTree] : [.rollBackTier(name), .verifyTier(name)]
+            if name != Tier.code { steps += [.rollBackTier(name), .verifyTier(name)] } else if code { steps += [.moveBranch, .updateWorkTree] }
         }
         steps += verification.indices.map(RollbackStep.runVerification)
         steps.append(.writeJournal)

@@ -4,6 +4,9 @@ public import GitKit
 ///
 /// - `S^1` = the HEAD commit before the rollback;
 /// - `S^2` = a commit (parent `S^1`) whose tree is the index as it was;
+/// - `S^3` = a commit whose tree holds one file, `index`: the bytes of `.git/index` as they
+///   were (version, extensions, assume-unchanged and skip-worktree flags), which a tree cannot
+///   carry; restore and undo put these bytes back (absent in backups written before 0.2);
 /// - `S^{tree}` = the work tree as it was: tracked files with their uncommitted content,
 ///   deleted files left out, untracked (not ignored) files added — what `git stash -u` keeps;
 /// - the message's trailers name the rollback, where HEAD was (a branch or `detached`) and
@@ -20,6 +23,8 @@ public struct SafetyBackup: Sendable, Equatable {
     public let indexTree: OID
     public let workTree: OID
     public let wasDirty: Bool
+    /// The blob holding `.git/index` byte for byte, when it was captured.
+    public let indexFile: OID?
 
     public static func ref(for id: String) -> String { StorageLayout.safetyPrefix + id }
 
@@ -35,6 +40,15 @@ public struct SafetyBackup: Sendable, Equatable {
             let indexCommit = try repository.createCommit(
                 tree: indexTree, parents: [headCommit], author: signature, committer: signature,
                 message: "timeturner: index before \(operation) \(id)\n")
+            var parents = [headCommit, indexCommit]
+            var indexFile: OID? = nil
+            if let bytes = repository.indexFileBytes() {
+                let blob = try repository.createBlob(bytes)
+                indexFile = blob
+                parents.append(try repository.createCommit(
+                    tree: try repository.tree(nil, settingBlobs: [(path: "index", blob: blob)]), parents: [], author: signature,
+                    committer: signature, message: "timeturner: .git/index before \(operation) \(id), byte for byte\n"))
+            }
             let message = """
             timeturner: state before \(operation) \(id)
 
@@ -44,11 +58,11 @@ public struct SafetyBackup: Sendable, Equatable {
             \(TrailerKey.dirty): \(dirty ? "yes" : "no")
 
             """
-            let commit = try repository.createCommit(tree: workTree, parents: [headCommit, indexCommit],
+            let commit = try repository.createCommit(tree: workTree, parents: parents,
                                                      author: signature, committer: signature, message: message)
             try repository.setReference(ref, to: commit, expecting: nil, logMessage: "timeturner: safety backup before \(operation) \(id)")
             return SafetyBackup(ref: ref, commit: commit, rollbackID: id, head: head, headCommit: headCommit,
-                                indexTree: indexTree, workTree: workTree, wasDirty: dirty)
+                                indexTree: indexTree, workTree: workTree, wasDirty: dirty, indexFile: indexFile)
         } catch where error.code == .exists {
             throw TimeturnerError(.failure, "\(ref) already exists; refusing to overwrite a safety backup",
                                   hint: "run the command again (a new id is drawn)")
@@ -67,12 +81,14 @@ public struct SafetyBackup: Sendable, Equatable {
                                   hint: "list them with 'git for-each-ref refs/timeturner/safety/'")
         }
         let commit: Commit, indexCommit: Commit
+        var indexFile: OID? = nil
         do throws(GitError) {
             commit = try repository.commit(found.target)
-            guard commit.parents.count == 2 else {
-                throw GitError(operation: "read \(ref)", code: .other(-1), message: "not a timeturner safety backup (expected a commit with two parents)")
+            guard commit.parents.count == 2 || commit.parents.count == 3 else {
+                throw GitError(operation: "read \(ref)", code: .other(-1), message: "not a timeturner safety backup (expected a commit with two or three parents)")
             }
             indexCommit = try repository.commit(commit.parents[1])
+            if commit.parents.count == 3 { indexFile = try repository.treeEntry("index", in: try repository.commit(commit.parents[2]).tree) }
         } catch {
             throw TimeturnerError(error, doing: "read the safety backup \(ref)")
         }
@@ -80,7 +96,7 @@ public struct SafetyBackup: Sendable, Equatable {
         let headValue = TrailerKey.lastValue(TrailerKey.head, in: trailers) ?? "detached"
         return SafetyBackup(ref: ref, commit: found.target, rollbackID: id, head: HeadPosition(recorded: headValue),
                             headCommit: commit.parents[0], indexTree: indexCommit.tree, workTree: commit.tree,
-                            wasDirty: TrailerKey.lastValue(TrailerKey.dirty, in: trailers) == "yes")
+                            wasDirty: TrailerKey.lastValue(TrailerKey.dirty, in: trailers) == "yes", indexFile: indexFile)
     }
 
     /// Puts back branch, HEAD, index and work tree, given that the moving ref now holds `current`.
@@ -99,7 +115,10 @@ public struct SafetyBackup: Sendable, Equatable {
             }
             let paths = try repository.changes(from: baseline, to: workTree).map(\.path)
             try repository.checkout(tree: workTree, baseline: baseline, paths: paths, safety: .force)
-            if indexTree != workTree || wasDirty {
+            if let indexFile {
+                // The index exactly as it was; stat data of rewritten files is refreshed by git.
+                try repository.replaceIndexFile(with: try repository.blobContent(indexFile))
+            } else if indexTree != workTree || wasDirty {
                 try repository.setIndex(to: indexTree)
             }
         } catch where error.code == .modified || error.code == .locked {

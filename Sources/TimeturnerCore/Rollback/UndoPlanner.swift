@@ -34,6 +34,7 @@ public struct UndoPlanner {
             throw TimeturnerError(.failure, "the journal event of \(entry.id) names no result commit")
         }
         try backup.requireHeadPosition(in: repository)
+        try RepositoryPreflight(repository: repository).check(head: backup.head, operation: "undo")
         let (code, basis) = try planCode(entry: entry, backup: backup, result: result)
         var warnings = SubmoduleNotice.warnings(for: code.changes, operation: "undo")
         let tiers = try planTiers(entry, codeOnly: request.codeOnly, warnings: &warnings)
@@ -91,8 +92,12 @@ public struct UndoPlanner {
         }
         // A modified or untracked file is fine only when it is byte-for-byte what was captured
         // before the rollback (carried across untouched); anything else would be overwritten.
+        // The same for files git ignores that now sit where the undo puts a file back.
         let touched = changes.map(\.path)
-        let blocking = (status.changed + WorkTreeGuard.colliding(status.untracked, with: touched)).filter { path in
+        let root = repository.workTree ?? ""
+        let leaving = Set(changes.filter { $0.kind == .deleted || $0.kind == .typeChanged }.map(\.path))
+        let occupied = changes.filter { $0.kind == .added }.compactMap { WorkTreeGuard.occupant(of: $0.path, under: root, leaving: leaving) }
+        let blocking = Array(Set(status.changed + WorkTreeGuard.colliding(status.untracked, with: touched) + occupied)).sorted().filter { path in
             (try? repository.treeEntry(path, in: backup.workTree)) != repository.hashWorkTreeFile(path)
         }
         if !blocking.isEmpty {

@@ -4,6 +4,14 @@ public import GitKit
 /// is refused (never overwritten); everything else is carried across untouched and also
 /// captured in the safety ref.
 enum WorkTreeGuard {
+    /// Everything `git status` shows (conflicts, uncommitted changes, untracked files), then
+    /// what it hides: ignored files and directories in the way of paths the rollback adds, and
+    /// local edits that assume-unchanged or skip-worktree keep out of status.
+    static func check(_ status: WorkTreeStatus, against changes: [TreeChange], in repository: Repository) throws(TimeturnerError) {
+        try check(status, against: changes)
+        try requireNothingHidden(changes, in: repository)
+    }
+
     static func check(_ status: WorkTreeStatus, against changes: [TreeChange]) throws(TimeturnerError) {
         if !status.conflicted.isEmpty {
             throw TimeturnerError(.refused, "the index has unresolved conflicts: \(list(status.conflicted))",
@@ -20,6 +28,43 @@ enum WorkTreeGuard {
             throw TimeturnerError(.refused, "untracked files are in the way of paths the rollback would write: \(list(untracked))",
                                   hint: "move them away (they are never overwritten), then run it again")
         }
+    }
+
+    private static func requireNothingHidden(_ changes: [TreeChange], in repository: Repository) throws(TimeturnerError) {
+        guard let root = repository.workTree else { return }
+        let leaving = Set(changes.filter { $0.kind == .deleted || $0.kind == .typeChanged }.map(\.path))
+        let inTheWay = changes.filter { $0.kind == .added }.compactMap { change in occupant(of: change.path, under: root, leaving: leaving) }
+        if !inTheWay.isEmpty {
+            throw TimeturnerError(.refused, "files git ignores are in the way of paths the rollback would write: \(list(inTheWay)); nothing was changed",
+                                  hint: "they are never overwritten or deleted: move them away (for example an .env the old commit tracked), then run it again")
+        }
+        let flagged: [FlaggedIndexEntry]
+        do { flagged = try repository.flaggedIndexEntries() } catch { throw TimeturnerError(error, doing: "read the index flags") }
+        let touched = Set(changes.map(\.path))
+        let sparse = flagged.filter { $0.skipWorktree && touched.contains($0.path) }.map(\.path)
+        if !sparse.isEmpty {
+            throw TimeturnerError(.refused, "the rollback changes paths marked skip-worktree (outside the sparse-checkout cone, or hidden by 'git update-index --skip-worktree'): \(list(sparse)); nothing was changed",
+                                  hint: "libgit2 cannot keep them sparse: widen the cone (git sparse-checkout add <dir>) or clear the flag (git update-index --no-skip-worktree <path>), then run it again")
+        }
+        let hidden = flagged.filter { $0.assumeUnchanged && touched.contains($0.path) && repository.hashWorkTreeFile($0.path) != $0.blob }.map(\.path)
+        if !hidden.isEmpty {
+            throw TimeturnerError(.refused, "local edits hidden by assume-unchanged are in paths the rollback would change: \(list(hidden)); nothing was changed",
+                                  hint: "git status does not show them: 'git update-index --no-assume-unchanged <path>', then commit or stash them, and run it again")
+        }
+    }
+
+    /// What occupies the place a new file needs: the path itself, or a parent that is not a
+    /// directory. Nil when the place is free. Only paths git does not track reach this.
+    /// `leaving`: tracked paths the same rollback removes (a file that becomes a directory).
+    static func occupant(of path: String, under root: String, leaving: Set<String>) -> String? {
+        if LocalFile.kindAndMode(root + path) != nil { return path }
+        var prefix = Substring(path)
+        while let slash = prefix.lastIndex(of: "/") {
+            prefix = prefix[..<slash]
+            guard !leaving.contains(String(prefix)) else { continue }
+            if let found = LocalFile.kindAndMode(root + prefix), found.kind != .directory { return String(prefix) }
+        }
+        return nil
     }
 
     /// Paths of `candidates` equal to, inside, or containing one of `touched`.

@@ -1,0 +1,153 @@
+internal import CLibgit2
+internal import Glibc
+
+/// An index entry that git hides from `git status`: marked assume-unchanged or skip-worktree
+/// (sparse checkouts), or added with intent-to-add.
+public struct FlaggedIndexEntry: Equatable, Sendable {
+    public let path: String
+    public let blob: OID
+    public let mode: UInt32
+    public let assumeUnchanged: Bool
+    public let skipWorktree: Bool
+    public let intentToAdd: Bool
+}
+
+extension Repository {
+    /// Every index entry with one of the flags that hide local changes from status.
+    public func flaggedIndexEntries() throws(GitError) -> [FlaggedIndexEntry] {
+        var index: OpaquePointer? = nil
+        try Libgit2.check("open the index") { git_repository_index(&index, handle) }
+        defer { git_index_free(index) }
+        try Libgit2.check("read the index") { git_index_read(index, 0) }
+        var out: [FlaggedIndexEntry] = []
+        for position in 0..<git_index_entrycount(index) {
+            guard let entry = git_index_get_byindex(index, position)?.pointee else { continue }
+            let assume = UInt32(entry.flags) & UInt32(GIT_INDEX_ENTRY_VALID.rawValue) != 0
+            let skip = UInt32(entry.flags_extended) & UInt32(GIT_INDEX_ENTRY_SKIP_WORKTREE.rawValue) != 0
+            let intent = UInt32(entry.flags_extended) & UInt32(GIT_INDEX_ENTRY_INTENT_TO_ADD.rawValue) != 0
+            guard assume || skip || intent else { continue }
+            out.append(FlaggedIndexEntry(path: String(cString: entry.path), blob: OID(entry.id), mode: entry.mode,
+                                         assumeUnchanged: assume, skipWorktree: skip, intentToAdd: intent))
+        }
+        return out
+    }
+
+    /// `.git/index` exactly as it is on disk (version, extensions, flags, stat data), or nil when
+    /// there is none. Restoring these bytes gives back what rebuilding an index from a tree loses.
+    public func indexFileBytes() -> [UInt8]? {
+        readWholeFile(gitDirectory + "index")
+    }
+
+    /// Replaces `.git/index` with `bytes` the way git itself writes it: under `index.lock`
+    /// (created exclusively, so a running git is never overwritten), synced, then renamed.
+    public func replaceIndexFile(with bytes: [UInt8]) throws(GitError) {
+        let path = gitDirectory + "index", lock = path + ".lock"
+        let descriptor = Glibc.open(lock, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw Self.osError("create \(lock)" + (errno == EEXIST ? " (a git command holds the index)" : "")) }
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else {
+                let error = Self.osError("write \(lock)")
+                close(descriptor)
+                unlink(lock)
+                throw error
+            }
+            offset += written
+        }
+        guard fsync(descriptor) == 0, close(descriptor) == 0, rename(lock, path) == 0 else {
+            let error = Self.osError("write \(path)")
+            unlink(lock)
+            throw error
+        }
+    }
+
+    /// Lock files git leaves while it writes (or after it crashed while writing): the index's,
+    /// HEAD's and those of the given refs. Any of them makes a rollback refuse before it starts.
+    public func gitLockFiles(forReferences references: [String]) -> [String] {
+        var candidates = [gitDirectory + "index.lock", gitDirectory + "HEAD.lock"]
+        for reference in references where reference.hasPrefix("refs/") {
+            candidates.append(commonDirectory + reference + ".lock")
+        }
+        candidates.append(commonDirectory + "packed-refs.lock")
+        return candidates.filter { access($0, F_OK) == 0 }
+    }
+
+    /// The other worktrees of this repository whose HEAD is on `branch` (`refs/heads/…`): their
+    /// work-tree paths. Git refuses to check a branch out twice; moving it under one would leave
+    /// the other silently stale.
+    public func otherWorktrees(onBranch branch: String) -> [String] {
+        var found: [String] = []
+        let ownGitDirectory = Self.normalised(gitDirectory)
+        let common = Self.normalised(commonDirectory)
+        if ownGitDirectory != common, Self.headFile(common + "/HEAD") == branch, (try? configString("core.bare")) != "true" {
+            found.append(common.hasSuffix("/.git") ? String(common.dropLast(5)) : common)
+        }
+        for name in Self.directoryNames(common + "/worktrees") {
+            let directory = common + "/worktrees/" + name
+            guard Self.normalised(directory) != ownGitDirectory, Self.headFile(directory + "/HEAD") == branch else { continue }
+            let gitFile = readWholeFile(directory + "/gitdir").map { String(decoding: $0, as: UTF8.self) } ?? directory
+            let trimmed = gitFile.trimming { $0 == "\n" || $0 == "\r" }
+            found.append(trimmed.hasSuffix("/.git") ? String(trimmed.dropLast(5)) : trimmed)
+        }
+        return found
+    }
+
+    /// The commit whose id starts with `prefix` (hex, at least 4 digits), or nil when none or several do.
+    public func commit(withPrefix prefix: String) -> OID? {
+        guard prefix.count >= 4, prefix.count <= 40, prefix.allSatisfy(\.isHexDigit) else { return nil }
+        var oid = git_oid()
+        guard git_oid_fromstrn(&oid, prefix, prefix.utf8.count) == 0 else { git_error_clear(); return nil }
+        var object: OpaquePointer? = nil
+        guard git_object_lookup_prefix(&object, handle, &oid, prefix.utf8.count, GIT_OBJECT_ANY) == 0 else { git_error_clear(); return nil }
+        defer { git_object_free(object) }
+        var peeled: OpaquePointer? = nil
+        guard git_object_peel(&peeled, object, GIT_OBJECT_COMMIT) == 0 else { git_error_clear(); return nil }
+        defer { git_object_free(peeled) }
+        return OID(git_object_id(peeled)!.pointee)
+    }
+
+    private static func headFile(_ path: String) -> String? {
+        guard let bytes = readWholeFile(path) else { return nil }
+        let text = String(decoding: bytes, as: UTF8.self).trimming { $0 == "\n" || $0 == "\r" || $0 == " " }
+        return text.hasPrefix("ref: ") ? String(text.dropFirst(5)) : nil
+    }
+
+    private static func normalised(_ path: String) -> String {
+        var path = path
+        while path.hasSuffix("/") { path.removeLast() }
+        return path
+    }
+
+    private static func directoryNames(_ path: String) -> [String] {
+        guard let directory = opendir(path) else { return [] }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) { $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) } }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    static func osError(_ operation: String, code: GitError.Code = .other(-1)) -> GitError {
+        GitError(operation: operation, code: code, message: String(cString: strerror(errno)))
+    }
+}
+
+/// A whole file, or nil when it cannot be opened or read.
+func readWholeFile(_ path: String) -> [UInt8]? {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { return nil }
+    defer { close(descriptor) }
+    var out: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65_536)
+    while true {
+        let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        if count < 0 && errno == EINTR { continue }
+        guard count >= 0 else { return nil }
+        if count == 0 { return out }
+        out.append(contentsOf: buffer[0..<count])
+    }
+}
