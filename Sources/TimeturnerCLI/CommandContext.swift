@@ -56,7 +56,9 @@ struct CommandContext: Sendable {
                         configuration: TimeturnerConfiguration) -> RollbackEngine {
         RollbackEngine(repository: repository, attribution: attribution, progress: ProgressPrinter(terminal: terminal),
                        tiers: tierDriver(for: configuration), verifier: ShellVerifier(environment: environment),
-                       pauseBefore: environment["TIMETURNER_TEST_PAUSE_AT"].flatMap(OperationStep.init(rawValue:)))
+                       pauseBefore: environment["TIMETURNER_TEST_PAUSE_AT"].flatMap(OperationStep.init(rawValue:)),
+                       interruption: InterruptionSignals.interruption,
+                       fault: environment["TIMETURNER_TEST_FAULT"].flatMap(InjectedFault.init))
     }
 
     /// Asks for `plan`'s confirmation word (or takes `--yes`) and turns the answer into the

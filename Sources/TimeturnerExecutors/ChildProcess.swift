@@ -1,7 +1,7 @@
 internal import Glibc
 import Subprocess
 import SystemPackage
-import TimeturnerCore
+public import TimeturnerCore
 
 /// One program to run: an argv array (never a shell string), an explicit environment, a
 /// working directory, bytes for its standard input, a time limit and an output limit.
@@ -23,6 +23,10 @@ public struct ChildProcess: Sendable {
     /// Whether standard output is captured for the caller (executor responses) or streamed
     /// line by line like standard error (verification commands).
     public var standardOutput: StandardOutputHandling
+    /// When it is interrupted, the child's whole process group is killed at once.
+    public var interruption: Interruption?
+    /// Told the child's process id (which leads its group) as soon as it runs.
+    public var started: (@Sendable (Int32) -> Void)?
 
     public enum StandardOutputHandling: Sendable { case capture, stream }
 
@@ -37,6 +41,8 @@ public struct ChildProcess: Sendable {
         self.timeout = timeout
         self.outputLimit = outputLimit
         self.standardOutput = standardOutput
+        self.interruption = nil
+        self.started = nil
     }
 
     /// `/bin/sh -c <command>`: for verification commands the user wrote as one line.
@@ -62,6 +68,8 @@ public struct ChildProcessResult: Sendable {
         case timedOut(Duration)
         /// Killed by us, with its process group, when its output passed the limit.
         case outputLimitExceeded(Int)
+        /// Killed by us, with its process group, because the operation was interrupted.
+        case interrupted(Int32)
 
         public var description: String {
             switch self {
@@ -69,6 +77,7 @@ public struct ChildProcessResult: Sendable {
             case .signalled(let signal): "was killed by signal \(signal)"
             case .timedOut(let limit): "did not finish within \(limit.wholeSeconds)s and was killed with its process group"
             case .outputLimitExceeded(let limit): "wrote more than \(limit) bytes of output and was killed with its process group"
+            case .interrupted(let signal): "was stopped with its process group on \(Interruption.name(of: signal))"
             }
         }
     }
@@ -152,6 +161,7 @@ public enum ChildProcessRunner {
         case timedOut
         /// The timer was cancelled because the child finished first: not a time-out.
         case timerCancelled
+        case interrupted(Int32)
     }
 
     private static func collect(_ execution: Execution<ArrayInput, SequenceOutput, SequenceOutput>,
@@ -161,6 +171,7 @@ public enum ChildProcessRunner {
             // ESRCH when the group is already gone is fine: that is what we wanted.
             try? execution.send(signal: .kill, toProcessGroup: true)
         }
+        child.started?(execution.processIdentifier.value)
         return await withTaskGroup(of: Event.self) { group in
             group.addTask {
                 var kept: [UInt8] = []
@@ -215,10 +226,20 @@ public enum ChildProcessRunner {
                 killGroup()
                 return .timedOut
             }
+            if let interruption = child.interruption {
+                // Polled, not pushed: a signal only sets a flag, and 20 ms is well within what a
+                // person pressing Ctrl-C notices.
+                group.addTask {
+                    while interruption.signal == nil {
+                        do { try await Task.sleep(for: .milliseconds(20)) } catch { return .timerCancelled }
+                    }
+                    killGroup()
+                    return .interrupted(interruption.signal ?? SIGINT)
+                }
+            }
 
             var collected = Collected()
             var streamsOpen = 2
-            var timerFired = false
             while streamsOpen > 0, let event = await group.next() {
                 switch event {
                 case .standardOutput(let bytes, let overLimit):
@@ -232,21 +253,21 @@ public enum ChildProcessRunner {
                         collected.forcedEnding = .outputLimitExceeded(child.outputLimit)
                     }
                 case .timedOut:
-                    timerFired = true
                     if collected.forcedEnding == nil { collected.forcedEnding = .timedOut(child.timeout) }
                 case .timerCancelled:
                     break
+                case .interrupted(let signal):
+                    if collected.forcedEnding == nil { collected.forcedEnding = .interrupted(signal) }
                 }
             }
-            if !timerFired {
-                // Both streams closed: the child (and anything holding its pipes) is done.
-                group.cancelAll()
-                // Reap the timer task. It may have fired and killed the group just before the
-                // streams closed (their events can arrive first): that is still a time-out, and
-                // must not be reported as an unexplained SIGKILL.
-                while let event = await group.next() {
-                    if case .timedOut = event, collected.forcedEnding == nil { collected.forcedEnding = .timedOut(child.timeout) }
-                }
+            // Both streams closed: the child (and anything holding its pipes) is done. Stop the
+            // timer and the interruption watcher, and reap them. The timer may have fired and
+            // killed the group just before the streams closed (their events can arrive first):
+            // that is still a time-out, and must not be reported as an unexplained SIGKILL.
+            group.cancelAll()
+            while let event = await group.next() {
+                if case .timedOut = event, collected.forcedEnding == nil { collected.forcedEnding = .timedOut(child.timeout) }
+                if case .interrupted(let signal) = event, collected.forcedEnding == nil { collected.forcedEnding = .interrupted(signal) }
             }
             return collected
         }

@@ -8,10 +8,12 @@ public struct ShellVerifier: Verifying {
 
     public init(environment: [String: String]) { self.environment = environment }
 
-    public func verify(_ command: String, in directory: String, timeout: TimeSpan,
-                       progress: any RollbackProgress) async -> VerificationOutcome {
-        let child = ChildProcess.shell(command, environment: environment, workingDirectory: directory,
+    public func verify(_ command: String, in directory: String, timeout: TimeSpan, progress: any RollbackProgress,
+                       interruption: Interruption?, started: @escaping @Sendable (Int32) -> Void) async -> VerificationOutcome {
+        var child = ChildProcess.shell(command, environment: environment, workingDirectory: directory,
                                        timeout: .seconds(timeout.seconds))
+        child.interruption = interruption
+        child.started = started
         let source = "verify: " + command
         do {
             let result = try await ChildProcessRunner.run(child) { line in
@@ -26,6 +28,7 @@ public struct ShellVerifier: Verifying {
             case .signalled(let signal): ending = .signalled(signal)
             case .timedOut: ending = .timedOut(seconds: timeout.seconds)
             case .outputLimitExceeded: ending = .outputLimitExceeded
+            case .interrupted(let signal): ending = .interrupted(signal)
             }
             return VerificationOutcome(command: command, ending: ending, durationMilliseconds: result.durationMilliseconds)
         } catch {

@@ -57,7 +57,8 @@ final class StandInTiers: TierDriver, Sendable {
 /// Passes every command except those listed.
 struct StandInVerifier: Verifying {
     let failing: Set<String>
-    func verify(_ command: String, in directory: String, timeout: TimeSpan, progress: any RollbackProgress) async -> VerificationOutcome {
+    func verify(_ command: String, in directory: String, timeout: TimeSpan, progress: any RollbackProgress,
+                interruption: Interruption?, started: @escaping @Sendable (Int32) -> Void) async -> VerificationOutcome {
         VerificationOutcome(command: command, ending: failing.contains(command) ? .exited(1) : .exited(0), durationMilliseconds: 1)
     }
 }

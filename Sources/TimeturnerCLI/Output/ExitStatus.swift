@@ -1,3 +1,4 @@
+internal import Glibc
 import TimeturnerCore
 
 /// The exit codes, assigned here and nowhere else. Documented in docs/exit-codes.md; stable.
@@ -10,6 +11,10 @@ enum ExitStatus: Int32 {
     case verificationFailedRestoreFailed = 6
     /// EX_USAGE from sysexits.h, which swift-argument-parser also uses for bad arguments.
     case usage = 64
+    /// 128 + the signal, as shells report a process a signal ended: SIGHUP, SIGINT, SIGTERM.
+    case interruptedByHangUp = 129
+    case interruptedByInterrupt = 130
+    case interruptedByTermination = 143
 
     init(_ kind: TimeturnerError.Kind) {
         switch kind {
@@ -19,6 +24,12 @@ enum ExitStatus: Int32 {
         case .locked: self = .locked
         case .verificationFailedRestored: self = .verificationFailedRestored
         case .verificationFailedRestoreFailed: self = .verificationFailedRestoreFailed
+        case .interrupted(let signal):
+            switch signal {
+            case SIGHUP: self = .interruptedByHangUp
+            case SIGTERM: self = .interruptedByTermination
+            default: self = .interruptedByInterrupt
+            }
         }
     }
 }

@@ -24,6 +24,8 @@ struct ProgressPrinter: RollbackProgress {
             terminal.err("tier \(record.tier)\(action): \(record.status)" + (record.detail.map { " — " + Terminal.escaped($0) } ?? ""))
         case .warning(let text):
             terminal.warning(text)
+        case .interrupted(let signal):
+            terminal.err("\(Interruption.name(of: signal)) received: the running step was stopped; restoring the state before the operation (further signals are ignored until it is done)")
         case .pausedForTest(let step, let marker):
             terminal.err("test hook: paused before \(step.rawValue) until \(marker) is removed")
         }

@@ -13,6 +13,8 @@ public struct TimeturnerError: Error, Sendable, CustomStringConvertible {
         case verificationFailedRestored
         /// Verification failed and restoring failed too.
         case verificationFailedRestoreFailed
+        /// A signal stopped the operation; the state before it was restored. Exit 128 + signal.
+        case interrupted(signal: Int32)
     }
 
     public let kind: Kind

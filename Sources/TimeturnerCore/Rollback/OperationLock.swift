@@ -81,7 +81,10 @@ public struct OperationDirectory: Sendable {
     /// holder (a short operation such as `undo` may be about to finish); a stale lock is
     /// reported at once with the command that clears it. A live lock is never broken.
     public func acquire(operation: String, id: String, now: Timestamp, wait: TimeSpan = TimeSpan(seconds: 2)) throws(TimeturnerError) -> OperationLock {
-        mkdir(path, 0o755)
+        if mkdir(path, 0o755) != 0 && errno != EEXIST {
+            throw TimeturnerError(.failure, "could not create \(path): \(String(cString: strerror(errno)))",
+                                  hint: "the tool keeps its lock and progress there; check the permissions and free space of \(path.dropLast("/timeturner".count))")
+        }
         let holder = LockHolder(pid: getpid(), host: OperationDirectory.hostName, start: now, operation: operation, id: id)
         let bytes = Array((holder.json.canonicalLine + "\n").utf8)
         let deadline = ContinuousClock.now + .seconds(wait.seconds)
@@ -91,13 +94,15 @@ public struct OperationDirectory: Sendable {
                 let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
                 close(descriptor)
                 guard written == bytes.count else {
+                    let reason = written < 0 ? String(cString: strerror(errno)) : "short write"
                     unlink(lockPath)
-                    throw TimeturnerError(.failure, "could not write the lock \(lockPath)")
+                    throw TimeturnerError(.failure, "could not write the lock \(lockPath): \(reason)", hint: "check the free space of \(path)")
                 }
                 return OperationLock(path: lockPath, holder: holder)
             }
             guard errno == EEXIST else {
-                throw TimeturnerError(.failure, "could not create the lock \(lockPath): \(String(cString: strerror(errno)))")
+                throw TimeturnerError(.failure, "could not create the lock \(lockPath): \(String(cString: strerror(errno)))",
+                                      hint: "check the permissions and free space of \(path)")
             }
             let current = currentHolder()
             if let current, current.isStale {

@@ -20,6 +20,8 @@ public enum OperationOutcome: Sendable {
     case tierFailedRestored(StepFailure)
     /// Another step failed (the work tree could not be updated); everything was put back.
     case failedRestored(StepFailure)
+    /// A signal (SIGINT, SIGTERM, SIGHUP) stopped the running step; everything was put back.
+    case interruptedRestored(StepFailure)
     /// A step failed, and putting the state back failed too; `state.json` stays for `recover`.
     case restoreFailed(StepFailure, restoreErrors: [TimeturnerError])
 
@@ -29,6 +31,7 @@ public enum OperationOutcome: Sendable {
         case .verificationFailedRestored: .verificationFailedRestored
         case .tierFailedRestored: .tierFailedRestored
         case .failedRestored: .failedRestored
+        case .interruptedRestored: .interruptedRestored
         case .restoreFailed: .restoreFailed
         }
     }
@@ -36,7 +39,8 @@ public enum OperationOutcome: Sendable {
     var failure: StepFailure? {
         switch self {
         case .succeeded, .refused, .alreadyThere: nil
-        case .verificationFailedRestored(let f), .tierFailedRestored(let f), .failedRestored(let f), .restoreFailed(let f, _): f
+        case .verificationFailedRestored(let f), .tierFailedRestored(let f), .failedRestored(let f), .interruptedRestored(let f),
+             .restoreFailed(let f, _): f
         }
     }
 }
@@ -66,6 +70,9 @@ public struct OperationResult: Sendable {
         case .failedRestored(let failure):
             return TimeturnerError(.failure, failure.error.message + restored, hint: "see the cause below; nothing was lost",
                                    causes: failure.error.causes)
+        case .interruptedRestored(let failure):
+            return TimeturnerError(failure.error.kind, failure.error.message + restored,
+                                   hint: "nothing was lost; run the \(operation) again when you are ready", causes: failure.error.causes)
         case .restoreFailed(let failure, let restoreErrors):
             return TimeturnerError(.verificationFailedRestoreFailed, failure.error.message + ", and restoring the state before the \(operation) failed too",
                                    hint: "nothing was deleted: the state before it is in \(safetyRef) (HEAD \(from.hex)); run 'git timeturner recover' or restore by hand from it",

@@ -16,8 +16,10 @@ extension RollbackEngine {
         if case .clearStaleLock = plan.action { _ = try directory.clearStaleLock() }
         guard let state = plan.state, plan.action != .nothingToDo else { return RecoveryResult(action: plan.action, event: nil) }
         _ = try directory.clearStaleLock()
-        // A test's pause marker left by a killed run means nothing once its process is gone.
+        // A test's pause marker left by a killed run means nothing once its process is gone;
+        // a verification command that outlived it must not go on running against a restore.
         unlink(directory.path + "/test-pause")
+        if let group = directory.endChildGroup() { progress.report(.warning("ended the verification command still running as process group \(group)")) }
         let lock = try directory.acquire(operation: "recover", id: state.id, now: attribution.time, wait: TimeSpan(seconds: 0))
         defer { lock.release() }
         var event = RollbackJournal.event(from: state.event)

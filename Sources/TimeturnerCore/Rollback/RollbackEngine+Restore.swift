@@ -17,6 +17,7 @@ extension RollbackEngine {
         }
         guard errors.isEmpty else { return .restoreFailed(failure, restoreErrors: errors) }
         try? run.recorder.finish(.restoreFromSafetyBackup)
+        if case .interrupted = failure.error.kind { return .interruptedRestored(failure) }
         switch failure.step {
         case .runVerification: return .verificationFailedRestored(failure)
         case .rollBackTier, .verifyTier: return .tierFailedRestored(failure)

@@ -150,7 +150,10 @@ extension RollbackEngine {
 
     func runVerification(_ index: Int, _ run: RollbackRun) async throws(TimeturnerError) {
         let command = run.plan.verification[index]
-        let outcome = await verifier.verify(command.command, in: repository.workTree ?? ".", timeout: command.timeout, progress: progress)
+        let directory = self.directory
+        let outcome = await verifier.verify(command.command, in: repository.workTree ?? ".", timeout: command.timeout, progress: progress,
+                                            interruption: interruption, started: { directory.recordChildGroup($0) })
+        directory.clearChildGroup()
         run.verification.append(outcome.record)
         progress.report(.verificationFinished(outcome))
         if !outcome.passed {

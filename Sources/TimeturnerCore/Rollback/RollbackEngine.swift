@@ -12,9 +12,15 @@ public struct RollbackEngine {
     let tiers: any TierDriver
     let verifier: any Verifying
     let pauseBefore: OperationStep?
+    /// Signals that stop the running operation (nil: none are watched, as in tests of Core).
+    let interruption: Interruption?
+    /// Test-only: makes the first step of a kind fail the way the operating system would
+    /// (`TIMETURNER_TEST_FAULT`, docs/rollback.md).
+    let fault: InjectedFault?
 
     public init(repository: Repository, attribution: Attribution, progress: any RollbackProgress,
-                tiers: any TierDriver, verifier: any Verifying, pauseBefore: OperationStep? = nil) {
+                tiers: any TierDriver, verifier: any Verifying, pauseBefore: OperationStep? = nil,
+                interruption: Interruption? = nil, fault: InjectedFault? = nil) {
         self.repository = repository
         self.attribution = attribution
         self.progress = progress
@@ -22,20 +28,35 @@ public struct RollbackEngine {
         self.tiers = tiers
         self.verifier = verifier
         self.pauseBefore = pauseBefore
+        self.interruption = interruption
+        self.fault = fault
     }
 
     public func execute(_ plan: RollbackPlan, approval: Approval) async -> OperationResult {
+        guard let interruption else { return await run(plan, approval: approval) }
+        return await interruption.armed { await run(plan, approval: approval) }
+    }
+
+    private func run(_ plan: RollbackPlan, approval: Approval) async -> OperationResult {
         let run = RollbackRun(plan: plan, recorder: recorder(for: plan), attribution: attribution)
         do { try approval.require(for: plan) } catch { return run.result(.refused(error), event: nil) }
         var failure: StepFailure? = nil
         for step in plan.steps where step != .writeJournal {
             do throws(TimeturnerError) {
                 try await run.recorder.enter(step)
+                try fault?.inject(before: step, interruption: interruption)
+                try requireNotInterrupted(before: step)
                 try await perform(step, run)
+                try requireNotInterrupted(before: nil)
                 run.recorder.state.event = RollbackJournal.json(run.event(outcome: nil))
                 try run.recorder.finish(step)
             } catch {
-                failure = StepFailure(step: step, error: error)
+                if let signal = interruption?.signal {
+                    progress.report(.interrupted(signal: signal))
+                    failure = StepFailure(step: step, error: interrupted(by: signal, during: step, error))
+                } else {
+                    failure = StepFailure(step: step, error: error)
+                }
                 break
             }
         }
@@ -58,6 +79,18 @@ public struct RollbackEngine {
         case .restoreFromSafetyBackup: try restoreUndoneRollback(run)
         case .writeJournal: break  // always last, run by `journal`
         }
+    }
+
+    /// A signal that arrived since the last step: this step must not start (or stand).
+    private func requireNotInterrupted(before step: RollbackStep?) throws(TimeturnerError) {
+        guard let signal = interruption?.signal else { return }
+        throw TimeturnerError(.interrupted(signal: signal), "interrupted by \(Interruption.name(of: signal))")
+    }
+
+    private func interrupted(by signal: Int32, during step: RollbackStep, _ error: TimeturnerError) -> TimeturnerError {
+        if case .interrupted = error.kind { return TimeturnerError(error.kind, error.message + " at step \(step.label)") }
+        return TimeturnerError(.interrupted(signal: signal), "interrupted by \(Interruption.name(of: signal)) at step \(step.label)",
+                               causes: [error.message] + error.causes)
     }
 
     private func recorder(for plan: RollbackPlan) -> OperationRecorder {
@@ -83,6 +116,7 @@ public struct RollbackEngine {
         run.recorder.state.event = RollbackJournal.json(event)
         try? await run.recorder.enter(.writeJournal)
         do {
+            try fault?.inject(before: .writeJournal, interruption: interruption)
             event = try RollbackJournal(repository: repository).append(event, by: attribution)
             try? run.recorder.finish(.writeJournal)
         } catch {

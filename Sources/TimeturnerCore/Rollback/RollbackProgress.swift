@@ -13,6 +13,8 @@ public enum ProgressEvent: Sendable {
     case verificationFinished(VerificationOutcome)
     case tierFinished(TierRecord)
     case warning(String)
+    /// A signal asked the operation to stop: the running step stops, then the restore runs.
+    case interrupted(signal: Int32)
     /// Test-only: the operation waits before `step` until the marker file is removed.
     case pausedForTest(OperationStep, marker: String)
 }

@@ -6,6 +6,8 @@ public struct VerificationOutcome: Sendable, Equatable {
         case timedOut(seconds: Int64)
         case outputLimitExceeded
         case couldNotStart(String)
+        /// Stopped by us, with its process group, because the operation was interrupted.
+        case interrupted(Int32)
     }
 
     public let command: String
@@ -28,6 +30,7 @@ public struct VerificationOutcome: Sendable, Equatable {
         case .timedOut(let seconds): "did not finish within \(seconds)s and was killed with its process group"
         case .outputLimitExceeded: "wrote too much output and was killed with its process group"
         case .couldNotStart(let reason): "could not be started: \(reason)"
+        case .interrupted(let signal): "was stopped with its process group on \(Interruption.name(of: signal))"
         }
     }
 
@@ -40,6 +43,7 @@ public struct VerificationOutcome: Sendable, Equatable {
         case .timedOut: record.status = "timed-out"
         case .outputLimitExceeded: record.status = "output-limit-exceeded"
         case .couldNotStart(let reason): record.status = "could-not-start"; record.error = reason
+        case .interrupted(let signal): record.status = "interrupted"; record.signal = signal
         }
         return record
     }
@@ -63,7 +67,8 @@ public struct VerificationCommand: Sendable, Equatable, Hashable {
 /// with bounded child processes (`ShellVerifier`), and the CLI wires that implementation in.
 public protocol Verifying: Sendable {
     /// Runs `command` through `/bin/sh -c` in `directory`, killing its whole process group after
-    /// `timeout`, and hands each line it writes to `progress` as `.output`.
-    func verify(_ command: String, in directory: String, timeout: TimeSpan,
-                progress: any RollbackProgress) async -> VerificationOutcome
+    /// `timeout` (or at once on `interruption`), and hands each line it writes to `progress` as
+    /// `.output`. `started` receives the command's process group as soon as it runs.
+    func verify(_ command: String, in directory: String, timeout: TimeSpan, progress: any RollbackProgress,
+                interruption: Interruption?, started: @escaping @Sendable (Int32) -> Void) async -> VerificationOutcome
 }

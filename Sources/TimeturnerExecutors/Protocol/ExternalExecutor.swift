@@ -32,6 +32,8 @@ enum ExternalExecutor {
                        "an executor answers with one small JSON object; progress belongs on standard error (limit: timeturner.executor.\(name).outputLimit)")
         case .signalled(let signal):
             throw fail("it was killed by signal \(signal)", nil)
+        case .interrupted(let signal):
+            throw fail("it was stopped with its process group on \(Interruption.name(of: signal))", nil)
         case .exited(let status) where status != 0:
             let said = (try? ExecutorResponse.parse(result.standardOutput))?.message.map { ": \($0)" } ?? ""
             throw fail("it exited with status \(status)\(said)", nil)
