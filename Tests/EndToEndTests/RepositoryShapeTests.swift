@@ -72,6 +72,22 @@ internal import Glibc
         #expect(try await sh("ls -A", repo, in: parent).lines.sorted() == ["home", "repo", "store"])
     }
 
+    @Test func verificationCommandsSeeTheSameRepositoryWhenGitWasGivenRelativePaths() async throws {
+        let repo = try await ScratchRepository()
+        let ids = try await history(repo)
+        var withBinary = repo.environment
+        withBinary["PATH"] = String(TimeturnerBinary.path[..<TimeturnerBinary.path.lastIndex(of: "/")!]) + ":" + (withBinary["PATH"] ?? "")
+        let parent = String(repo.path[..<repo.path.lastIndex(of: "/")!])
+        // git passes `repo/.git` and `repo` on as they are; the verification runs at the work-tree
+        // root, where those relative paths would name nothing, so it must get them absolute.
+        let check = "test \"$(git rev-parse HEAD)\" != \"\(ids[2])\" && test \"$GIT_WORK_TREE\" = \"$(pwd -P)\" && test -z \"$(git status --porcelain)\""
+        let run = try await runProcess("git", ["--git-dir", "repo/.git", "--work-tree", "repo", "timeturner", "rollback", "--to", ids[0],
+                                               "--verify", check, "--yes"], environment: withBinary, in: parent)
+        #expect(run.status == 0, "\(run)")
+        try await expectWorkTree(repo.path, matches: ids[0], in: repo, gitEnvironment: [:])
+        #expect(try await repo.git("rev-parse", "HEAD^").trimmed == ids[2])
+    }
+
     @Test func gitWorkTreeFromTheEnvironmentIsTheWorkTreeEvenFromAnotherDirectory() async throws {
         let repo = try await ScratchRepository()
         let ids = try await history(repo)
