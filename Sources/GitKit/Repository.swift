@@ -10,7 +10,7 @@ public final class Repository {
     /// How this repository was opened, to open another handle on it (for another thread).
     public let location: Location
 
-    private init(handle: OpaquePointer, location: Location) {
+    init(handle: OpaquePointer, location: Location) {
         self.handle = handle
         self.location = location
     }
@@ -38,14 +38,26 @@ public final class Repository {
     ///
     /// Throws `GitError` with `.notFound` when there is no repository and `.owner` when libgit2's
     /// ownership check refuses it (libgit2 1.5.1 honours `safe.directory=<path>` but not `*`).
+    ///
+    /// The environment is read as git reads it, including `GIT_WORK_TREE`, which 1.5.1 itself
+    /// refuses (see `RepositoryEnvironment`).
     public static func open(path: String? = nil) throws(GitError) -> Repository {
         Libgit2.ensureInitialised()
-        var pointer: OpaquePointer? = nil
-        let flags = path == nil ? GIT_REPOSITORY_OPEN_FROM_ENV.rawValue : 0
-        try Libgit2.check("open repository at \(path ?? "the current directory")") {
-            git_repository_open_ext(&pointer, path, flags, nil)
+        do {
+            guard let path else { return try RepositoryEnvironment.open() }
+            var pointer: OpaquePointer? = nil
+            try Libgit2.check("open repository at \(path)") { git_repository_open_ext(&pointer, path, 0, nil) }
+            return Repository(handle: pointer!, location: Location(path: path))
+        } catch where error.code == .notFound {
+            // 1.5.1 turns its own ownership refusal into "not found" when no safe.directory is
+            // configured at all (its lookup of the key fails with GIT_ENOTFOUND, and that code is
+            // returned instead of GIT_EOWNER), so a foreign repository read as "not a git repository".
+            if let located = locate(path: path), located.ownedByAnotherUser {
+                throw GitError(operation: error.operation, code: .owner, errorClass: error.errorClass,
+                               message: "repository path '\(located.ownershipPath)' is not owned by current user")
+            }
+            throw error
         }
-        return Repository(handle: pointer!, location: Location(path: path))
     }
 
     /// Creates a new repository (used by tests and benchmarks; the tool itself never initialises one).

@@ -18,9 +18,23 @@ struct CommandContext: Sendable {
     let now: Timestamp
 
     private init() {
-        environment = ProcessInfo.processInfo.environment
+        environment = CommandContext.withAbsoluteGitPaths(ProcessInfo.processInfo.environment,
+                                                          currentDirectory: FileManager.default.currentDirectoryPath)
         terminal = Terminal(environment: environment)
         now = Timestamp.now()
+    }
+
+    /// git hands `--git-dir` / `--work-tree` on as given (`git --git-dir=.git timeturner …` sets
+    /// `GIT_DIR=.git`). The verification commands run at the work-tree root, elsewhere than here,
+    /// and must see the same repository: relative values become absolute for every child.
+    static func withAbsoluteGitPaths(_ environment: [String: String], currentDirectory: String) -> [String: String] {
+        var environment = environment
+        for name in ["GIT_DIR", "GIT_WORK_TREE"] {
+            if let value = environment[name], !value.isEmpty, !value.hasPrefix("/") {
+                environment[name] = LocalFile.absolute(value, relativeTo: currentDirectory)
+            }
+        }
+        return environment
     }
 
     func openRepository() throws(TimeturnerError) -> Repository {

@@ -40,6 +40,7 @@ struct SyncCommand: ParsableCommand {
         let context = CommandContext.process
         let repository = try context.openRepository()
         let remote = try self.remote ?? defaultRemote(repository)
+        try RemoteArgument.check(remote, in: repository)
         let report = try RemoteSync(repository: repository).sync(remote: remote, push: !noPush,
                                                                   by: context.attribution(in: repository))
         report.conflicts.forEach(context.terminal.warning)

@@ -75,12 +75,12 @@ extension KnownGoodRegistry {
         for (index, entry) in ordered {
             let place = "\(source): commits[\(index)]"
             guard let hash = entry["hash"]?.stringValue, !hash.isEmpty else {
-                throw TimeturnerError(.usage, "\(place) has no string \"hash\"; nothing imported")
+                throw TimeturnerError(.failure, "\(place) has no string \"hash\"; nothing imported")
             }
             var at = attribution.time
             if let date = entry["date"], date != .null {
                 guard let text = date.stringValue, let parsed = Timestamp(rfc3339: text) else {
-                    throw TimeturnerError(.usage, "\(place) has a \"date\" that is not an RFC 3339 date; nothing imported",
+                    throw TimeturnerError(.failure, "\(place) has a \"date\" that is not an RFC 3339 date; nothing imported",
                                           hint: "use e.g. 2026-11-21T10:00:00Z")
                 }
                 at = parsed
@@ -134,20 +134,24 @@ extension KnownGoodRegistry {
         entry["date"]?.stringValue.flatMap { Timestamp(rfc3339: $0) }?.secondsSinceEpoch ?? Int64.max
     }
 
+    /// What is wrong with the file's content is an error (exit 1), not a usage error (64): the
+    /// command line was right, the file it names is not a known-good list (docs/exit-codes.md).
     static func entries(of bytes: [UInt8], source: String) throws(TimeturnerError) -> [[String: JSONValue]] {
+        let expected = "expected {\"version\": …, \"commits\": [{\"hash\": …, \"date\": …, \"description\": …, \"verified\": true}]}"
+        if bytes.isEmpty { throw TimeturnerError(.failure, "\(source) is empty; nothing imported", hint: expected) }
         let document: JSONValue
         do { document = try JSONDecoder().decode(JSONValue.self, from: Data(bytes)) } catch {
-            throw TimeturnerError(.usage, "\(source) is not valid JSON; nothing imported",
+            throw TimeturnerError(.failure, "\(source) is not valid JSON; nothing imported",
                                   hint: "expected {\"version\": …, \"commits\": [{\"hash\": …, \"date\": …, \"description\": …, \"verified\": true}]}")
         }
         guard let commits = document["commits"]?.arrayValue else {
-            throw TimeturnerError(.usage, "\(source) has no \"commits\" list; nothing imported",
+            throw TimeturnerError(.failure, "\(source) has no \"commits\" list; nothing imported",
                                   hint: "expected {\"version\": …, \"commits\": [{\"hash\": …, \"date\": …, \"description\": …, \"verified\": true}]}")
         }
         var out: [[String: JSONValue]] = []
         for (index, entry) in commits.enumerated() {
             guard let object = entry.objectValue else {
-                throw TimeturnerError(.usage, "\(source): commits[\(index)] is not an object; nothing imported")
+                throw TimeturnerError(.failure, "\(source): commits[\(index)] is not an object; nothing imported")
             }
             out.append(object)
         }

@@ -68,7 +68,11 @@ public struct OperationResult: Sendable {
             return TimeturnerError(.verificationFailedRestored, failure.error.message + restored, hint: failure.error.hint,
                                    causes: failure.error.causes)
         case .failedRestored(let failure):
-            return TimeturnerError(.failure, failure.error.message + restored, hint: "see the cause below; nothing was lost",
+            // The report prints the causes before the hint (error, caused by, hint), so the hint
+            // points up; with no cause to point at it keeps the step's own hint.
+            let pointer = failure.error.causes.isEmpty ? failure.error.hint : "see the cause above"
+            return TimeturnerError(.failure, failure.error.message + restored,
+                                   hint: [pointer, "nothing was lost"].compactMap { $0 }.joined(separator: "; "),
                                    causes: failure.error.causes)
         case .interruptedRestored(let failure):
             return TimeturnerError(failure.error.kind, failure.error.message + restored,
