@@ -32,7 +32,7 @@ struct CodeRollbackPlanner {
                                 environment: request.environment, head: head, from: from, fromTree: fromCommit.tree,
                                 commits: commits, selectedRange: request.commits, mainline: request.commits == nil ? nil : request.mainline,
                                 resultTree: resultTree, changes: changes, reason: request.reason, recipe: recipe)
-        return (code, PlanBasis(head: head, from: from, status: status))
+        return (code, PlanBasis(lockPath: OperationDirectory(repository: repository).lockPath, head: head, from: from, status: status))
     }
 
     private func readHead() throws(TimeturnerError) -> (HeadPosition, OID, Commit) {

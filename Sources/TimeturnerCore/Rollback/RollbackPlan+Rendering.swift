@@ -5,7 +5,7 @@ extension RollbackPlan {
     /// One line per step, for the plan on screen and `--dry-run --json`.
     public func describe(_ step: RollbackStep) -> String {
         switch step {
-        case .takeLock: return "take the lock .git/timeturner/lock"
+        case .takeLock: return "take the lock \(basis.lockPath)"
         case .captureTier(let name): return "\(name): \(executor(name)) capture (the present state, to restore on failure)"
         case .writeSafetyBackup:
             return "write \(safetyRef): HEAD \(code.from.short)" + (isDirty ? ", index, work tree and untracked files" : "")

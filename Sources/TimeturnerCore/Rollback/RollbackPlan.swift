@@ -62,6 +62,8 @@ public struct PlannedTier: Sendable {
 /// lock and refuses the plan if it changed: a commit made, or a file edited, while the prompt
 /// waited must not be acted on blindly.
 public struct PlanBasis: Sendable, Equatable {
+    /// Where the lock is taken: this worktree's git directory, wherever that lives.
+    public let lockPath: String
     public let head: HeadPosition
     public let from: OID
     public let status: WorkTreeStatus

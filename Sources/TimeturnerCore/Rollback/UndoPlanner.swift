@@ -82,7 +82,7 @@ public struct UndoPlanner {
                                 targetSummary: summary, environment: entry.event["env"]?.stringValue, head: backup.head,
                                 from: head, fromTree: headCommit.tree, commits: [], selectedRange: nil, mainline: nil,
                                 resultTree: backup.workTree, changes: changes, reason: nil, recipe: .none)
-        return (code, PlanBasis(head: backup.head, from: head, status: status))
+        return (code, PlanBasis(lockPath: OperationDirectory(repository: repository).lockPath, head: backup.head, from: head, status: status))
     }
 
     private func requireNothingOverwritten(_ status: WorkTreeStatus, changes: [TreeChange], backup: SafetyBackup) throws(TimeturnerError) {
