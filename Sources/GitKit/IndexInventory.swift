@@ -26,7 +26,7 @@ extension Repository {
             let skip = UInt32(entry.flags_extended) & UInt32(GIT_INDEX_ENTRY_SKIP_WORKTREE.rawValue) != 0
             let intent = UInt32(entry.flags_extended) & UInt32(GIT_INDEX_ENTRY_INTENT_TO_ADD.rawValue) != 0
             guard assume || skip || intent else { continue }
-            out.append(FlaggedIndexEntry(path: String(cString: entry.path), blob: OID(entry.id), mode: entry.mode,
+            out.append(FlaggedIndexEntry(path: PathBytes.decode(entry.path), blob: OID(entry.id), mode: entry.mode,
                                          assumeUnchanged: assume, skipWorktree: skip, intentToAdd: intent))
         }
         return out
@@ -92,6 +92,14 @@ extension Repository {
             found.append(trimmed.hasSuffix("/.git") ? String(trimmed.dropLast(5)) : trimmed)
         }
         return found
+    }
+
+    /// What is at a work-tree path (not following a final symlink): nil when nothing is.
+    public func workTreeEntryIsDirectory(_ relativePath: String) -> Bool? {
+        guard let root = workTree else { return nil }
+        var info = stat()
+        guard PathBytes.withCString(root + relativePath, { lstat($0, &info) }) == 0 else { return nil }
+        return info.st_mode & S_IFMT == S_IFDIR
     }
 
     /// The commit whose id starts with `prefix` (hex, at least 4 digits), or nil when none or several do.

@@ -218,7 +218,7 @@ extension Repository {
         try Libgit2.check("look up tree \(tree.hex)") { git_tree_lookup(&treePointer, handle, &raw) }
         defer { git_tree_free(treePointer) }
         var entry: OpaquePointer? = nil
-        let result = git_tree_entry_bypath(&entry, treePointer, path)
+        let result = PathBytes.withCString(path) { git_tree_entry_bypath(&entry, treePointer, $0) }
         if result == GIT_ENOTFOUND.rawValue { git_error_clear(); return nil }
         try Libgit2.check("look up \(path) in tree \(tree.hex)") { result }
         defer { git_tree_entry_free(entry) }
@@ -255,8 +255,8 @@ extension Repository {
         }
         defer { git_tree_free(basePointer) }
         // git_tree_update keeps a borrowed path pointer, so the C strings must outlive the call.
-        let paths = updates.map { strdup($0.path) }
-        defer { paths.forEach { free($0) } }
+        let paths = updates.map { PathBytes.duplicate($0.path) }
+        defer { paths.forEach { $0.deallocate() } }
         var raw = updates.enumerated().map { index, update in
             git_tree_update(action: GIT_TREE_UPDATE_UPSERT, id: update.blob.raw,
                             filemode: GIT_FILEMODE_BLOB, path: paths[index])

@@ -47,7 +47,7 @@ extension Repository {
             guard let delta else { continue }
             let file = delta.pointee.new_file.path ?? delta.pointee.old_file.path
             guard let file else { continue }
-            let path = String(cString: file)
+            let path = PathBytes.decode(file)
             // git status never reports skip-worktree entries (sparse checkouts); libgit2 1.5.1
             // sees them missing from the work tree and calls them deleted.
             if hidden.contains(path) && flags & GIT_STATUS_INDEX_NEW.rawValue == 0 { continue }
@@ -153,7 +153,7 @@ extension Repository {
             default: kind = .modified
             }
             let file = kind == .deleted ? delta.pointee.old_file : delta.pointee.new_file
-            out.append(TreeChange(path: String(cString: file.path), kind: kind,
+            out.append(TreeChange(path: PathBytes.decode(file.path), kind: kind,
                                   oldMode: UInt32(delta.pointee.old_file.mode), newMode: UInt32(delta.pointee.new_file.mode)))
         }
         return out
@@ -186,9 +186,9 @@ extension Repository {
         strategy |= safety == .safe ? GIT_CHECKOUT_SAFE.rawValue : GIT_CHECKOUT_FORCE.rawValue
         options.checkout_strategy = strategy
         options.baseline = baselinePointer
-        let copies = (paths ?? []).map { strdup($0) }
-        defer { copies.forEach { free($0) } }
-        var pointers: [UnsafeMutablePointer<CChar>?] = copies
+        let copies = (paths ?? []).map { PathBytes.duplicate($0) }
+        defer { copies.forEach { $0.deallocate() } }
+        var pointers: [UnsafeMutablePointer<CChar>?] = copies.map { Optional($0) }
         if let paths, paths.isEmpty { return }
         try pointers.withUnsafeMutableBufferPointer { (buffer) throws(GitError) in
             if paths != nil { options.paths = git_strarray(strings: buffer.baseAddress, count: buffer.count) }
@@ -261,7 +261,7 @@ extension Repository {
             var ours: UnsafePointer<git_index_entry>? = nil
             var theirs: UnsafePointer<git_index_entry>? = nil
             while git_index_conflict_next(&ancestor, &ours, &theirs, iterator) == 0 {
-                if let entry = ours ?? theirs ?? ancestor { paths.append(String(cString: entry.pointee.path)) }
+                if let entry = ours ?? theirs ?? ancestor { paths.append(PathBytes.decode(entry.pointee.path)) }
             }
             git_error_clear()
             return .conflicts(paths)
@@ -278,7 +278,8 @@ extension Repository {
     public func hashWorkTreeFile(_ relativePath: String) -> OID? {
         guard let root = workTree else { return nil }
         var out = git_oid()
-        guard git_odb_hashfile(&out, root + relativePath, GIT_OBJECT_BLOB) == 0 else { git_error_clear(); return nil }
+        let result = PathBytes.withCString(root + relativePath) { git_odb_hashfile(&out, $0, GIT_OBJECT_BLOB) }
+        guard result == 0 else { git_error_clear(); return nil }
         return OID(out)
     }
 }

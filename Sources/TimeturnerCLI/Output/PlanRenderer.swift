@@ -18,7 +18,7 @@ struct PlanRenderer {
         emit("  target   \(Terminal.escaped(code.targetName)): \(code.target.short) \(Terminal.escaped(code.targetSummary))")
         if plan.confirmationWord == "rollback" { renderRollbackSummary(plan, emit) }
         emit("  files    \(code.changes.count) changed")
-        for change in code.changes.prefix(20) { emit("    \(change.kind.rawValue.padding(12)) \(Terminal.escaped(change.path))") }
+        for change in code.changes.prefix(20) { emit("    \(change.kind.rawValue.padding(12)) \(PathBytes.quoted(change.path))") }
         if code.changes.count > 20 { emit("    … and \(code.changes.count - 20) more") }
         if plan.isDirty {
             emit("  carried  \(plan.dirtyPaths.count) uncommitted and \(plan.untrackedPaths.count) untracked file(s), untouched and captured in the safety backup")

@@ -94,9 +94,8 @@ public struct UndoPlanner {
         // before the rollback (carried across untouched); anything else would be overwritten.
         // The same for files git ignores that now sit where the undo puts a file back.
         let touched = changes.map(\.path)
-        let root = repository.workTree ?? ""
         let leaving = Set(changes.filter { $0.kind == .deleted || $0.kind == .typeChanged }.map(\.path))
-        let occupied = changes.filter { $0.kind == .added }.compactMap { WorkTreeGuard.occupant(of: $0.path, under: root, leaving: leaving) }
+        let occupied = changes.filter { $0.kind == .added }.compactMap { WorkTreeGuard.occupant(of: $0.path, in: repository, leaving: leaving) }
         let blocking = Array(Set(status.changed + WorkTreeGuard.colliding(status.untracked, with: touched) + occupied)).sorted().filter { path in
             (try? repository.treeEntry(path, in: backup.workTree)) != repository.hashWorkTreeFile(path)
         }

@@ -31,9 +31,8 @@ enum WorkTreeGuard {
     }
 
     private static func requireNothingHidden(_ changes: [TreeChange], in repository: Repository) throws(TimeturnerError) {
-        guard let root = repository.workTree else { return }
         let leaving = Set(changes.filter { $0.kind == .deleted || $0.kind == .typeChanged }.map(\.path))
-        let inTheWay = changes.filter { $0.kind == .added }.compactMap { change in occupant(of: change.path, under: root, leaving: leaving) }
+        let inTheWay = changes.filter { $0.kind == .added }.compactMap { change in occupant(of: change.path, in: repository, leaving: leaving) }
         if !inTheWay.isEmpty {
             throw TimeturnerError(.refused, "files git ignores are in the way of paths the rollback would write: \(list(inTheWay)); nothing was changed",
                                   hint: "they are never overwritten or deleted: move them away (for example an .env the old commit tracked), then run it again")
@@ -56,13 +55,13 @@ enum WorkTreeGuard {
     /// What occupies the place a new file needs: the path itself, or a parent that is not a
     /// directory. Nil when the place is free. Only paths git does not track reach this.
     /// `leaving`: tracked paths the same rollback removes (a file that becomes a directory).
-    static func occupant(of path: String, under root: String, leaving: Set<String>) -> String? {
-        if LocalFile.kindAndMode(root + path) != nil { return path }
+    static func occupant(of path: String, in repository: Repository, leaving: Set<String>) -> String? {
+        if repository.workTreeEntryIsDirectory(path) != nil { return path }
         var prefix = Substring(path)
         while let slash = prefix.lastIndex(of: "/") {
             prefix = prefix[..<slash]
             guard !leaving.contains(String(prefix)) else { continue }
-            if let found = LocalFile.kindAndMode(root + prefix), found.kind != .directory { return String(prefix) }
+            if repository.workTreeEntryIsDirectory(String(prefix)) == false { return String(prefix) }
         }
         return nil
     }
@@ -90,8 +89,9 @@ enum WorkTreeGuard {
         }
     }
 
+    /// Paths for a message, quoted as git shows them (bytes that are not UTF-8 in octal).
     static func list(_ paths: [String]) -> String {
-        let shown = paths.prefix(10).joined(separator: ", ")
+        let shown = paths.prefix(10).map(PathBytes.quoted).joined(separator: ", ")
         return paths.count > 10 ? shown + " and \(paths.count - 10) more" : shown
     }
 }
