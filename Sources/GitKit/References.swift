@@ -37,6 +37,23 @@ extension Repository {
         return out
     }
 
+    /// Only the names of the references matching `glob`: no target is resolved, so listing
+    /// thousands (for shell completion) costs a pass over the ref store and nothing more.
+    public func referenceNames(matching glob: String) throws(GitError) -> [String] {
+        var iterator: OpaquePointer? = nil
+        try Libgit2.check("list references \(glob)") { git_reference_iterator_glob_new(&iterator, handle, glob) }
+        defer { git_reference_iterator_free(iterator) }
+        var out: [String] = []
+        while true {
+            var name: UnsafePointer<CChar>? = nil
+            let result = git_reference_next_name(&name, iterator)
+            if result == GIT_ITEROVER.rawValue { git_error_clear(); break }
+            try Libgit2.check("list references \(glob)") { result }
+            if let name { out.append(String(cString: name)) }
+        }
+        return out
+    }
+
     private func makeReference(_ pointer: OpaquePointer) throws(GitError) -> Reference {
         let name = String(cString: git_reference_name(pointer))
         if git_reference_type(pointer) == GIT_REFERENCE_SYMBOLIC {

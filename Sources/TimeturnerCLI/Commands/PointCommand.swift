@@ -74,7 +74,11 @@ struct PointCommand: AsyncParsableCommand {
             for capture in captures {
                 context.terminal.out("  captured \(capture.tier) with \(Terminal.escaped(capture.executor))")
             }
-            context.terminal.out("  roll back to it: git timeturner rollback --to \(point.id)")
+            // Suggest the rollback that uses what was just captured; without --tiers it would
+            // roll back the code alone.
+            let tiers = ["code"] + captures.map(\.tier).filter { $0 != "code" }
+            let tierWords = captures.isEmpty ? "" : " --tiers " + tiers.joined(separator: ",")
+            context.terminal.out("  roll back to it: git timeturner rollback --to \(point.id)\(tierWords)")
         }
     }
 }

@@ -1,0 +1,67 @@
+# bash completion for git-timeturner. Installed as
+# $PREFIX/share/bash-completion/completions/git-timeturner, where bash-completion finds it:
+# git's own completion loads it for 'git timeturner …' and calls _git_timeturner, and
+# bash-completion loads it for 'git-timeturner …' typed directly.
+#
+# The candidates come from 'git-timeturner __complete', which knows the commands and options
+# from the same definitions as --help, and reads point ids, environments, rollback ids and
+# remotes from the repository.
+
+# Fills COMPREPLY for the words after 'timeturner' (the last being the one completed). The
+# first argument is put after each word: git's completion is registered with -o nospace and
+# adds the space itself, bash's default adds it for us.
+__git_timeturner_reply() {
+    local suffix="$1"
+    shift
+    local cur="${!#}" output directive line
+    output="$(git-timeturner __complete -- "$@" 2>/dev/null)" || return 0
+    directive="${output%%$'\n'*}"
+    local -a values=()
+    while IFS= read -r line; do
+        line="${line%%$'\t'*}"
+        # A value that ends in ',' or '=' continues: no space after it.
+        [[ $line == *[,=] ]] && values+=("$line") || values+=("$line$suffix")
+    done <<<"${output#*$'\n'}"
+    [ "$output" = "$directive" ] && values=()
+    case "$directive" in
+    :files)
+        compopt -o filenames 2>/dev/null
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+        return 0
+        ;;
+    :refs)
+        # Inside git's completion its ref completion is at hand; it replaces COMPREPLY.
+        if declare -F __git_complete_refs >/dev/null; then
+            __git_complete_refs --cur="$cur"
+        else
+            COMPREPLY=()
+        fi
+        ;;
+    *) COMPREPLY=() ;;
+    esac
+    COMPREPLY+=("${values[@]}")
+    return 0
+}
+
+# Called by git's completion (git-completion.bash) for 'git timeturner …', with its words,
+# cword and cur set (split at '=' and ':' as git's completion does not).
+_git_timeturner() {
+    local i start=-1
+    for ((i = 0; i < cword; i++)); do
+        if [ "${words[i]}" = timeturner ] || [ "${words[i]}" = git-timeturner ]; then start=$i; break; fi
+    done
+    ((start >= 0)) || return 0
+    __git_timeturner_reply " " "${words[@]:start+1:cword-start}"
+}
+
+# 'git-timeturner …' typed as a command of its own.
+_git_timeturner_command() {
+    local cur prev words cword
+    if declare -F _init_completion >/dev/null; then
+        _init_completion -n =: || return
+    else
+        words=("${COMP_WORDS[@]}") cword=$COMP_CWORD
+    fi
+    __git_timeturner_reply "" "${words[@]:1:cword}"
+}
+complete -F _git_timeturner_command git-timeturner
