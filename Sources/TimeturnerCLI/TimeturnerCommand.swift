@@ -37,6 +37,7 @@ public struct TimeturnerCommand: ParsableCommand {
             ConfigCommand.self,
             TrustCommand.self,
             ExecutorCommand.self,
+            HooksCommand.self,
             CompleteCommand.self,
         ]
     )
