@@ -5,6 +5,7 @@
 #   make uninstall PREFIX=…           remove exactly what install put there
 #   make install DESTDIR=/tmp/pkg     stage into DESTDIR for packaging (PREFIX is the final one)
 #   make man                          regenerate man/ from the --help definitions and docs/
+#   make install BIN=path/to/git-timeturner   install that binary instead of the release build
 #
 # Installing needs no network: the Swift packages resolve from the local package mirror the
 # build already uses, and the manual pages are committed (man/; a test keeps them current).
@@ -35,9 +36,14 @@ build:
 	$(SWIFT_RELEASE)
 
 # Builds first when nothing is built yet, so 'sudo make install' after 'make' does not build as root.
+BIN ?=
+
 install:
-	@bin="$$($(SWIFT) build -c release --show-bin-path)/git-timeturner"; \
-	if [ ! -x "$$bin" ]; then $(SWIFT_RELEASE); fi; \
+	@bin="$(BIN)"; \
+	if [ -z "$$bin" ]; then \
+		bin="$$($(SWIFT) build -c release --show-bin-path)/git-timeturner"; \
+		if [ ! -x "$$bin" ]; then $(SWIFT_RELEASE); fi; \
+	fi; \
 	$(INSTALL) -d "$(BINDIR)" "$(MANDIR)" "$(SHAREDIR)/hooks" "$(DOCDIR)" "$(DOCDIR)/schemas" "$(BASHDIR)" "$(ZSHDIR)" "$(FISHDIR)"; \
 	$(INSTALL) -m 0755 "$$bin" "$(BINDIR)/git-timeturner"
 	$(INSTALL) -m 0644 $(MANPAGES) "$(MANDIR)/"
