@@ -163,9 +163,11 @@ extension ExecutorCommand {
             let runner = context.tierRunner(for: configuration)
             var response = ExecutorResponse()
             var durations: [Int64] = []
+            let progress = ProgressLine(terminal: context.terminal, environment: context.environment)
             for _ in 0..<repetitions {
-                let (answer, microseconds) = try await runner.call(assignment, verb: verb.value, point: pointReference,
-                                                                   capture: captureValue, dryRun: dryRun)
+                let (answer, microseconds) = try await progress.during("\(Terminal.escaped(name)) \(verb.value.rawValue)") {
+                    try await runner.call(assignment, verb: verb.value, point: pointReference, capture: captureValue, dryRun: dryRun)
+                }
                 response = answer
                 durations.append(microseconds)
             }

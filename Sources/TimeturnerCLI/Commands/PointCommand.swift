@@ -60,8 +60,12 @@ struct PointCommand: AsyncParsableCommand {
         let point: RollbackPoint
         var captures: [TierCaptureRecord] = []
         if let configuration, !tiers.isEmpty {
-            (point, captures) = try await store.createCapturing(request, tiers: tiers, executing: context.tierRunner(for: configuration),
-                                                                by: attribution)
+            // Captures run executors (pg_dump of a large database takes a while): a progress line.
+            let runner = context.tierRunner(for: configuration)
+            (point, captures) = try await ProgressLine(terminal: context.terminal, environment: context.environment)
+                .during("capturing " + tiers.map(\.tier).joined(separator: ", ")) {
+                    try await store.createCapturing(request, tiers: tiers, executing: runner, by: attribution)
+                }
         } else {
             point = try store.create(request, by: attribution)
         }

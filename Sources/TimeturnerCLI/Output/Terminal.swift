@@ -1,4 +1,6 @@
 internal import Glibc
+import GitKit
+import TimeturnerCore
 
 /// Where the CLI writes. Everything that came from a repository (tag messages, notes, names)
 /// goes through `escaped` first, so a crafted message cannot drive the user's terminal.
@@ -6,9 +8,12 @@ struct Terminal {
     let colour: Bool
 
     init(environment: [String: String]) {
-        // Colour only for a person at a terminal, and never when NO_COLOR is set (no-color.org).
-        colour = isatty(STDERR_FILENO) == 1 && environment["NO_COLOR"].map(\.isEmpty) ?? true
-            && environment["TERM"] != "dumb"
+        // Colour only for a person at a terminal unless color.ui / timeturner.color say otherwise,
+        // and never when NO_COLOR is set (ColourChoice). The configuration is read only when it
+        // can change the answer: not under NO_COLOR.
+        let noColour = environment["NO_COLOR"].map { !$0.isEmpty } ?? false
+        let setting = noColour ? nil : (try? Repository.open(path: nil)).flatMap(ColourChoice.setting(in:))
+        colour = ColourChoice.decide(environment: environment, isTerminal: isatty(STDERR_FILENO) == 1, setting: setting)
     }
 
     func out(_ text: String) {
