@@ -44,6 +44,9 @@ let package = Package(
             name: "TimeturnerExecutors",
             dependencies: [
                 "TimeturnerCore",
+                // Only for what GitKit shares with every layer (the string trimmer); executors
+                // reach the repository through Core.
+                "GitKit",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],

@@ -1,6 +1,9 @@
 #ifndef TIMETURNER_CLIBGIT2_SHIM_H
 #define TIMETURNER_CLIBGIT2_SHIM_H
 /* libgit2's public headers, plus git2/sys/* for the lower-level calls Swift needs
-   (reference creation with compare-and-swap lives in the public API; the notes commit API too). */
+   (reference creation with compare-and-swap lives in the public API; the notes commit API too;
+   the in-memory object backend lets planning build objects without writing them). */
 #include <git2.h>
+#include <git2/sys/odb_backend.h>
+#include <git2/sys/mempack.h>
 #endif

@@ -32,14 +32,6 @@ enum Libgit2 {
         // it cannot leak into the next error.
         git_error_clear()
         return GitError(operation: operation, code: .init(rawValue: code), errorClass: errorClass,
-                        message: message.trimmingTrailingNewlines())
-    }
-}
-
-extension String {
-    func trimmingTrailingNewlines() -> String {
-        var s = Substring(self)
-        while let last = s.last, last == "\n" || last == "\r" { s = s.dropLast() }
-        return String(s)
+                        message: message.trimming(\.isNewline))
     }
 }

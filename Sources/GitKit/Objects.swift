@@ -14,7 +14,7 @@ public struct Commit: Equatable, Sendable {
     /// The first paragraph folded onto one line, as `git log --oneline` shows it.
     public var summary: String {
         let paragraph = message.split(separator: "\n\n", maxSplits: 1, omittingEmptySubsequences: true).first ?? ""
-        return paragraph.split(separator: "\n").map { $0.trimmingCharacters() }.joined(separator: " ")
+        return paragraph.split(separator: "\n").map { $0.trimming { $0 == " " || $0 == "\t" || $0 == "\r" } }.joined(separator: " ")
     }
 }
 
@@ -26,15 +26,6 @@ public struct AnnotatedTag: Equatable, Sendable {
     public let targetIsCommit: Bool
     public let tagger: Signature?
     public let message: String
-}
-
-extension Substring {
-    func trimmingCharacters() -> Substring {
-        var s = self
-        while let f = s.first, f == " " || f == "\t" || f == "\r" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" || l == "\r" { s = s.dropLast() }
-        return s
-    }
 }
 
 extension Repository {
@@ -250,24 +241,18 @@ extension Repository {
         }
     }
 
-    /// The empty tree, written if needed.
-    public func emptyTree() throws(GitError) -> OID {
-        var builder: OpaquePointer? = nil
-        try Libgit2.check("create tree builder") { git_treebuilder_new(&builder, handle, nil) }
-        defer { git_treebuilder_free(builder) }
-        var out = git_oid()
-        try Libgit2.check("write empty tree") { git_treebuilder_write(&out, builder) }
-        return OID(out)
-    }
-
-    /// A copy of `tree` (or of the empty tree) with each path set to a regular-file blob.
+    /// A copy of `base` (or, when nil, of nothing) with each path set to a regular-file blob.
     /// Intermediate directories are created as needed.
+    ///
+    /// Writes only the trees the result reaches. With no base, libgit2 starts from an empty
+    /// builder in memory: writing the empty tree first to start from, as this once did, left
+    /// it dangling in every repository's first registry commit (`git fsck` reported it).
     public func tree(_ base: OID?, settingBlobs updates: [(path: String, blob: OID)]) throws(GitError) -> OID {
-        let baseTree: OID
-        if let base { baseTree = base } else { baseTree = try emptyTree() }
-        var baseRaw = baseTree.raw
         var basePointer: OpaquePointer? = nil
-        try Libgit2.check("look up tree \(baseTree.hex)") { git_tree_lookup(&basePointer, handle, &baseRaw) }
+        if let base {
+            var baseRaw = base.raw
+            try Libgit2.check("look up tree \(base.hex)") { git_tree_lookup(&basePointer, handle, &baseRaw) }
+        }
         defer { git_tree_free(basePointer) }
         // git_tree_update keeps a borrowed path pointer, so the C strings must outlive the call.
         let paths = updates.map { strdup($0.path) }

@@ -4,13 +4,20 @@ import TimeturnerCore
 import TimeturnerExecutors
 
 /// What every subcommand needs: the repository, who is acting and when, and the terminal.
-/// Built once per run so commands stay thin and tests can see the same inputs.
-struct CommandContext {
+///
+/// One per process, `CommandContext.process`, built on first use. swift-argument-parser makes
+/// the command values itself, so the root command has no way to hand them one; a `static let`
+/// is built exactly once (and thread-safely), and the root touches it before parsing, so `now`
+/// is when the run started and every command, and the error report, sees the same environment,
+/// time and terminal. The initialiser is private so that nobody builds a second one.
+struct CommandContext: Sendable {
+    static let process = CommandContext()
+
     let environment: [String: String]
     let terminal: Terminal
     let now: Timestamp
 
-    init() {
+    private init() {
         environment = ProcessInfo.processInfo.environment
         terminal = Terminal(environment: environment)
         now = Timestamp.now()
@@ -34,19 +41,28 @@ struct CommandContext {
 
     /// Runs tiers through executors; what they write on standard error appears prefixed with
     /// the executor's name, escaped like everything else that did not come from us.
-    func tierRunner(for configuration: TimeturnerConfiguration) -> ExecutorTierRunner {
+    func tierDriver(for configuration: TimeturnerConfiguration) -> ExecutorTierDriver {
         let terminal = self.terminal
-        return ExecutorTierRunner(environment: environment, repositoryPath: configuration.repositoryPath) { executor, line in
+        return ExecutorTierDriver(environment: environment, repositoryPath: configuration.repositoryPath) { executor, line in
             terminal.err(terminal.paint("\(executor):", .dim) + " " + Terminal.escaped(line))
         }
     }
 
-    /// The engine behind rollback, undo, status and recover, reporting progress to the terminal.
+    /// The engine behind rollback, undo, status and recover: tiers through executors,
+    /// verification through bounded shell commands, progress to the terminal.
     /// `TIMETURNER_TEST_PAUSE_AT` is the test-only pause hook (docs/rollback.md), read here so
     /// that no command has to know about it.
-    func rollbackEngine(for repository: Repository, attribution: Attribution) -> RollbackEngine {
+    func rollbackEngine(for repository: Repository, attribution: Attribution,
+                        configuration: TimeturnerConfiguration) -> RollbackEngine {
         RollbackEngine(repository: repository, attribution: attribution, progress: ProgressPrinter(terminal: terminal),
+                       tiers: tierDriver(for: configuration), verifier: ShellVerifier(environment: environment),
                        pauseBefore: environment["TIMETURNER_TEST_PAUSE_AT"].flatMap(OperationStep.init(rawValue:)))
+    }
+
+    /// Asks for `plan`'s confirmation word (or takes `--yes`) and turns the answer into the
+    /// approval that lets exactly this plan run.
+    func approve<Plan: ConfirmablePlan>(_ plan: Plan, yes: Bool, what: String) throws(TimeturnerError) -> Approval {
+        try Approval(plan, consent: Confirmation.ask(plan.confirmationWord, skip: yes, terminal: terminal, what: what))
     }
 
     func printJSON(_ value: JSONValue) {

@@ -46,7 +46,7 @@ public struct TimeturnerCommand: ParsableCommand {
 
     /// Parses `CommandLine.arguments`, runs the command and exits with the documented status.
     public static func mainExit() async -> Never {
-        let context = CommandContext()
+        let context = CommandContext.process
         let status: Int32
         do {
             var command = try parseAsRoot()

@@ -1,6 +1,7 @@
 internal import Glibc
 import Subprocess
 import SystemPackage
+import TimeturnerCore
 
 /// One program to run: an argv array (never a shell string), an explicit environment, a
 /// working directory, bytes for its standard input, a time limit and an output limit.
@@ -89,11 +90,6 @@ public struct ChildProcessLaunchError: Error, Sendable, CustomStringConvertible 
     public var description: String { "could not start \(executable): \(reason)" }
 }
 
-extension Duration {
-    var wholeSeconds: Int64 { components.seconds }
-    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
-}
-
 /// Runs `ChildProcess`es with swift-subprocess (Foundation's `Process` can hang on Linux pipes).
 ///
 /// The child is put in a process group of its own, so the timeout and the output limit kill
@@ -141,7 +137,7 @@ public enum ChildProcessRunner {
         }
         return ChildProcessResult(ending: ending, standardOutput: collected.standardOutput,
                                   standardErrorTail: collected.standardErrorTail,
-                                  durationMilliseconds: (ContinuousClock.now - started).milliseconds)
+                                  durationMilliseconds: (ContinuousClock.now - started).wholeMilliseconds)
     }
 
     struct Collected: Sendable {

@@ -8,7 +8,7 @@ public struct ShellVerifier: Verifying {
 
     public init(environment: [String: String]) { self.environment = environment }
 
-    public func verify(_ command: String, in directory: String, timeout: TimeturnerCore.Duration,
+    public func verify(_ command: String, in directory: String, timeout: TimeSpan,
                        progress: any RollbackProgress) async -> VerificationOutcome {
         let child = ChildProcess.shell(command, environment: environment, workingDirectory: directory,
                                        timeout: .seconds(timeout.seconds))

@@ -85,7 +85,7 @@ import TestSupport
             #expect(try await server.sql("SELECT count(*) FROM orders", database: "shop").trimmed == "3")
             let event = try #require(parseJSON(failed.stdout))
             #expect((event["tiers"] as? [[String: Any]])?.map { "\($0["tier"]!) \($0["status"]!)" } == ["code succeeded", "config succeeded", "db failed"])
-            #expect((event["tierRestores"] as? [[String: Any]])?.map { "\($0["tier"]!) \($0["status"]!)" } == ["config (restore) succeeded"])
+            #expect((event["tierRestores"] as? [[String: Any]])?.map { "\($0["tier"]!) \($0["action"]!) \($0["status"]!)" } == ["config restore succeeded"])
             let status = try await repo.gitResult(["status", "--porcelain"]).stdout
             #expect(status.lines == [" M config/app.env"], "\(status)")  // tracked, and back to its bad pre-rollback content
         }
@@ -129,7 +129,7 @@ import TestSupport
 
         let run = try await repo.timeturner("rollback", "--to", "p", "--level", "3", "--yes")
         #expect(run.status == 6, "\(run)")
-        #expect(run.stderr.contains("restore deploy (restore):"))
+        #expect(run.stderr.contains("could not restore the deploy tier to its state before the rollback"))
         #expect(run.stderr.contains("git timeturner recover"))
         // The code is back; the deploy tier is left at the point's state, and the error says so.
         #expect(try await head(repo) == "v2\n")

@@ -61,14 +61,14 @@ import Testing
     }
 
     @Test func durationsParseUnitsAndRefuseNonsense() {
-        #expect(Duration(parsing: "7d")?.seconds == 604_800)
-        #expect(Duration(parsing: "12h")?.seconds == 43_200)
-        #expect(Duration(parsing: "90s")?.seconds == 90)
-        #expect(Duration(parsing: "2w")?.description == "2w")
-        #expect(Duration(parsing: "7") == nil)
-        #expect(Duration(parsing: "-1d") == nil)
-        #expect(Duration(parsing: "d") == nil)
-        #expect(Duration(parsing: "99999999999999999d") == nil)
+        #expect(TimeSpan(parsing: "7d")?.seconds == 604_800)
+        #expect(TimeSpan(parsing: "12h")?.seconds == 43_200)
+        #expect(TimeSpan(parsing: "90s")?.seconds == 90)
+        #expect(TimeSpan(parsing: "2w")?.description == "2w")
+        #expect(TimeSpan(parsing: "7") == nil)
+        #expect(TimeSpan(parsing: "-1d") == nil)
+        #expect(TimeSpan(parsing: "d") == nil)
+        #expect(TimeSpan(parsing: "99999999999999999d") == nil)
     }
 
     @Test func gitDatesParseLikeGit() {
@@ -101,5 +101,19 @@ import Testing
             let timestamp = Timestamp(secondsSinceEpoch: value)
             #expect(timestamp.rfc3339 == timestamp.rfc3339ThroughFoundation)
         }
+    }
+}
+
+@Suite struct JSONStringEscapingTests {
+    /// RFC 8259 §7: '"', '\' and U+0000–U+001F must be escaped; the rest may appear raw.
+    @Test func everythingJSONRequiresIsEscapedAndReadsBack() {
+        var text = "\"\\/"
+        for value in 0..<0x20 { text.unicodeScalars.append(Unicode.Scalar(UInt8(value))) }
+        text += "\u{202e}é"
+        let line = JSONValue.object(["type": "x", "s": .string(text)]).canonicalLine
+        let inside = line.utf8.dropFirst(#"{"type":"x","s":""#.utf8.count).dropLast(2)
+        #expect(!inside.contains { $0 < 0x20 })
+        #expect(line.contains(#""\"\\/\u0000\u0001"#))
+        #expect(JSONLines.parse(line, source: "test").objects.first?["s"]?.stringValue == text)
     }
 }

@@ -10,7 +10,7 @@ import TestSupport
         Attribution(name: "Ada Tester", email: "ada@example.com", time: Timestamp(secondsSinceEpoch: Self.start + offset))
     }
 
-    func query(_ env: String = "production", any: Bool = false, maxAge: Duration? = nil, now offset: Int64 = 3600) -> KnownGoodRegistry.LastGoodQuery {
+    func query(_ env: String = "production", any: Bool = false, maxAge: TimeSpan? = nil, now offset: Int64 = 3600) -> KnownGoodRegistry.LastGoodQuery {
         .init(env: env, any: any, maxAge: maxAge, now: Timestamp(secondsSinceEpoch: Self.start + offset))
     }
 
@@ -96,9 +96,9 @@ import TestSupport
         _ = try await scratch.commits(1)
         let registry = KnownGoodRegistry(repository: try Repository.open(path: scratch.path))
         _ = try registry.mark(.good, revision: "HEAD", env: "production", note: nil, attribution: ada())
-        #expect(try registry.lastGood(query(maxAge: Duration(parsing: "12h"), now: 11 * 3600)).mark.env == "production")
+        #expect(try registry.lastGood(query(maxAge: TimeSpan(parsing: "12h"), now: 11 * 3600)).mark.env == "production")
         let stale = #expect(throws: TimeturnerError.self) {
-            try registry.lastGood(query(maxAge: Duration(parsing: "7d"), now: 8 * 86_400))
+            try registry.lastGood(query(maxAge: TimeSpan(parsing: "7d"), now: 8 * 86_400))
         }
         #expect(stale?.message.contains("more than --max-age 1w") == true)
         #expect(stale?.message.contains("8d old") == true)

@@ -46,7 +46,14 @@ import TestSupport
         #expect(parsed.severity == .low)
         #expect(parsed.environment == "e")
         #expect(parsed.tiers == ["code"])
-        #expect(!PointMessage.equalIgnoringASCIICase("Timeturner-Tie", "Timeturner-Tier"))
+        #expect(!TrailerKey.matches("Timeturner-Tie", TrailerKey.tier))
+        #expect(TrailerKey.matches("timeturner-tier", TrailerKey.tier))
+    }
+
+    @Test func aTrailerBlockInLowerCaseIsNotTakenForTheBody() {
+        let parsed = PointMessage.parse("subject\n\nthe body\n\ntimeturner-point: p\ntimeturner-env: e\n")
+        #expect(parsed.body == "the body")
+        #expect(parsed.environment == "e")
     }
 
     @Test func paragraphsSplitLikeTheGenericSubstringSplit() {
@@ -59,10 +66,11 @@ import TestSupport
             let expected = message.split(separator: "\n\n", omittingEmptySubsequences: true).map(String.init)
             #expect(PointMessage.paragraphs(message).map(String.init) == expected, "\(message.debugDescription)")
         }
-        #expect(PointMessage.contains("x Timeturner-Point: p", "Timeturner-"))
-        #expect(PointMessage.contains("Timeturner-", "Timeturner-"))
-        #expect(!PointMessage.contains("Timeturner", "Timeturner-"))
-        #expect(!PointMessage.contains("Signed-off-by: A <a@b>", "Timeturner-"))
+        #expect(PointMessage.containsIgnoringASCIICase("x Timeturner-Point: p", TrailerKey.prefix))
+        #expect(PointMessage.containsIgnoringASCIICase("Timeturner-", TrailerKey.prefix))
+        #expect(PointMessage.containsIgnoringASCIICase("x TIMETURNER-point: p", TrailerKey.prefix))
+        #expect(!PointMessage.containsIgnoringASCIICase("Timeturner", TrailerKey.prefix))
+        #expect(!PointMessage.containsIgnoringASCIICase("Signed-off-by: A <a@b>", TrailerKey.prefix))
     }
 
     @Test func aMessageWithoutTrailersKeepsItsLastParagraph() {
@@ -72,11 +80,12 @@ import TestSupport
         #expect(parsed.severity == nil && parsed.tiers.isEmpty)
     }
 
-    @Test func generatedIDsSortByTimeAndAreValidNames() {
-        let id = PointStore.generatedID(at: Timestamp(secondsSinceEpoch: 1_795_000_000))
-        #expect(id.hasPrefix("20261118T110640Z-"))
-        #expect(id.count == "20261118T110640Z-".count + 4)
-        #expect(RefComponentName.brokenRule(id) == nil)
+    @Test func generatedIDsAreUniqueIDsStampedWithTheAttributionTime() async throws {
+        let scratch = try await ScratchRepository()
+        _ = try await scratch.commit("one")
+        let point = try PointStore(repository: try Repository.open(path: scratch.path)).create(.init(message: "m"), by: ada)
+        #expect(point.id.hasPrefix(ada.time.compactUTC + "-"))
+        #expect(point.id.count == ada.time.compactUTC.count + 1 + UniqueID.suffixDigits)
     }
 
     @Test func createListShowAndDelete() async throws {
@@ -232,5 +241,25 @@ import TestSupport
         #expect(parallel.warnings == sequential.warnings)
         #expect(parallel.warnings.count == 1)
         #expect(store.list().points == sequential.points)
+    }
+}
+
+@Suite struct TrailerKeyTests {
+    @Test func everyKeyStartsWithThePrefixAndMatchesInAnyCase() {
+        let keys = [TrailerKey.point, TrailerKey.severity, TrailerKey.env, TrailerKey.tier, TrailerKey.rollback, TrailerKey.from,
+                    TrailerKey.to, TrailerKey.reverts, TrailerKey.head, TrailerKey.dirty, TrailerKey.event, TrailerKey.commit]
+        #expect(Set(keys).count == keys.count)
+        for key in keys {
+            #expect(key.hasPrefix(TrailerKey.prefix))
+            #expect(TrailerKey.matches(key.lowercased(), key) && TrailerKey.matches(key.uppercased(), key))
+            #expect(!TrailerKey.matches(key + "s", key) && !TrailerKey.matches(String(key.dropLast()), key))
+        }
+    }
+
+    @Test func lastValueAndValuesIgnoreCase() {
+        let trailers = Trailers.parse("s\n\ntimeturner-head: main\nTimeturner-Tier: code\nTIMETURNER-HEAD: detached\ntimeturner-tier: db\n")
+        #expect(TrailerKey.lastValue(TrailerKey.head, in: trailers) == "detached")
+        #expect(TrailerKey.values(TrailerKey.tier, in: trailers) == ["code", "db"])
+        #expect(TrailerKey.lastValue(TrailerKey.dirty, in: trailers) == nil)
     }
 }

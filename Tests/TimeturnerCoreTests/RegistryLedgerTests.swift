@@ -10,8 +10,6 @@ import TestSupport
         let time = Timestamp(secondsSinceEpoch: 1_795_000_000) // 2026-11-18
         #expect(RegistryLedger.journalShard(for: time) == "journal/2026-11.jsonl")
         #expect(RegistryLedger.marksShard(env: "production", for: time) == "marks/production/2026-11.jsonl")
-        let id = RegistryLedger.generatedID(at: time)
-        #expect(id.hasPrefix("20261118T110640Z-") && id.count == "20261118T110640Z-".count + 12)
     }
 
     @Test func appendWritesOneCommitReadableWithPlainGit() async throws {

@@ -7,12 +7,12 @@ import TestSupport
 @Suite struct RollbackPlanningTests {
     @Test func collisionsCoverSamePathsParentsAndChildren() {
         let touched = ["src/app.c", "docs/new/guide.md", "README"]
-        #expect(RollbackPlanner.colliding(["src/app.c", "src/other.c"], with: touched) == ["src/app.c"])
+        #expect(WorkTreeGuard.colliding(["src/app.c", "src/other.c"], with: touched) == ["src/app.c"])
         // An untracked file where the rollback needs a directory, and an untracked directory's
         // file where the rollback writes a file.
-        #expect(RollbackPlanner.colliding(["docs/new", "docs/newer"], with: touched) == ["docs/new"])
-        #expect(RollbackPlanner.colliding(["README/notes.txt"], with: touched) == ["README/notes.txt"])
-        #expect(RollbackPlanner.colliding([], with: touched).isEmpty)
+        #expect(WorkTreeGuard.colliding(["docs/new", "docs/newer"], with: touched) == ["docs/new"])
+        #expect(WorkTreeGuard.colliding(["README/notes.txt"], with: touched) == ["README/notes.txt"])
+        #expect(WorkTreeGuard.colliding([], with: touched).isEmpty)
     }
 
     @Test func percentilesAreNearestRank() {
@@ -42,7 +42,7 @@ import TestSupport
         let from = try #require(OID(hex: String(repeating: "a", count: 40)))
         let target = try #require(OID(hex: String(repeating: "b", count: 40)))
         let commits = (1...3).map { PlannedCommit(id: from, summary: "change \($0)", isMerge: false) }
-        let message = RollbackPlanner.revertMessage(id: "r1", head: .branch("refs/heads/main"), from: from, target: target,
+        let message = RevertBuilder.revertMessage(id: "r1", head: .branch("refs/heads/main"), from: from, target: target,
                                                     targetName: "point p1", commits: commits, reason: "500s")
         #expect(message.hasPrefix("Roll back main to bbbbbbb (point p1)\n\n500s\n\nThis undoes 3 commits:\n"))
         let trailers = Trailers.parse(message)

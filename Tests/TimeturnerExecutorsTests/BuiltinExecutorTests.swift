@@ -9,11 +9,11 @@ internal import Glibc
 /// real HTTP server on 127.0.0.1.
 @Suite struct BuiltinExecutorTests {
     let directory: String
-    let runner: ExecutorTierRunner
+    let runner: ExecutorTierDriver
 
     init() throws {
         directory = try makeTemporaryDirectory("builtins")
-        runner = ExecutorTierRunner(environment: ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": directory, "LC_ALL": "C"],
+        runner = ExecutorTierDriver(environment: ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": directory, "LC_ALL": "C"],
                                     repositoryPath: directory) { _, _ in }
     }
 

@@ -9,11 +9,11 @@ import TimeturnerCore
 /// the examples' protocol handling and the commands they issue, not Kubernetes itself.
 @Suite struct ExampleExecutorTests {
     let directory: String
-    let runner: ExecutorTierRunner
+    let runner: ExecutorTierDriver
 
     init() throws {
         directory = try makeTemporaryDirectory("examples")
-        runner = ExecutorTierRunner(environment: [
+        runner = ExecutorTierDriver(environment: [
             "PATH": Fixtures.standins + ":" + Fixtures.exampleExecutors + ":/usr/bin:/bin",
             "STANDIN_LOG": directory + "/calls.jsonl", "STANDIN_STATE": directory + "/state.json", "HOME": directory,
         ], repositoryPath: directory) { _, _ in }
@@ -49,7 +49,7 @@ import TimeturnerCore
     @Test func kubectlFailuresAndMissingSettingsAreProtocolErrors() async throws {
         let missing = TierAssignment(tier: "deploy", executor: "kubectl")
         await #expect(throws: TimeturnerError.self) { try await runner.verify(missing, dryRun: false) }
-        let failing = ExecutorTierRunner(environment: runner.environment.merging(["STANDIN_FAIL": "undo"]) { $1 },
+        let failing = ExecutorTierDriver(environment: runner.environment.merging(["STANDIN_FAIL": "undo"]) { $1 },
                                          repositoryPath: directory) { _, _ in }
         do {
             _ = try await failing.rollback(TierAssignment(tier: "deploy", executor: "kubectl", settings: ["deployment": ["web"]]),

@@ -21,8 +21,8 @@ internal import Glibc
         environment = ["PATH": Fixtures.executors + ":/usr/local/bin:/usr/bin:/bin", "HOME": directory, "LANG": "C.UTF-8", "TZ": "UTC"]
     }
 
-    func runner(_ seen: Lines = Lines(), environment extra: [String: String] = [:]) -> ExecutorTierRunner {
-        ExecutorTierRunner(environment: environment.merging(extra) { $1 }, repositoryPath: directory) { executor, line in
+    func runner(_ seen: Lines = Lines(), environment extra: [String: String] = [:]) -> ExecutorTierDriver {
+        ExecutorTierDriver(environment: environment.merging(extra) { $1 }, repositoryPath: directory) { executor, line in
             seen.lines.withLock { $0.append("\(executor): \(line)") }
         }
     }

@@ -13,7 +13,7 @@ struct PostgresExecutorTests {
             try await server.sql("CREATE DATABASE app")
             try await server.sql("CREATE TABLE users (id int PRIMARY KEY, name text NOT NULL); INSERT INTO users VALUES (1, 'ada'), (2, 'grace')", database: "app")
             let directory = try makeTemporaryDirectory("pg-executor")
-            let runner = ExecutorTierRunner(environment: ["PATH": server.bin + ":/usr/bin:/bin", "HOME": directory, "LC_ALL": "C"],
+            let runner = ExecutorTierDriver(environment: ["PATH": server.bin + ":/usr/bin:/bin", "HOME": directory, "LC_ALL": "C"],
                                             repositoryPath: directory) { _, _ in }
             let assignment = TierAssignment(tier: "db", executor: "postgres", settings: [
                 "url": [server.url("app")], "backupdir": [directory + "/dumps"],
@@ -78,7 +78,7 @@ struct PostgresExecutorTests {
 
     @Test func verifyFailsClearlyWhenTheServerIsUnreachable() async throws {
         let directory = try makeTemporaryDirectory("pg-down")
-        let runner = ExecutorTierRunner(environment: ["PATH": (PostgresServer.binDirectory ?? "") + ":/usr/bin:/bin", "HOME": directory],
+        let runner = ExecutorTierDriver(environment: ["PATH": (PostgresServer.binDirectory ?? "") + ":/usr/bin:/bin", "HOME": directory],
                                         repositoryPath: directory) { _, _ in }
         let port = try freePort()
         let assignment = TierAssignment(tier: "db", executor: "postgres", settings: ["url": ["postgresql://postgres@127.0.0.1:\(port)/app"]])

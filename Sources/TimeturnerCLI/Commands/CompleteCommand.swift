@@ -25,7 +25,7 @@ struct CompleteCommand: ParsableCommand {
         if words.first == "--" { words.removeFirst() }
         if words.isEmpty { words = [""] }
         guard let completion = CommandLineCompletion.forTimeturner() else { return }
-        let context = CommandContext()
+        let context = CommandContext.process
         var directive = ":words"
         var candidates: [CompletionCandidate] = []
         switch completion.answer(for: words) {

@@ -25,7 +25,7 @@ struct ConfigCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let context = CommandContext()
+        let context = CommandContext.process
         let repository = try context.openRepository()
         let configuration = try context.configuration(in: repository, overrides: options.overrides)
         let effective = configuration.effective

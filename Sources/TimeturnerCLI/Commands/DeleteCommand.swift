@@ -22,7 +22,7 @@ struct DeleteCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let context = CommandContext()
+        let context = CommandContext.process
         let repository = try context.openRepository()
         let point = try PointStore(repository: repository).delete(id: id, by: context.attribution(in: repository))
         if json {

@@ -36,7 +36,7 @@ extension ExecutorCommand {
         var json = false
 
         func run() async throws {
-            let context = CommandContext()
+            let context = CommandContext.process
             let repository = try context.openRepository()
             let configuration = try context.configuration(in: repository, overrides: options.overrides)
             let resolver = ExecutorResolver(environment: context.environment, repositoryPath: configuration.repositoryPath)
@@ -48,7 +48,7 @@ extension ExecutorCommand {
             for program in resolver.programsOnPath() where !rows.contains(where: { $0.name == program.name }) {
                 rows.append((program.name, program.path, ""))
             }
-            let runner = context.tierRunner(for: configuration)
+            let runner = context.tierDriver(for: configuration)
             for index in rows.indices where rows[index].source != "built-in" {
                 rows[index].summary = await Self.summary(of: rows[index].name, configuration: configuration, runner: runner)
             }
@@ -81,11 +81,11 @@ extension ExecutorCommand {
         var json = false
 
         func run() async throws {
-            let context = CommandContext()
+            let context = CommandContext.process
             let repository = try context.openRepository()
             let configuration = try context.configuration(in: repository, overrides: options.overrides)
             let assignment = try configuration.executorAssignment(name: name, tier: nil)
-            let runner = context.tierRunner(for: configuration)
+            let runner = context.tierDriver(for: configuration)
             let (response, _) = try await runner.call(assignment, verb: .describe)
             let source = try ExecutorResolver(environment: context.environment, repositoryPath: configuration.repositoryPath).resolve(assignment)
             if json {
@@ -142,7 +142,7 @@ extension ExecutorCommand {
         }
 
         func run() async throws {
-            let context = CommandContext()
+            let context = CommandContext.process
             let repository = try context.openRepository()
             let configuration = try context.configuration(in: repository, overrides: options.overrides)
             let assignment = try configuration.executorAssignment(name: name, tier: tier)
@@ -160,7 +160,7 @@ extension ExecutorCommand {
                 }
                 pointReference = PointReference(id: found.id, commit: found.commit.hex)
             }
-            let runner = context.tierRunner(for: configuration)
+            let runner = context.tierDriver(for: configuration)
             var response = ExecutorResponse()
             var durations: [Int64] = []
             let progress = ProgressLine(terminal: context.terminal, environment: context.environment)
@@ -210,7 +210,7 @@ struct VerbArgument: ExpressibleByArgument {
 extension ExecutorCommand.List {
     /// What an external executor says of itself, or why it could not say (not trusted, not
     /// speaking the protocol): the list must show every executor even when one misbehaves.
-    static func summary(of name: String, configuration: TimeturnerConfiguration, runner: ExecutorTierRunner) async -> String {
+    static func summary(of name: String, configuration: TimeturnerConfiguration, runner: ExecutorTierDriver) async -> String {
         do {
             let assignment = try configuration.executorAssignment(name: name, tier: nil)
             let (response, _) = try await runner.call(assignment, verb: .describe)

@@ -19,7 +19,7 @@ struct HistoryCommand: ParsableCommand {
     var stats = false
 
     func run() throws {
-        let context = CommandContext()
+        let context = CommandContext.process
         let repository = try context.openRepository()
         let (entries, skipped) = try RollbackJournal(repository: repository).entries()
         skipped.forEach { context.terminal.warning($0.description) }

@@ -51,7 +51,7 @@ extension HooksCommand {
         var json = false
 
         func run() throws {
-            let context = CommandContext()
+            let context = CommandContext.process
             let repository = try context.openRepository()
             let shims = HookShims(repository: repository, environment: context.environment)
             var hooks: [ManagedHook] = []
@@ -93,7 +93,7 @@ extension HooksCommand {
         var arguments: [String] = []
 
         func run() throws {
-            let context = CommandContext()
+            let context = CommandContext.process
             switch hook.value {
             case .postDeploy: try Self.execPostDeploy(arguments, context: context)
             case .prePush: try Self.guardPush(context: context)

@@ -31,7 +31,7 @@ struct LastGoodCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let context = CommandContext()
+        let context = CommandContext.process
         let repository = try context.openRepository()
         let answer = try KnownGoodRegistry(repository: repository).lastGood(
             .init(env: env, any: any, maxAge: maxAge?.value, now: context.now))
@@ -46,9 +46,9 @@ struct LastGoodCommand: ParsableCommand {
 
 /// `--max-age 7d`, parsed by the argument parser so a typo is a usage error.
 struct DurationArgument: ExpressibleByArgument {
-    let value: Duration
+    let value: TimeSpan
     init?(argument: String) {
-        guard let value = Duration(parsing: argument) else { return nil }
+        guard let value = TimeSpan(parsing: argument) else { return nil }
         self.value = value
     }
     static var defaultCompletionKind: CompletionKind { .default }

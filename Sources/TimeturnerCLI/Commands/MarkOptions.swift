@@ -19,7 +19,7 @@ struct MarkOptions: ParsableArguments {
 
     /// Appends the mark and prints it.
     func record(_ kind: MarkVerdict, note: String?) throws {
-        let context = CommandContext()
+        let context = CommandContext.process
         let repository = try context.openRepository()
         let attribution = try Attribution.resolve(in: repository, environment: context.environment, now: context.now, standIn: by)
         let mark = try KnownGoodRegistry(repository: repository).mark(

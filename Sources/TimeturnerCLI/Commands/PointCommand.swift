@@ -27,7 +27,7 @@ struct PointCommand: AsyncParsableCommand {
     @Option(name: [.short, .long], help: "What the point is for; the first line is the subject.")
     var message: String?
 
-    @Option(help: "The point id (default: a UTC stamp plus a random suffix, e.g. 20261121T223000Z-7f3a).")
+    @Option(help: "The point id (default: a UTC stamp plus a random suffix, e.g. 20261121T223000Z-5f0c1a9e2b44).")
     var name: String?
 
     @Option(help: "How risky the change ahead is: low, medium, high or critical.")
@@ -45,7 +45,7 @@ struct PointCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let context = CommandContext()
+        let context = CommandContext.process
         let repository = try context.openRepository()
         let attribution = try context.attribution(in: repository)
         let request = PointStore.Request(revision: commit, message: message, name: name, severity: severity?.value, environment: env)
@@ -61,7 +61,7 @@ struct PointCommand: AsyncParsableCommand {
         var captures: [TierCaptureRecord] = []
         if let configuration, !tiers.isEmpty {
             // Captures run executors (pg_dump of a large database takes a while): a progress line.
-            let runner = context.tierRunner(for: configuration)
+            let runner = context.tierDriver(for: configuration)
             (point, captures) = try await ProgressLine(terminal: context.terminal, environment: context.environment)
                 .during("capturing " + tiers.map(\.tier).joined(separator: ", ")) {
                     try await store.createCapturing(request, tiers: tiers, executing: runner, by: attribution)

@@ -26,7 +26,7 @@ struct PointsCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let context = CommandContext()
+        let context = CommandContext.process
         let repository = try context.openRepository()
         let listing = PointStore(repository: repository).list()
         listing.warnings.forEach(context.terminal.warning)

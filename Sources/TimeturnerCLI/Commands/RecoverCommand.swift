@@ -2,15 +2,17 @@ import ArgumentParser
 import GitKit
 import TimeturnerCore
 
-struct RecoverCommand: ParsableCommand {
+struct RecoverCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recover",
-        abstract: "Finish or undo an interrupted rollback, and clear a stale lock.",
+        abstract: "Finish or undo an interrupted rollback or undo, and clear a stale lock.",
         discussion: """
-        Reads .git/timeturner/state.json. If the interrupted rollback had passed verification, it \
-        is completed (journaled); if it had moved the branch but not finished, the state before it \
-        is restored from its safety backup; if it changed nothing, its state is cleared. A lock left \
-        by a process that no longer runs on this host is removed. A live lock is never broken.
+        Reads .git/timeturner/state.json. If the interrupted operation had done everything but \
+        its journal (verification had passed), it is completed and journaled; if it had changed \
+        anything, the state before it is restored: the tiers whose rollback had started, from the \
+        captures of their state taken before it, then branch, index and work tree from its safety \
+        backup; if it changed nothing, its state is cleared. Each is journaled. A lock left by a \
+        process that no longer runs on this host is removed. A live lock is never broken.
         """
     )
 
@@ -20,28 +22,33 @@ struct RecoverCommand: ParsableCommand {
     @Flag(help: "Print what was done as JSON.")
     var json = false
 
-    func run() throws {
-        let context = CommandContext()
+    @OptionGroup var configurationOptions: ConfigurationOptions
+
+    func run() async throws {
+        let context = CommandContext.process
         let repository = try context.openRepository()
         let attribution = try context.attribution(in: repository)
-        let engine = context.rollbackEngine(for: repository, attribution: attribution)
-        let (_, state, _) = engine.currentStatus()
-        if let state {
-            context.terminal.err("Interrupted \(state.operation) \(Terminal.escaped(state.id)) (pid \(state.pid), since \(state.start.rfc3339)) stopped at step \(state.step); done: \(state.stepsDone.joined(separator: ", "))")
-            try Confirmation.require("recover", skip: yes, terminal: context.terminal, what: "recovery")
+        let configuration = try context.configuration(in: repository, overrides: configurationOptions.overrides)
+        let plan = try RecoveryPlanner(repository: repository, configuration: configuration).plan()
+        if let state = plan.state {
+            context.terminal.err("Interrupted \(state.operation) \(Terminal.escaped(state.id)) (pid \(state.pid), since \(state.start.rfc3339)) stopped at step \(state.stepLabel ?? state.step); done: \(state.stepsDone.joined(separator: ", "))")
+            for step in plan.steps { context.terminal.err("  will " + Terminal.escaped(step)) }
         }
-        let (action, outcome) = try engine.recover()
-        let text: String, name: String
-        switch action {
+        let approval = try plan.state == nil ? Approval(plan, consent: .assumeYes) : context.approve(plan, yes: yes, what: "recovery")
+        let engine = context.rollbackEngine(for: repository, attribution: attribution, configuration: configuration)
+        let result = try await engine.recover(plan, approval: approval)
+        let id = plan.state?.id ?? ""
+        let (name, text): (String, String)
+        switch result.action {
         case .nothingToDo: (name, text) = ("nothing-to-do", "Nothing to recover: no operation was interrupted and no lock is held.")
-        case .clearedStaleLock(let holder): (name, text) = ("cleared-stale-lock", "Removed the stale lock of \(holder.description).")
-        case .nothingChanged(let id): (name, text) = ("nothing-changed", "Operation \(id) had not changed anything yet; its state is cleared.")
-        case .restored(let id): (name, text) = ("restored", "Restored the state before \(id) from \(SafetyBackup.ref(for: id)).")
-        case .completed(let id): (name, text) = ("completed", "Completed rollback \(id) (verification had passed) and journaled it.")
+        case .clearStaleLock(let holder): (name, text) = ("cleared-stale-lock", "Removed the stale lock of \(holder.description).")
+        case .clearState: (name, text) = ("nothing-changed", "Operation \(id) had not changed anything yet; its state is cleared.")
+        case .restore: (name, text) = ("restored", "Restored the state before \(id) from \(SafetyBackup.ref(for: id))" + (plan.tiers.isEmpty ? "." : " and the tiers " + plan.tiers.map(\.name).joined(separator: ", ") + "."))
+        case .complete: (name, text) = ("completed", "Completed \(plan.state?.operation ?? "rollback") \(id) (verification had passed) and journaled it.")
         }
         if json {
             var fields: [String: JSONValue] = ["action": .string(name)]
-            if let outcome { fields["event"] = outcome.event }
+            if let event = result.event { fields["event"] = RollbackJournal.json(event) }
             context.printJSON(.object(fields))
         } else {
             context.terminal.out(Terminal.escaped(text))

@@ -20,7 +20,7 @@ struct RegistryExportCommand: ParsableCommand {
     var env: String = "production"
 
     func run() throws {
-        let context = CommandContext()
+        let context = CommandContext.process
         let repository = try context.openRepository()
         let export = try KnownGoodRegistry(repository: repository).exportKnownGood(env: env, now: context.now)
         context.terminal.warn(export.warnings)

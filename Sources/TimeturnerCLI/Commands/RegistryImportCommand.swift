@@ -28,7 +28,7 @@ struct RegistryImportCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let context = CommandContext()
+        let context = CommandContext.process
         let repository = try context.openRepository()
         let bytes = try readInput(file)
         let outcome = try KnownGoodRegistry(repository: repository).importKnownGood(

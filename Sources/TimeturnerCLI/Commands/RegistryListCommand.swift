@@ -24,7 +24,7 @@ struct RegistryListCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let context = CommandContext()
+        let context = CommandContext.process
         let repository = try context.openRepository()
         let bound = try since.map { (text) throws(TimeturnerError) in try TimeBound.parse(text, now: context.now) }
         let listing = try KnownGoodRegistry(repository: repository).marks(env: env, since: bound)

@@ -27,7 +27,7 @@ struct RegistryLogCommand: ParsableCommand {
     }
 
     func run() throws {
-        let context = CommandContext()
+        let context = CommandContext.process
         let repository = try context.openRepository()
         let changes = try KnownGoodRegistry(repository: repository).changes(limit: limit)
         if json {

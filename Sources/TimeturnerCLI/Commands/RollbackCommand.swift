@@ -55,7 +55,7 @@ struct RollbackCommand: AsyncParsableCommand {
     var verifyCommands: [String] = []
 
     @Option(help: "How long each verification command may run, e.g. 90s, 10m.")
-    var verifyTimeout: TimeoutArgument = .init(value: Duration(seconds: 300))
+    var verifyTimeout: TimeoutArgument = .init(value: TimeSpan(seconds: 300))
 
     @Option(help: "Tiers to roll back: 1 = code and deploy, 2 = + config and db, 3 = + system (configured tiers only).")
     var level: LevelArgument?
@@ -86,128 +86,52 @@ struct RollbackCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let context = CommandContext()
+        let context = CommandContext.process
         let repository = try context.openRepository()
         let attribution = try context.attribution(in: repository)
-        let names = try tiers.map { (text) throws(TimeturnerError) in try Tier.parseList(text) }
-        var currentLevel = level?.value
-        while true {
-            let outcome = try await attempt(level: currentLevel, names: names, context: context, repository: repository,
-                                            attribution: attribution)
-            guard let outcome else { return }  // dry run
-            if let error = outcome.error {
-                if escalate, error.kind == .verificationFailedRestored, let next = currentLevel?.next {
-                    context.terminal.report(error)
-                    context.terminal.err("escalating: level \(currentLevel!.rawValue) failed and was restored; trying level \(next.rawValue) (\(next.tiers.joined(separator: ", ")))")
-                    currentLevel = next
-                    continue
-                }
-                throw error
-            }
-            return
-        }
+        let configuration = try context.configuration(in: repository, overrides: configurationOptions.overrides)
+        let request = RollbackRequest(
+            target: to, environment: env, mode: mode.value, commits: commits, mainline: mainline,
+            verifyCommands: verifyCommands, verifyTimeout: verifyTimeout.value, reason: reason, level: level?.value,
+            tierNames: try tiers.map { (text) throws(TimeturnerError) in try Tier.parseList(text) }, escalate: escalate)
+        let pipeline = RollbackPipeline(planner: RollbackPlanner(repository: repository, configuration: configuration),
+                                        engine: context.rollbackEngine(for: repository, attribution: attribution, configuration: configuration),
+                                        attribution: attribution)
+        let last = try await pipeline.run(request, confirm: { (plan) throws(TimeturnerError) in
+            try confirm(plan, context: context)
+        }, attempted: { attempt in
+            show(attempt, context: context)
+        })
+        if let error = last?.result.error { throw error }
     }
 
-    /// One planned, confirmed and executed rollback at `level` (or with `names`); nil for a dry run.
-    private func attempt(level: RollbackLevel?, names: [String]?, context: CommandContext, repository: Repository,
-                         attribution: Attribution) async throws -> OperationOutcome? {
-        // Verification commands from the layered configuration: .timeturner ones run only when trusted.
-        let configuration = try context.configuration(in: repository, overrides: configurationOptions.overrides)
-        let verifySettings = configuration.values("timeturner.verify")
-        try configuration.requireTrusted(verifySettings, for: "verification (timeturner.verify)")
-        var request = RollbackRequest(target: to, environment: env, mode: mode.value, commits: commits, mainline: mainline,
-                                      verifyCommands: verifyCommands, verifyTimeout: verifyTimeout.value, reason: reason)
-        request.configuredVerifyCommands = verifySettings.map(\.value)
-        let plan = try RollbackPlanner(repository: repository).plan(request, by: attribution)
+    /// Shows the plan; nil after a dry run, else the approval from the prompt or `--yes`.
+    private func confirm(_ plan: RollbackPlan, context: CommandContext) throws(TimeturnerError) -> Approval? {
         plan.warnings.forEach(context.terminal.warning)
-
-        // Tiers beyond code: configured (and trusted), selected by --level/--tiers, each with a
-        // capture on the target's point. All checked before anything is shown as a plan.
-        var session: TierRollbackSession? = nil
-        if level != nil || names != nil {
-            let selected = try Tier.select(level: level, names: names, configured: try configuration.tierAssignments())
-            if !selected.isEmpty {
-                let found = try PointStore(repository: repository).capturePoint(for: plan.target, named: to, tiers: selected.map(\.tier))
-                session = try TierRollbackSession(tiers: selected, captures: found?.captures ?? [],
-                                                  point: found.map { PointReference(id: $0.point.id, commit: $0.point.commit.hex) },
-                                                  executing: context.tierRunner(for: configuration))
-            }
-        }
-        let tierCalls = session?.plannedCalls ?? []
         if dryRun {
-            if json {
-                guard case .object(var fields) = plan.json else { return nil }
-                fields["level"] = level.map { .int(Int64($0.rawValue)) } ?? .null
-                fields["tierCalls"] = .array(tierCalls.map(JSONValue.string))
-                context.printJSON(.object(fields))
-            } else {
-                PlanRenderer(terminal: context.terminal).render(plan, dryRun: true, tierCalls: tierCalls, level: level)
-            }
+            if json { context.printJSON(plan.json) } else { PlanRenderer(terminal: context.terminal).render(plan, dryRun: true) }
             return nil
         }
-        if !json || !yes { PlanRenderer(terminal: context.terminal).render(plan, dryRun: false, toStandardError: json, tierCalls: tierCalls, level: level) }
-        try Confirmation.require("rollback", skip: yes, terminal: context.terminal, what: "a rollback")
+        if !json || !yes { PlanRenderer(terminal: context.terminal).render(plan, dryRun: false, toStandardError: json) }
+        return try context.approve(plan, yes: yes, what: "a rollback")
+    }
 
-        // The present state of every tier, so a failure can put it back; nothing changed yet.
-        if let session { try await session.captureBefore() }
-        let engine = context.rollbackEngine(for: repository, attribution: attribution)
-        let outcome = try await engine.execute(plan.approve(), verifier: ShellVerifier(environment: context.environment),
-                                               tiers: session.map(ExecutorRollbackTier.all(in:)) ?? [])
+    private func show(_ attempt: RollbackAttempt, context: CommandContext) {
+        let (plan, result, t) = (attempt.plan, attempt.result, context.terminal)
+        if let next = attempt.escalatingTo, let error = result.error {
+            t.report(error)
+            t.err("escalating: level \(plan.request.level?.rawValue ?? 0) failed and was restored; trying level \(next.rawValue) (\(next.tiers.joined(separator: ", ")))")
+            return
+        }
         if json {
-            context.printJSON(outcome.event)
-        } else if outcome.error == nil {
-            let t = context.terminal
-            t.out("Rolled back \(plan.head.displayName) to \(plan.target.short) (\(Terminal.escaped(plan.targetName))) in \(outcome.event["durationMs"]?.intValue ?? 0) ms: \(plan.mode.rawValue), rollback \(plan.id)")
-            if let session { t.out("  tiers:         code, " + session.tiers.map(\.tier).joined(separator: ", ")) }
+            if let event = result.event { context.printJSON(RollbackJournal.json(event)) }
+        } else if case .succeeded = result.outcome {
+            t.out("Rolled back \(Terminal.escaped(plan.code.head.displayName)) to \(plan.code.target.short) (\(Terminal.escaped(plan.code.targetName))) in \(result.event?.durationMs ?? 0) ms: \(plan.code.mode.rawValue), rollback \(plan.id)")
+            if !plan.tiers.isEmpty { t.out("  tiers:         code, " + plan.tiers.map(\.name).joined(separator: ", ")) }
             t.out("  safety backup: \(plan.safetyRef)")
             t.out("  undo it:       git timeturner undo \(plan.id)")
         }
-        return outcome
     }
-}
-
-/// The plan, as a person reads it before typing `rollback`.
-struct PlanRenderer {
-    let terminal: Terminal
-
-    func render(_ plan: RollbackPlan, dryRun: Bool, toStandardError: Bool = false, tierCalls: [String] = [], level: RollbackLevel? = nil) {
-        let emit: (String) -> Void = toStandardError ? { terminal.err($0) } : { terminal.out($0) }
-        emit((dryRun ? "Rollback plan (dry run, nothing will change)" : "Rollback plan") + " \(plan.id)")
-        emit("  branch   \(Terminal.escaped(plan.head.displayName)) at \(plan.from.short)")
-        emit("  target   \(Terminal.escaped(plan.targetName)): \(plan.target.short) \(Terminal.escaped(plan.targetSummary))")
-        emit("  mode     \(plan.mode.rawValue)" + (plan.selectedRange.map { ", only the commits in \(Terminal.escaped($0))" } ?? "")
-             + (plan.mainline.map { ", mainline \($0)" } ?? ""))
-        if let reason = plan.reason { emit("  reason   \(Terminal.escaped(reason))") }
-        let merges = plan.commits.filter(\.isMerge).count
-        emit("  commits  \(plan.commits.count) \(plan.selectedRange == nil ? "undone" : "reverted")" +
-             (merges > 0 && plan.selectedRange == nil ? " (\(merges) merge\(merges == 1 ? "" : "s"): the target's tree is restored, no mainline needed)" : ""))
-        for commit in plan.commits.prefix(20) {
-            emit("    \(commit.id.short) \(Terminal.escaped(commit.summary))\(commit.isMerge ? " (merge)" : "")")
-        }
-        if plan.commits.count > 20 { emit("    … and \(plan.commits.count - 20) more") }
-        emit("  files    \(plan.changes.count) changed")
-        for change in plan.changes.prefix(20) { emit("    \(change.kind.rawValue.padding(12)) \(Terminal.escaped(change.path))") }
-        if plan.changes.count > 20 { emit("    … and \(plan.changes.count - 20) more") }
-        if plan.isDirty {
-            emit("  carried  \(plan.dirtyPaths.count) uncommitted and \(plan.untrackedPaths.count) untracked file(s), untouched and captured in the safety backup")
-        }
-        if let level { emit("  level    \(level.rawValue): \(level.tiers.joined(separator: ", ")) (configured tiers only)") }
-        if !tierCalls.isEmpty {
-            emit("  tiers    \(tierCalls.count) executor call(s), in order; on failure the changed tiers are restored in reverse")
-            for call in tierCalls { emit("    \(Terminal.escaped(call))") }
-        }
-        if plan.verifyCommands.isEmpty {
-            emit("  verify   nothing (add --verify <command>, or timeturner.verify in .timeturner or git config)")
-        } else {
-            for command in plan.verifyCommands { emit("  verify   \(Terminal.escaped(command)) (timeout \(plan.verifyTimeout))") }
-        }
-        emit("  writes")
-        for write in plan.writes { emit("    \(Terminal.escaped(write))") }
-    }
-}
-
-extension String {
-    func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
 }
 
 struct ModeArgument: ExpressibleByArgument {
@@ -222,11 +146,11 @@ struct ModeArgument: ExpressibleByArgument {
 }
 
 struct TimeoutArgument: ExpressibleByArgument {
-    let value: Duration
-    init(value: Duration) { self.value = value }
+    let value: TimeSpan
+    init(value: TimeSpan) { self.value = value }
     init?(argument: String) {
         // A bare number means seconds, like `timeout 30`.
-        guard let value = Duration(parsing: argument) ?? Int64(argument).map({ Duration(seconds: $0) }), value.seconds > 0 else { return nil }
+        guard let value = TimeSpan(parsing: argument) ?? Int64(argument).map({ TimeSpan(seconds: $0) }), value.seconds > 0 else { return nil }
         self.value = value
     }
     var defaultValueDescription: String { value.description }

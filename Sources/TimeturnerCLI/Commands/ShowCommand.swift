@@ -25,7 +25,7 @@ struct ShowCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let context = CommandContext()
+        let context = CommandContext.process
         let repository = try context.openRepository()
         let inspection = try Inspector(repository: repository).inspect(target)
         inspection.warnings.forEach(context.terminal.warning)

@@ -16,10 +16,11 @@ struct StatusCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let context = CommandContext()
+        let context = CommandContext.process
         let repository = try context.openRepository()
         let attribution = try context.attribution(in: repository)
-        let engine = context.rollbackEngine(for: repository, attribution: attribution)
+        let configuration = try context.configuration(in: repository, overrides: [])
+        let engine = context.rollbackEngine(for: repository, attribution: attribution, configuration: configuration)
         let (holder, state, lockPath) = engine.currentStatus()
         let journal = try? RollbackJournal(repository: repository).entries()
         journal?.skipped.forEach { context.terminal.warning($0.description) }

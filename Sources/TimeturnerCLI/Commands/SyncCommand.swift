@@ -37,7 +37,7 @@ struct SyncCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let context = CommandContext()
+        let context = CommandContext.process
         let repository = try context.openRepository()
         let remote = try self.remote ?? defaultRemote(repository)
         let attribution = try context.attribution(in: repository)

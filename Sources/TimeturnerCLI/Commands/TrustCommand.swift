@@ -34,7 +34,7 @@ struct TrustCommand: ParsableCommand {
     }
 
     func run() throws {
-        let context = CommandContext()
+        let context = CommandContext.process
         let repository = try context.openRepository()
         let store = TrustStore(environment: context.environment)
         let configuration = try context.configuration(in: repository, overrides: [])

@@ -8,40 +8,59 @@ struct UndoCommand: AsyncParsableCommand {
         abstract: "Go back to the state before a rollback (the most recent one by default).",
         discussion: """
         Restores branch, HEAD, index, work tree and the untracked files captured in the rollback's \
-        safety backup (refs/timeturner/safety/<id>). Refused when the branch moved since the \
-        rollback or when tracked files have uncommitted changes. The undo writes a safety backup of \
-        its own and is journaled.
+        safety backup (refs/timeturner/safety/<id>), and returns every other tier the rollback \
+        changed (deploy, config, db, system) to the state captured just before it, through the \
+        tier's executor (--code-only leaves them). Refused when the branch moved since the \
+        rollback or when a file it would write holds changes made since. Plans first like a \
+        rollback (--dry-run shows the steps), writes a safety backup of its own, restores \
+        everything if a step fails, and is journaled.
 
         Examples:
           git timeturner undo
           git timeturner undo 20261121T223000Z-7f3a9c --yes
+          git timeturner undo --dry-run
         """
     )
 
     @Argument(help: "The rollback id (see 'git timeturner history'); default: the most recent one not yet undone.")
     var rollbackID: String?
 
+    @Flag(help: "Undo only the code, leaving the other tiers the rollback changed as they are now.")
+    var codeOnly = false
+
+    @Flag(help: "Print the plan and change nothing.")
+    var dryRun = false
+
     @Flag(help: "Do not ask for confirmation.")
     var yes = false
 
-    @Flag(help: "Print the journal event as JSON.")
+    @Flag(help: "Print the plan (with --dry-run) or the journal event as JSON.")
     var json = false
 
+    @OptionGroup var configurationOptions: ConfigurationOptions
+
     func run() async throws {
-        let context = CommandContext()
+        let context = CommandContext.process
         let repository = try context.openRepository()
         let attribution = try context.attribution(in: repository)
-        let engine = context.rollbackEngine(for: repository, attribution: attribution)
-        let plan = try engine.planUndo(rollbackID)
+        let configuration = try context.configuration(in: repository, overrides: configurationOptions.overrides)
+        let plan = try UndoPlanner(repository: repository, configuration: configuration)
+            .plan(UndoRequest(rollbackID: rollbackID, codeOnly: codeOnly), by: attribution)
         plan.warnings.forEach(context.terminal.warning)
-        let backup = plan.backup
-        context.terminal.err("Undo rollback \(Terminal.escaped(plan.rollbackID)): \(Terminal.escaped(backup.head.displayName)) \(plan.current.short) → \(backup.headCommit.short), \(plan.changes.count) path(s)\(backup.wasDirty ? ", uncommitted changes given back" : "")")
-        try Confirmation.require("undo", skip: yes, terminal: context.terminal, what: "an undo")
-        let outcome = try await engine.undo(plan)
-        if json {
-            context.printJSON(outcome.event)
-        } else {
-            context.terminal.out("Undid rollback \(Terminal.escaped(plan.rollbackID)): \(Terminal.escaped(backup.head.displayName)) is back at \(backup.headCommit.short)")
+        if dryRun {
+            if json { context.printJSON(plan.json) } else { PlanRenderer(terminal: context.terminal).render(plan, dryRun: true) }
+            return
+        }
+        PlanRenderer(terminal: context.terminal).render(plan, dryRun: false, toStandardError: true)
+        let approval = try context.approve(plan, yes: yes, what: "an undo")
+        let engine = context.rollbackEngine(for: repository, attribution: attribution, configuration: configuration)
+        let result = await engine.execute(plan, approval: approval)
+        if let error = result.error { throw error }
+        if json, let event = result.event {
+            context.printJSON(RollbackJournal.json(event))
+        } else if case .undo(let rollbackID, let backup) = plan.operation {
+            context.terminal.out("Undid rollback \(Terminal.escaped(rollbackID)): \(Terminal.escaped(backup.head.displayName)) is back at \(backup.headCommit.short)"
+                                 + (plan.tiers.isEmpty ? "" : ", and so are the tiers " + plan.tiers.map(\.name).joined(separator: ", ")))
         }
     }
 }

@@ -1,3 +1,4 @@
+import GitKit
 import TimeturnerCore
 
 extension Terminal {
@@ -22,11 +23,11 @@ extension Terminal {
         var hints: [String] = []
         if let extraHint { hints.append(extraHint) }
         for line in lines {
-            let trimmed = line.trimmingSpaces
+            let trimmed = line.trimming({ $0 == " " || $0 == "\t" })
             if trimmed.hasPrefix("Help:") {
                 // "Help:  --env <env>  The environment." → "--env <env>: The environment." (columns
                 // are separated by two or more spaces; a name holds single ones).
-                let columns = trimmed.dropFirst("Help:".count).split(separator: "  ").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
+                let columns = trimmed.dropFirst("Help:".count).split(separator: "  ").map { String($0).trimming { $0 == " " || $0 == "\t" } }.filter { !$0.isEmpty }
                 guard let name = columns.first else { continue }
                 hints.append(([name + ":"] + columns.dropFirst()).joined(separator: " "))
             } else if trimmed.hasPrefix("Usage: ") {

@@ -32,7 +32,7 @@ extension Terminal {
     /// The lines of a free-text note, each escaped, trailing blank lines dropped.
     static func noteLines(_ note: String) -> [String] {
         var lines = note.split(separator: "\n", omittingEmptySubsequences: false).map { Terminal.escaped(String($0)) }
-        while lines.count > 1, lines.last?.trimmingSpaces.isEmpty == true { lines.removeLast() }
+        while lines.count > 1, lines.last?.trimming({ $0 == " " || $0 == "\t" }).isEmpty == true { lines.removeLast() }
         return lines
     }
 }

@@ -1,4 +1,5 @@
 internal import Glibc
+import GitKit
 import TimeturnerCore
 
 /// Shows an operation's progress on standard error (standard output stays free for `--json`):
@@ -10,7 +11,7 @@ struct ProgressPrinter: RollbackProgress {
     func report(_ event: ProgressEvent) {
         switch event {
         case .stepStarted(let step):
-            if let words = ProgressPrinter.words[step] { terminal.err(terminal.paint("· " + words, .dim)) }
+            if let words = ProgressPrinter.words(for: step) { terminal.err(terminal.paint("· " + words, .dim)) }
         case .stepFinished:
             break
         case .output(let source, let line, _):
@@ -18,8 +19,9 @@ struct ProgressPrinter: RollbackProgress {
         case .verificationFinished(let outcome):
             let verdict = outcome.passed ? terminal.paint("passed", .green) : terminal.paint("failed", .red)
             terminal.err("verify: \(Terminal.escaped(outcome.command)) \(verdict) (\(outcome.explanation), \(outcome.durationMilliseconds) ms)")
-        case .tierFinished(let outcome):
-            terminal.err("tier \(outcome.tier): \(outcome.status.rawValue)" + (outcome.detail.map { " — " + Terminal.escaped($0) } ?? ""))
+        case .tierFinished(let record):
+            let action = record.action.map { " " + $0 } ?? ""
+            terminal.err("tier \(record.tier)\(action): \(record.status)" + (record.detail.map { " — " + Terminal.escaped($0) } ?? ""))
         case .warning(let text):
             terminal.warning(text)
         case .pausedForTest(let step, let marker):
@@ -27,37 +29,34 @@ struct ProgressPrinter: RollbackProgress {
         }
     }
 
-    static let words: [OperationStep: String] = [
-        .lock: "taking the lock", .safetyRef: "writing the safety backup", .moveRef: "moving the branch",
-        .workTree: "updating the work tree", .tiers: "rolling back the other tiers", .verify: "verifying",
-        .restore: "restoring the state before the rollback", .journal: "writing the journal",
-    ]
+    static func words(for step: RollbackStep) -> String? {
+        switch step {
+        case .takeLock: "taking the lock"
+        case .captureTier(let tier): "capturing the present state of the \(tier) tier"
+        case .writeSafetyBackup: "writing the safety backup"
+        case .moveBranch: "moving the branch"
+        case .updateWorkTree: "updating the work tree"
+        case .rollBackTier(let tier): "rolling back the \(tier) tier"
+        case .verifyTier(let tier): "verifying the \(tier) tier"
+        case .runVerification: "verifying"
+        case .restoreFromSafetyBackup: "restoring from the safety backup"
+        case .writeJournal: "writing the journal"
+        }
+    }
 }
 
 /// Asks a person to type a word before a change goes ahead; refuses without a terminal.
 enum Confirmation {
-    static func require(_ word: String, skip: Bool, terminal: Terminal, what: String) throws(TimeturnerError) {
-        if skip { return }
+    /// `--yes`, or the words typed; without a terminal to ask on (and no `--yes`), a refusal.
+    static func ask(_ word: String, skip: Bool, terminal: Terminal, what: String) throws(TimeturnerError) -> Consent {
+        if skip { return .assumeYes }
         guard isInteractive else {
             throw TimeturnerError(.refused, "\(what) needs confirmation, and there is no terminal to ask on",
                                   hint: "in scripts and CI, pass --yes (look at the plan first with --dry-run)")
         }
         terminal.err("Type '\(word)' to go ahead, anything else to stop: ", newline: false)
-        let answer = readLine(strippingNewline: true)?.trimmingSpaces ?? ""
-        guard answer == word else {
-            throw TimeturnerError(.refused, "not confirmed; nothing was changed",
-                                  hint: "run it again and type '\(word)' when asked, or pass --yes")
-        }
+        return .typed(readLine(strippingNewline: true)?.trimming { $0 == " " || $0 == "\t" || $0 == "\r" } ?? "")
     }
 
     static var isInteractive: Bool { isatty(0) == 1 }
-}
-
-extension String {
-    var trimmingSpaces: String {
-        var s = Substring(self)
-        while let c = s.first, c == " " || c == "\t" { s = s.dropFirst() }
-        while let c = s.last, c == " " || c == "\t" || c == "\r" { s = s.dropLast() }
-        return String(s)
-    }
 }

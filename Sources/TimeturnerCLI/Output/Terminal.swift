@@ -1,20 +1,22 @@
 internal import Glibc
 import GitKit
+import Synchronization
 import TimeturnerCore
 
 /// Where the CLI writes. Everything that came from a repository (tag messages, notes, names)
 /// goes through `escaped` first, so a crafted message cannot drive the user's terminal.
-struct Terminal {
-    let colour: Bool
+struct Terminal: Sendable {
+    private let colourDecision: ColourDecision
 
     init(environment: [String: String]) {
-        // Colour only for a person at a terminal unless color.ui / timeturner.color say otherwise,
-        // and never when NO_COLOR is set (ColourChoice). The configuration is read only when it
-        // can change the answer: not under NO_COLOR.
-        let noColour = environment["NO_COLOR"].map { !$0.isEmpty } ?? false
-        let setting = noColour ? nil : (try? Repository.open(path: nil)).flatMap(ColourChoice.setting(in:))
-        colour = ColourChoice.decide(environment: environment, isTerminal: isatty(STDERR_FILENO) == 1, setting: setting)
+        colourDecision = ColourDecision(environment: environment)
     }
+
+    /// Colour only for a person at a terminal unless timeturner.color / color.ui say otherwise,
+    /// and never when NO_COLOR is set (ColourChoice). Decided on the first coloured word, not at
+    /// start-up: reading the configuration opens the repository and initialises libgit2, which
+    /// --version, --help, argument errors and completion must not pay for.
+    var colour: Bool { colourDecision.value }
 
     func out(_ text: String) {
         print(text)
@@ -55,30 +57,32 @@ struct Terminal {
         self.colour ? "\u{1b}[\(colour.rawValue)m\(text)\u{1b}[0m" : text
     }
 
-    /// Control characters as visible escapes (`\e`, `\x07`, `\u{9b}`); line breaks and tabs kept
-    /// only when `multiline` is true.
+    /// Control, bidirectional and other invisible characters as visible escapes (`\e`, `\x07`,
+    /// `\u{202e}`; DisplayText documents the form); line breaks and tabs kept only when
+    /// `multiline` is true.
     static func escaped(_ text: String, multiline: Bool = false) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar.value {
-            case 0x0a where multiline, 0x09 where multiline: out.unicodeScalars.append(scalar)
-            case 0x1b: out += "\\e"
-            case 0x0a: out += "\\n"
-            case 0x0d: out += "\\r"
-            case 0x09: out += "\\t"
-            case 0x00..<0x20, 0x7f: out += "\\x" + hex(scalar.value, width: 2)
-            case 0x80..<0xa0, 0x2028, 0x2029, 0x202a...0x202e, 0x2066...0x2069:
-                // C1 controls and bidirectional overrides can also reorder or hide text.
-                out += "\\u{" + hex(scalar.value, width: 2) + "}"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
+        DisplayText.escaped(text, multiline: multiline)
+    }
+}
+
+/// The colour decision, made once on first use and shared by every copy of the Terminal
+/// (progress lines paint from another task).
+private final class ColourDecision: Sendable {
+    private let environment: [String: String]
+    private let decided = Mutex<Bool?>(nil)
+
+    init(environment: [String: String]) {
+        self.environment = environment
     }
 
-    private static func hex(_ value: UInt32, width: Int) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    var value: Bool {
+        decided.withLock { decided in
+            if let decided { return decided }
+            let noColour = environment["NO_COLOR"].map { !$0.isEmpty } ?? false
+            let setting = noColour ? nil : (try? Repository.open(path: nil)).flatMap(ColourChoice.setting(in:))
+            let value = ColourChoice.decide(environment: environment, isTerminal: isatty(STDERR_FILENO) == 1, setting: setting)
+            decided = value
+            return value
+        }
     }
 }

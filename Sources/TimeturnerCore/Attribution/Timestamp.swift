@@ -94,8 +94,9 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 }
 
-/// A length of time given on the command line: `90s`, `15m`, `12h`, `7d`, `2w`.
-public struct Duration: Sendable, Equatable, CustomStringConvertible {
+/// A whole number of seconds as people write it (not `Swift.Duration`, which it would otherwise shadow)
+/// on the command line and in configuration: `90s`, `15m`, `12h`, `7d`, `2w`.
+public struct TimeSpan: Sendable, Hashable, CustomStringConvertible {
     public let seconds: Int64
 
     public init(seconds: Int64) { self.seconds = seconds }

@@ -117,6 +117,6 @@ public struct TrustStore: Sendable {
     private func write(_ lines: [[UInt8]]) throws(TimeturnerError) {
         if let slash = path.lastIndex(of: "/") { try LocalFile.makeDirectories(String(path[..<slash]), mode: 0o700) }
         let bytes = lines.flatMap { $0 + [UInt8(ascii: "\n")] }
-        try LocalFile.writeAtomically(path, bytes, mode: 0o600)
+        try LocalFile.writeAtomically(bytes, to: path, mode: 0o600)
     }
 }

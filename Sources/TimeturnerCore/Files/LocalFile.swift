@@ -1,4 +1,5 @@
-internal import Glibc
+// Public only for `mode_t` in writeAtomically's signature.
+public import Glibc
 
 /// The few file-system operations the domain needs (trust records, snapshots, dumps), over
 /// POSIX calls so that Core stays free of Foundation.
@@ -27,31 +28,88 @@ public enum LocalFile {
         }
     }
 
-    /// Writes `bytes` to a temporary file next to `path`, syncs it, then renames it over `path`,
-    /// so a reader sees the old content or the new one, never half of it.
-    public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: UInt32 = 0o644) throws(TimeturnerError) {
-        let temporary = path + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode_t(mode))
-        guard descriptor >= 0 else { throw failure("create \(temporary)") }
+    /// Replaces the file at `path` with `bytes` so that a reader, a crash or a power cut sees the
+    /// old content or the new one, never a mix, and so that the new content survives a crash
+    /// once this returns. The one atomic write of the project (trust records, state files).
+    ///
+    /// A temporary file in the same directory (rename is atomic only within one file system),
+    /// written in a loop (short writes, EINTR), fsync'd, renamed over `path`, then the
+    /// directory fsync'd so that the rename itself is on disk. On every failure the temporary
+    /// is removed and `path` is untouched; the error names the path, the step and the
+    /// operating system's error. `mode` is the new file's permission bits, less the umask,
+    /// as with `open(2)`.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(TimeturnerError) {
+        let directory = parentDirectory(of: path)
+        let temporary = path + ".tmp-\(getpid())-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        var descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard descriptor >= 0 else { throw writeFailure(path, "could not create the temporary file \(temporary)") }
+        var renamed = false
+        defer {
+            if descriptor >= 0 { close(descriptor) }
+            if !renamed { unlink(temporary) }
+        }
         var offset = 0
         while offset < bytes.count {
             let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                let error = failure("write \(temporary)")
-                close(descriptor)
-                unlink(temporary)
-                throw error
-            }
+            if written < 0 && errno == EINTR { continue }
+            // write(2) returns 0 only for a count of 0; treat it as the error it would be next.
+            guard written > 0 else { throw writeFailure(path, "could not write \(temporary)", errorNumber: written == 0 ? EIO : errno) }
             offset += written
         }
-        fsync(descriptor)
-        close(descriptor)
-        guard rename(temporary, path) == 0 else {
-            let error = failure("rename \(temporary) to \(path)")
-            unlink(temporary)
-            throw error
+        guard retryingOnInterrupt({ fsync(descriptor) }) == 0 else { throw writeFailure(path, "could not sync \(temporary) to disk") }
+        // close(2) is where some file systems (NFS) report a failed write; it is not retried on
+        // EINTR because Linux has released the descriptor either way.
+        let closed = close(descriptor)
+        descriptor = -1
+        guard closed == 0 else { throw writeFailure(path, "could not close \(temporary)") }
+        guard rename(temporary, path) == 0 else { throw writeFailure(path, "could not rename \(temporary) to \(path)") }
+        renamed = true
+        try syncDirectory(directory, of: path)
+    }
+
+    /// The old spelling, kept for callers written against it.
+    @available(*, deprecated, renamed: "writeAtomically(_:to:mode:)")
+    public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: UInt32 = 0o644) throws(TimeturnerError) {
+        try writeAtomically(bytes, to: path, mode: mode_t(mode))
+    }
+
+    /// Makes a rename in `directory` durable. File systems that cannot sync a directory
+    /// (EINVAL: some FUSE and network ones) have nothing to make durable this way.
+    private static func syncDirectory(_ directory: String, of path: String) throws(TimeturnerError) {
+        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw writeFailure(path, "wrote it, but could not open \(directory) to sync the rename") }
+        defer { close(descriptor) }
+        guard retryingOnInterrupt({ fsync(descriptor) }) == 0 || errno == EINVAL || errno == EOPNOTSUPP else {
+            throw writeFailure(path, "wrote it, but could not sync \(directory) to disk")
         }
+    }
+
+    private static func retryingOnInterrupt(_ call: () -> Int32) -> Int32 {
+        while true {
+            let result = call()
+            if result == 0 || errno != EINTR { return result }
+        }
+    }
+
+    /// `/a/b` for `/a/b/c`, `/` for `/c`, `.` for `c`.
+    static func parentDirectory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// "could not write <path>", caused by the step and the OS error (`Permission denied (EACCES)`),
+    /// read from `errorNumber` (errno at the failing call) before anything else can change it.
+    private static func writeFailure(_ path: String, _ step: String, errorNumber: Int32 = errno) -> TimeturnerError {
+        TimeturnerError(.failure, "could not write \(path)", causes: [step + ": " + describeErrno(errorNumber)])
+    }
+
+    /// `No space left on device (ENOSPC)`.
+    static func describeErrno(_ number: Int32) -> String {
+        let text = String(cString: strerror(number))
+        let names: [Int32: String] = [EACCES: "EACCES", EPERM: "EPERM", ENOSPC: "ENOSPC", EDQUOT: "EDQUOT", EROFS: "EROFS",
+                                      ENOENT: "ENOENT", ENOTDIR: "ENOTDIR", EEXIST: "EEXIST", EIO: "EIO", EISDIR: "EISDIR",
+                                      EXDEV: "EXDEV", EBUSY: "EBUSY", ENAMETOOLONG: "ENAMETOOLONG"]
+        return names[number].map { "\(text) (\($0))" } ?? text
     }
 
     /// `mkdir -p`.

@@ -31,14 +31,19 @@ public struct PointStore {
 
     /// Creates a point. Validates everything before writing anything.
     ///
-    /// Order of writes: the tag object (unreachable until referenced, so harmless if we stop),
-    /// then the point ref with "must not exist" compare-and-swap (the point now exists), then the
-    /// note line. If the note cannot be written the ref is deleted again, so a reported failure
-    /// leaves no half-made point and a reported success always has both.
+    /// Order of writes: the tag object, then the point ref with "must not exist" compare-and-swap
+    /// (the point now exists), then the note line. If the note cannot be written the ref is
+    /// deleted again, so a reported failure leaves no half-made point and a reported success
+    /// always has both.
+    ///
+    /// A name already taken is found before the tag object is written, so that a refused or
+    /// redrawn name leaves no unreachable tag behind (`git fsck --unreachable`). Only a writer
+    /// that takes the same name between that check and the compare-and-swap, or a failed note,
+    /// leaves one, which `git gc` prunes.
     public func create(_ request: Request, by attribution: Attribution) throws(TimeturnerError) -> RollbackPoint {
         let chosenName = try request.name.map { (n) throws(TimeturnerError) in try RefComponentName(n, what: "point name") }
         let environment = try request.environment.map { (e) throws(TimeturnerError) in try RefComponentName(e, what: "environment name") }
-        if let message = request.message, message.trimmingNewlines().isEmpty {
+        if let message = request.message, message.trimming { $0 == "\n" }.isEmpty {
             throw TimeturnerError(.usage, "the point message is empty", hint: "say what the point is for: -m \"before the schema change\"")
         }
         try RepositoryAccess.requireCommits(repository)
@@ -49,12 +54,13 @@ public struct PointStore {
         var attempt = 0
         while true {
             attempt += 1
-            let id = chosenName?.value ?? PointStore.generatedID(at: attribution.time)
+            let id = chosenName?.value ?? UniqueID.stamped(at: attribution.time)
             let ref = StorageLayout.pointRef(id)
             let message = PointMessage.compose(subject: subject, body: body, id: id, severity: request.severity,
                                                environment: environment?.value, tiers: tiers)
             let tag: OID
-            do {
+            do throws(GitError) {
+                if try repository.reference(ref) != nil { throw GitError(operation: "create \(ref)", code: .exists, message: "it exists") }
                 tag = try repository.createAnnotatedTagObject(name: id, target: commit, tagger: attribution.signature, message: message)
                 try repository.setReference(ref, to: tag, expecting: nil, logMessage: "timeturner: point \(id)")
             } catch where error.code == .exists || error.code == .locked {
@@ -263,22 +269,15 @@ public struct PointStore {
 
     private func describe(_ message: String?, commit: OID) throws(TimeturnerError) -> (String, String) {
         if let message {
-            let trimmed = message.trimmingNewlines()
+            let trimmed = message.trimming { $0 == "\n" }
             let parts = trimmed.split(separator: "\n\n", maxSplits: 1, omittingEmptySubsequences: false)
             let subject = parts[0].split(separator: "\n").joined(separator: " ")
-            return (subject, parts.count > 1 ? String(parts[1]).trimmingNewlines() : "")
+            return (subject, parts.count > 1 ? String(parts[1]).trimming { $0 == "\n" } : "")
         }
         let summary: String
         do { summary = try repository.commit(commit).summary } catch {
             throw TimeturnerError(error, doing: "read commit \(commit.short)")
         }
         return ("Rollback point at \(commit.short): \(summary)", "")
-    }
-
-    /// `20261121T223000Z-7f3a`: sorts by creation time; the random suffix keeps points made in
-    /// the same second apart (collisions are retried with a new suffix).
-    static func generatedID(at time: Timestamp) -> String {
-        let suffix = String(UInt16.random(in: 0...UInt16.max), radix: 16)
-        return time.compactUTC + "-" + String(repeating: "0", count: 4 - suffix.count) + suffix
     }
 }

@@ -103,19 +103,14 @@ extension RollbackPoint {
 /// The tag message format: subject, optional body, then git trailers that plain
 /// `git interpret-trailers --parse` and `git for-each-ref --format='%(trailers)'` can read.
 enum PointMessage {
-    static let pointKey = "Timeturner-Point"
-    static let severityKey = "Timeturner-Severity"
-    static let environmentKey = "Timeturner-Env"
-    static let tierKey = "Timeturner-Tier"
-
     static func compose(subject: String, body: String, id: String, severity: Severity?,
                         environment: String?, tiers: [String]) -> String {
         var message = subject + "\n"
         if !body.isEmpty { message += "\n" + body + (body.hasSuffix("\n") ? "" : "\n") }
-        message += "\n\(pointKey): \(id)\n"
-        if let severity { message += "\(severityKey): \(severity.rawValue)\n" }
-        if let environment { message += "\(environmentKey): \(environment)\n" }
-        for tier in tiers { message += "\(tierKey): \(tier)\n" }
+        message += "\n\(TrailerKey.point): \(id)\n"
+        if let severity { message += "\(TrailerKey.severity): \(severity.rawValue)\n" }
+        if let environment { message += "\(TrailerKey.env): \(environment)\n" }
+        for tier in tiers { message += "\(TrailerKey.tier): \(tier)\n" }
         return message
     }
 
@@ -131,39 +126,20 @@ enum PointMessage {
         var parsed = Parsed()
         var paragraphs = PointMessage.paragraphs(message)
         let trailers = Trailers.parse(message)
-        if !trailers.isEmpty, let last = paragraphs.last, PointMessage.contains(last, "Timeturner-") {
+        if !trailers.isEmpty, let last = paragraphs.last, PointMessage.containsIgnoringASCIICase(last, TrailerKey.prefix) {
             paragraphs.removeLast()
         }
         if let first = paragraphs.first {
             // A one-line subject (the usual case) needs no splitting and joining.
             parsed.subject = first.utf8.contains(0x0a) ? first.split(separator: "\n").joined(separator: " ") : String(first)
         }
-        parsed.body = paragraphs.dropFirst().joined(separator: "\n\n").trimmingNewlines()
+        parsed.body = paragraphs.dropFirst().joined(separator: "\n\n").trimming { $0 == "\n" }
         for (key, value) in trailers {
-            // Trailer keys are case-insensitive, as in git. Compared byte-wise in ASCII rather
-            // than through `lowercased()`, which allocated a string per trailer per point.
-            if equalIgnoringASCIICase(key, severityKey) { parsed.severity = Severity(rawValue: value) }
-            else if equalIgnoringASCIICase(key, environmentKey) { parsed.environment = value }
-            else if equalIgnoringASCIICase(key, tierKey) { parsed.tiers.append(value) }
+            if TrailerKey.matches(key, TrailerKey.severity) { parsed.severity = Severity(rawValue: value) }
+            else if TrailerKey.matches(key, TrailerKey.env) { parsed.environment = value }
+            else if TrailerKey.matches(key, TrailerKey.tier) { parsed.tiers.append(value) }
         }
         return parsed
-    }
-
-    /// Whether `text` equals the ASCII `key` ignoring ASCII case. Enough for trailer keys: git's
-    /// rules only accept ASCII letters, digits and '-' in them.
-    static func equalIgnoringASCIICase(_ text: String, _ key: String) -> Bool {
-        guard text.utf8.count == key.utf8.count else { return false }
-        var text = text, key = key
-        return text.withUTF8 { a in
-            key.withUTF8 { b in
-                for i in 0..<a.count where a[i] != b[i] {
-                    let lowerA = (0x41...0x5a).contains(a[i]) ? a[i] | 0x20 : a[i]
-                    let lowerB = (0x41...0x5a).contains(b[i]) ? b[i] | 0x20 : b[i]
-                    if lowerA != lowerB { return false }
-                }
-                return true
-            }
-        }
     }
 
     /// The paragraphs of `message`: `message.split(separator: "\n\n")` without empty pieces,
@@ -193,34 +169,26 @@ enum PointMessage {
         return paragraphs
     }
 
-    /// Whether `text` contains the ASCII `needle`, compared byte by byte.
-    static func contains(_ text: Substring, _ needle: StaticString) -> Bool {
+    /// Whether `text` contains the ASCII `needle` ignoring ASCII case (trailer keys are
+    /// case-insensitive), compared byte by byte.
+    static func containsIgnoringASCIICase(_ text: Substring, _ needle: String) -> Bool {
+        let pattern = needle.utf8.map(TrailerKey.asciiLowercase)
         // Native strings are contiguous UTF-8: search in place rather than copy into an array.
-        if let found = text.utf8.withContiguousStorageIfAvailable({ contains($0, needle) }) { return found }
-        return Array(text.utf8).withUnsafeBufferPointer { contains($0, needle) }
+        if let found = text.utf8.withContiguousStorageIfAvailable({ contains($0, pattern) }) { return found }
+        return Array(text.utf8).withUnsafeBufferPointer { contains($0, pattern) }
     }
 
-    private static func contains(_ bytes: UnsafeBufferPointer<UInt8>, _ needle: StaticString) -> Bool {
-        let pattern = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
+    private static func contains(_ bytes: UnsafeBufferPointer<UInt8>, _ pattern: [UInt8]) -> Bool {
         guard let first = pattern.first else { return true }
         guard bytes.count >= pattern.count else { return false }
-        for offset in 0...(bytes.count - pattern.count) where bytes[offset] == first {
+        for offset in 0...(bytes.count - pattern.count) where TrailerKey.asciiLowercase(bytes[offset]) == first {
             var matched = true
-            for k in 1..<pattern.count where bytes[offset + k] != pattern[k] {
+            for k in 1..<pattern.count where TrailerKey.asciiLowercase(bytes[offset + k]) != pattern[k] {
                 matched = false
                 break
             }
             if matched { return true }
         }
         return false
-    }
-}
-
-extension String {
-    func trimmingNewlines() -> String {
-        var s = Substring(self)
-        while s.first == "\n" { s = s.dropFirst() }
-        while s.last == "\n" { s = s.dropLast() }
-        return String(s)
     }
 }

@@ -98,7 +98,7 @@ extension KnownGoodRegistry {
             var event: [String: JSONValue] = [
                 "type": "good", "commit": .string(commit.hex), "env": .string(environment.value),
                 "at": .string(at.rfc3339),
-                "id": .string(id ?? RegistryLedger.generatedID(at: attribution.time)),
+                "id": .string(id ?? UniqueID.stamped(at: attribution.time)),
             ]
             if let description = entry["description"]?.stringValue, !description.isEmpty { event["evidence"] = .string(description) }
             if let verified = entry["verified"]?.boolValue { event["verified"] = .bool(verified) }

@@ -26,17 +26,17 @@ public struct KnownGoodRegistry {
         let environment = try RefComponentName(env, what: "environment name")
         try RepositoryAccess.requireCommits(repository)
         let commit = try RepositoryAccess.resolveCommit(revision, in: repository)
-        let note = note.map { $0.trimmingNewlines() }.flatMap { $0.isEmpty ? nil : $0 }
+        let note = note.map { $0.trimming { $0 == "\n" } }.flatMap { $0.isEmpty ? nil : $0 }
         var fields: [String: JSONValue] = [
             "type": .string(verdict.rawValue), "commit": .string(commit.hex), "env": .string(environment.value),
-            "id": .string(RegistryLedger.generatedID(at: attribution.time)),
+            "id": .string(UniqueID.stamped(at: attribution.time)),
         ]
         if let note { fields[verdict.noteField] = .string(note) }
         if let by, !by.isEmpty { fields["by"] = .string(by) }
         let shard = RegistryLedger.marksShard(env: environment.value, for: attribution.time)
         var subject = "\(verdict.rawValue) \(repository.shortID(commit)) \(environment.value)"
         if let note { subject += ": " + KnownGoodRegistry.oneLine(note, limit: 100) }
-        let message = subject + "\n\nTimeturner-Event: \(fields["id"]!.stringValue!)\nTimeturner-Commit: \(commit.hex)\n"
+        let message = subject + "\n\n\(TrailerKey.event): \(fields["id"]!.stringValue!)\n\(TrailerKey.commit): \(commit.hex)\n"
         let written = try ledger.append([(shard, fields)], message: message, by: attribution)
         switch Mark.parse(written[0], env: environment.value, shard: shard, line: 0) {
         case .read(let mark): return mark
@@ -51,10 +51,10 @@ public struct KnownGoodRegistry {
         /// Accept commits that are not ancestors of HEAD.
         public var any: Bool
         /// Fail when the newest eligible good mark is older than this.
-        public var maxAge: Duration?
+        public var maxAge: TimeSpan?
         public var now: Timestamp
 
-        public init(env: String, any: Bool = false, maxAge: Duration? = nil, now: Timestamp) {
+        public init(env: String, any: Bool = false, maxAge: TimeSpan? = nil, now: Timestamp) {
             self.env = env
             self.any = any
             self.maxAge = maxAge
@@ -255,19 +255,12 @@ public struct KnownGoodRegistry {
         return String(name.dropLast(".jsonl".count))
     }
 
-    /// Text for a commit message subject: one line, bounded, and with control characters written
-    /// as visible escapes, so `git log` on the registry cannot drive a terminal.
+    /// Text for a commit message subject: one line, bounded, and with control and invisible
+    /// characters written as visible escapes (DisplayText), so `git log` on the registry can
+    /// neither drive a terminal nor show a note reordered by bidirectional controls.
     static func oneLine(_ text: String, limit: Int) -> String {
-        let line = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).joined(separator: " ")
-        var safe = ""
-        for scalar in line.unicodeScalars {
-            if scalar.value < 0x20 || scalar.value == 0x7f || (0x80..<0xa0).contains(scalar.value) {
-                let hex = String(scalar.value, radix: 16)
-                safe += "\\x" + (hex.count < 2 ? "0" : "") + hex
-            } else {
-                safe.unicodeScalars.append(scalar)
-            }
-        }
+        let line = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" }).joined(separator: " ")
+        let safe = DisplayText.escaped(line)
         return safe.count > limit ? String(safe.prefix(limit - 1)) + "…" : safe
     }
 }
@@ -294,7 +287,7 @@ extension Attribution {
 
     /// `Name <email>` or just `Name`.
     static func parseIdentity(_ text: String) -> (name: String, email: String)? {
-        let trimmed = text.trimmingNewlines()
+        let trimmed = text.trimming { $0 == "\n" }
         if let open = trimmed.lastIndex(of: "<"), trimmed.hasSuffix(">") {
             let name = trimmed[..<open].split(separator: " ").joined(separator: " ")
             let email = trimmed[trimmed.index(after: open)..<trimmed.index(before: trimmed.endIndex)]

@@ -18,7 +18,7 @@ public struct RegistryLedger {
 
     /// Appends each event's canonical line (JSONValue.canonicalLine) to the end of its shard's existing bytes
     /// (never rewriting earlier bytes, so broken lines survive), all in ONE new registry commit whose message is `message`.
-    /// Fills in "v", "id" (unique, e.g. <compactUTC>-<random hex>), "at" (attribution time, RFC 3339) and "by" when absent.
+    /// Fills in "v", "id" (UniqueID), "at" (attribution time, RFC 3339) and "by" when absent.
     /// Returns the events as written (with their ids).
     @discardableResult
     public func append(_ events: [(shard: String, event: [String: JSONValue])], message: String,
@@ -32,7 +32,7 @@ public struct RegistryLedger {
             try RegistryLedger.validateShardPath(shard)
             var event = fields
             if event["v"] == nil { event["v"] = .int(StorageLayout.eventVersion) }
-            if event["id"] == nil { event["id"] = .string(RegistryLedger.generatedID(at: attribution.time)) }
+            if event["id"] == nil { event["id"] = .string(UniqueID.stamped(at: attribution.time)) }
             if event["at"] == nil { event["at"] = .string(attribution.time.rfc3339) }
             if event["by"] == nil { event["by"] = .string(attribution.identity) }
             let value = JSONValue.object(event)
@@ -130,13 +130,6 @@ public struct RegistryLedger {
 
     /// How warnings name a shard: the exact argument `git show` takes to print it.
     public static func source(of shard: String) -> String { "\(StorageLayout.registryRef):\(shard)" }
-
-    /// `20261121T223000Z-5f0c1a9e2b44`: sorts by time; 48 random bits keep ids apart across many
-    /// concurrent writers in the same second (200 writers: a collision chance of about 1 in 10^10).
-    static func generatedID(at time: Timestamp) -> String {
-        let suffix = String(UInt64.random(in: 0..<(1 << 48)), radix: 16)
-        return time.compactUTC + "-" + String(repeating: "0", count: 12 - suffix.count) + suffix
-    }
 
     // MARK: - Internals
 

@@ -2,7 +2,7 @@
 /// `--since 2026-11-01`, `--since 2026-11-01T08:00:00Z`, `--since 7d`.
 public enum TimeBound {
     public static func parse(_ text: String, now: Timestamp) throws(TimeturnerError) -> Timestamp {
-        if let duration = Duration(parsing: text) {
+        if let duration = TimeSpan(parsing: text) {
             return Timestamp(secondsSinceEpoch: now.secondsSinceEpoch - duration.seconds)
         }
         if let date = Timestamp(rfc3339: text) { return date }

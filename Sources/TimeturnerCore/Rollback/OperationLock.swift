@@ -80,7 +80,7 @@ public struct OperationDirectory: Sendable {
     /// Takes the lock or throws `.locked` naming the holder. Waits a bounded time for a live
     /// holder (a short operation such as `undo` may be about to finish); a stale lock is
     /// reported at once with the command that clears it. A live lock is never broken.
-    public func acquire(operation: String, id: String, now: Timestamp, wait: Duration = Duration(seconds: 2)) throws(TimeturnerError) -> OperationLock {
+    public func acquire(operation: String, id: String, now: Timestamp, wait: TimeSpan = TimeSpan(seconds: 2)) throws(TimeturnerError) -> OperationLock {
         mkdir(path, 0o755)
         let holder = LockHolder(pid: getpid(), host: OperationDirectory.hostName, start: now, operation: operation, id: id)
         let bytes = Array((holder.json.canonicalLine + "\n").utf8)
@@ -143,34 +143,6 @@ public struct OperationDirectory: Sendable {
         unlink(lockPath)
         return holder
     }
-
-    // MARK: - State
-
-    public func readState() -> OperationState? {
-        guard let data = try? Data(contentsOf: URL(fileURLWithPath: statePath)),
-              let value = try? JSONDecoder().decode(JSONValue.self, from: data) else { return nil }
-        return OperationState(json: value)
-    }
-
-    /// Written to a temporary file and renamed, so a crash leaves the old or the new state, never half.
-    func writeState(_ state: OperationState) throws(TimeturnerError) {
-        mkdir(path, 0o755)
-        let temporary = statePath + ".\(getpid()).tmp"
-        let bytes = Array((state.json.pretty() + "\n").utf8)
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw TimeturnerError(.failure, "could not write \(statePath)") }
-        // No fsync, like git's own refs and index by default (core.fsync): what must survive is
-        // the process dying, and the page cache survives that; fsync would cost milliseconds
-        // per step on the rollback's hot path.
-        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        close(descriptor)
-        guard written == bytes.count, rename(temporary, statePath) == 0 else {
-            unlink(temporary)
-            throw TimeturnerError(.failure, "could not write \(statePath)")
-        }
-    }
-
-    func removeState() { unlink(statePath) }
 }
 
 /// A held lock; `release` removes the file. Not released on a crash, on purpose: the stale lock
@@ -182,69 +154,3 @@ public struct OperationLock: Sendable {
     func release() { unlink(path) }
 }
 
-/// `.git/timeturner/state.json`: what an operation in progress has done so far.
-public struct OperationState: Sendable, Equatable {
-    public var operation: String
-    public var id: String
-    public var mode: String
-    public var head: String
-    public var from: OID
-    public var to: OID
-    /// The commit the moving ref is set to (revert: the new commit; reset: the target).
-    public var result: OID
-    public var safetyRef: String
-    public var start: Timestamp
-    public var pid: Int32
-    public var stepsDone: [String]
-    public var step: String
-    /// Set only while `TIMETURNER_TEST_PAUSE_AT` holds the operation before `step` (tests).
-    public var pausedBefore: String?
-    /// The journal event so far (reason, target, verification…), so recover can finish it.
-    public var event: JSONValue
-
-    var json: JSONValue {
-        var fields: [String: JSONValue] = [
-            "v": .int(1), "operation": .string(operation), "id": .string(id), "mode": .string(mode),
-            "head": .string(head), "from": .string(from.hex), "to": .string(to.hex), "result": .string(result.hex),
-            "safetyRef": .string(safetyRef), "start": .string(start.rfc3339), "pid": .int(Int64(pid)),
-            "stepsDone": .array(stepsDone.map(JSONValue.string)), "step": .string(step), "event": event,
-        ]
-        if let pausedBefore { fields["pausedBefore"] = .string(pausedBefore) }
-        return .object(fields)
-    }
-
-    init(operation: String, id: String, mode: String, head: String, from: OID, to: OID, result: OID,
-         safetyRef: String, start: Timestamp, pid: Int32, stepsDone: [String], step: String, event: JSONValue) {
-        self.operation = operation
-        self.id = id
-        self.mode = mode
-        self.head = head
-        self.from = from
-        self.to = to
-        self.result = result
-        self.safetyRef = safetyRef
-        self.start = start
-        self.pid = pid
-        self.stepsDone = stepsDone
-        self.step = step
-        self.event = event
-    }
-
-    init?(json: JSONValue) {
-        guard let operation = json["operation"]?.stringValue, let id = json["id"]?.stringValue,
-              let mode = json["mode"]?.stringValue, let head = json["head"]?.stringValue,
-              let from = json["from"]?.stringValue.flatMap(OID.init(hex:)),
-              let to = json["to"]?.stringValue.flatMap(OID.init(hex:)),
-              let result = json["result"]?.stringValue.flatMap(OID.init(hex:)),
-              let safetyRef = json["safetyRef"]?.stringValue,
-              let start = json["start"]?.stringValue.flatMap(Timestamp.init(rfc3339:)),
-              let step = json["step"]?.stringValue else { return nil }
-        self.init(operation: operation, id: id, mode: mode, head: head, from: from, to: to, result: result,
-                  safetyRef: safetyRef, start: start, pid: Int32(truncatingIfNeeded: json["pid"]?.intValue ?? 0),
-                  stepsDone: json["stepsDone"]?.arrayValue?.compactMap(\.stringValue) ?? [], step: step,
-                  event: json["event"] ?? .object([:]))
-        pausedBefore = json["pausedBefore"]?.stringValue
-    }
-
-    public var publicJSON: JSONValue { json }
-}

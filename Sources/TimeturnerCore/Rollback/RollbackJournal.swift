@@ -1,3 +1,4 @@
+internal import FoundationEssentials
 public import GitKit
 
 /// Rollbacks, undos and recoveries as events in the registry's `journal/<YYYY-MM>.jsonl`
@@ -10,16 +11,29 @@ public struct RollbackJournal {
     /// Event types this journal writes (drills and guards share the shards and are skipped here).
     public static let types: Set<String> = ["rollback", "undo"]
 
+    /// Appends one event in one registry commit and returns it as written (`at` filled in).
+    /// The one place where a typed event becomes a JSON line.
     @discardableResult
-    func append(_ event: JSONValue, at time: Timestamp, by attribution: Attribution) throws(TimeturnerError) -> JSONValue {
-        guard case .object(let fields) = event else { return event }
-        let id = fields["id"]?.stringValue ?? ""
-        let status = fields["status"]?.stringValue ?? ""
-        let type = fields["type"]?.stringValue ?? "rollback"
+    func append(_ event: OperationEvent, by attribution: Attribution) throws(TimeturnerError) -> OperationEvent {
+        guard case .object(let fields) = Self.json(event) else { return event }
         let written = try RegistryLedger(repository: repository).append(
-            [(shard: RegistryLedger.journalShard(for: time), event: fields)],
-            message: "journal: \(type) \(id) \(status)", by: attribution)
-        return written.first ?? event
+            [(shard: RegistryLedger.journalShard(for: attribution.time), event: fields)],
+            message: "journal: \(event.type) \(event.id) \(event.status.rawValue)", by: attribution)
+        return written.first.flatMap(Self.event(from:)) ?? event
+    }
+
+    /// A typed event as the JSON object the journal stores (absent optionals are left out).
+    public static func json(_ event: OperationEvent) -> JSONValue {
+        guard let data = try? JSONEncoder().encode(event), let value = JSONValue.parseDocument(Array(data)) else {
+            return .object([:])  // unreachable: every field of OperationEvent encodes
+        }
+        return value
+    }
+
+    /// A journal line as a typed event; nil when required fields are missing or wrongly typed.
+    /// Unknown fields are ignored, so newer lines stay readable by this version.
+    public static func event(from value: JSONValue) -> OperationEvent? {
+        try? JSONDecoder().decode(OperationEvent.self, from: Data(value.canonicalLine.utf8))
     }
 
     /// Every rollback/undo event, newest first, and the lines that could not be read.
@@ -83,48 +97,8 @@ public struct JournalEntry: Sendable, Equatable {
     public var succeeded: Bool { status == "succeeded" }
 }
 
-/// Count, success rate and duration percentiles, overall and per mode (`history --stats`).
-public struct JournalStatistics: Sendable {
-    public struct Group: Sendable {
-        public let name: String
-        public let count: Int
-        public let succeeded: Int
-        public let medianMilliseconds: Int64
-        public let p95Milliseconds: Int64
-        public var successRate: Double { count == 0 ? 0 : Double(succeeded) / Double(count) }
 
-        public var json: JSONValue {
-            .object(["name": .string(name), "count": .int(Int64(count)), "succeeded": .int(Int64(succeeded)),
-                     "successRate": .double((successRate * 1000).rounded() / 1000),
-                     "medianMs": .int(medianMilliseconds), "p95Ms": .int(p95Milliseconds)])
-        }
-    }
-
-    public let overall: Group
-    public let byMode: [Group]
-
-    public init(_ entries: [JournalEntry]) {
-        let rollbacks = entries.filter { $0.type == "rollback" }
-        overall = Self.group("all", rollbacks)
-        byMode = Dictionary(grouping: rollbacks, by: \.mode).keys.sorted().map { mode in
-            Self.group(mode, rollbacks.filter { $0.mode == mode })
-        }
-    }
-
-    static func group(_ name: String, _ entries: [JournalEntry]) -> Group {
-        let durations = entries.map(\.durationMilliseconds).sorted()
-        return Group(name: name, count: entries.count, succeeded: entries.filter(\.succeeded).count,
-                     medianMilliseconds: percentile(durations, 50), p95Milliseconds: percentile(durations, 95))
-    }
-
-    /// Nearest-rank percentile: the smallest value with at least p% of the values at or below it.
-    static func percentile(_ sorted: [Int64], _ p: Int) -> Int64 {
-        guard !sorted.isEmpty else { return 0 }
-        let rank = max(1, (p * sorted.count + 99) / 100)
-        return sorted[min(rank, sorted.count) - 1]
-    }
-
-    public var json: JSONValue {
-        .object(["overall": overall.json, "byMode": .array(byMode.map(\.json))])
-    }
+extension JournalEntry {
+    /// The line as a typed event, when it has the fields of one.
+    public var typed: OperationEvent? { RollbackJournal.event(from: event) }
 }

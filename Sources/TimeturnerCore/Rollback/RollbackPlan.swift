@@ -1,80 +1,5 @@
 public import GitKit
 
-/// How the code tier goes back.
-public enum RollbackMode: String, Sendable, CaseIterable {
-    /// One new commit on top of HEAD whose tree is the target's (or, with `--commits`, one
-    /// reverse merge per commit). History is kept; safe on shared branches.
-    case revert
-    /// Move the branch (or detached HEAD) to the target; the commits after it leave the branch
-    /// and stay reachable from the safety ref.
-    case reset
-}
-
-/// What the user asked for, before anything was looked up.
-public struct RollbackRequest: Sendable {
-    /// A point id, a commit-ish, or `last-good`. Nil with an environment means `last-good`.
-    public var target: String?
-    public var environment: String?
-    public var mode: RollbackMode
-    /// `A..B` or one commit: revert only these commits (revert mode only).
-    public var commits: String?
-    /// The parent (1-based) to revert merge commits towards, with `commits`.
-    public var mainline: Int?
-    /// Verification commands from the command line; those from `timeturner.verify` are added by the planner.
-    public var verifyCommands: [String]
-    public var verifyTimeout: Duration
-    public var reason: String?
-    /// `timeturner.verify` as the layered configuration has it (`.timeturner` < git config <
-    /// `-c`), already checked for trust. Nil: the planner reads git config itself.
-    public var configuredVerifyCommands: [String]?
-
-    public init(target: String? = nil, environment: String? = nil, mode: RollbackMode = .revert, commits: String? = nil,
-                mainline: Int? = nil, verifyCommands: [String] = [], verifyTimeout: Duration = Duration(seconds: 300),
-                reason: String? = nil) {
-        self.target = target
-        self.environment = environment
-        self.mode = mode
-        self.commits = commits
-        self.mainline = mainline
-        self.verifyCommands = verifyCommands
-        self.verifyTimeout = verifyTimeout
-        self.reason = reason
-    }
-}
-
-/// Where HEAD is: on a branch (the ref that moves) or detached (HEAD itself moves).
-public enum HeadPosition: Equatable, Sendable {
-    case branch(String)
-    case detached
-
-    /// The reference a rollback compares and moves.
-    public var movingReference: String {
-        switch self {
-        case .branch(let name): name
-        case .detached: "HEAD"
-        }
-    }
-
-    /// `refs/heads/main`, or `detached` — the form stored in the safety commit and state.
-    public var recorded: String {
-        switch self {
-        case .branch(let name): name
-        case .detached: "detached"
-        }
-    }
-
-    init(recorded: String) {
-        self = recorded == "detached" ? .detached : .branch(recorded)
-    }
-
-    public var displayName: String {
-        switch self {
-        case .branch(let name): name.hasPrefix("refs/heads/") ? String(name.dropFirst("refs/heads/".count)) : name
-        case .detached: "detached HEAD"
-        }
-    }
-}
-
 /// One commit a rollback undoes (or reverts), as shown in the plan and the commit message.
 public struct PlannedCommit: Equatable, Sendable {
     public let id: OID
@@ -82,13 +7,21 @@ public struct PlannedCommit: Equatable, Sendable {
     public let isMerge: Bool
 }
 
-/// A checked plan: everything was looked up and every safety check passed when it was made.
-/// Only the planner makes one (its initialiser is internal), and only an approved plan runs,
-/// so nothing can execute a rollback that was not planned and confirmed.
-public struct RollbackPlan: Sendable {
-    public let id: String
+/// How the new commits of a revert are made. Planning builds them only in memory (a dry run
+/// writes no object); the engine builds them again, for real, from this recipe.
+enum RevertRecipe: Sendable, Equatable {
+    /// reset: no new commit, the branch moves to the target.
+    case none
+    /// One commit on top of HEAD carrying the target's tree.
+    case wholeTree(message: String)
+    /// One reverse merge per commit, newest first, each on top of the previous result.
+    case commits([PlannedCommit], mainline: Int?)
+}
+
+/// The code tier of a plan: what git-timeturner itself does with the branch, index and work tree.
+public struct CodeRollback: Sendable {
     public let mode: RollbackMode
-    /// What the user named (`last-good`, a point id, `v1.2`), for messages and the journal.
+    /// What the user named (`last-good (production)`, `point p1`, `v1.2`), for messages and the journal.
     public let targetName: String
     /// The commit whose tree the code returns to (for `--commits`: HEAD, the commits are reverted on top).
     public let target: OID
@@ -96,71 +29,79 @@ public struct RollbackPlan: Sendable {
     public let environment: String?
     public let head: HeadPosition
     public let from: OID
-    /// Newest first. revert/reset to a target: the commits between target and HEAD. `--commits`: those commits.
+    public let fromTree: OID
+    /// Newest first. To a target: the commits between target and HEAD. `--commits`: those commits.
     public let commits: [PlannedCommit]
     /// Only set for `--commits`: the range as given.
     public let selectedRange: String?
     public let mainline: Int?
-    /// The tree the work tree will hold after the code tier (with the user's uncommitted changes on top).
+    /// The tree the branch holds afterwards (the user's uncommitted changes stay on top of it).
     public let resultTree: OID
-    public let fromTree: OID
     public let changes: [TreeChange]
-    public let verifyCommands: [String]
-    public let verifyTimeout: Duration
     public let reason: String?
-    /// Uncommitted changes carried across (none of them in a path the rollback changes).
-    public let dirtyPaths: [String]
-    public let untrackedPaths: [String]
-    public let safetyRef: String
-    /// Registry lines skipped while resolving the target, for the user to see.
-    public let warnings: [String]
-    /// Commits `--commits` built in memory while checking for conflicts, oldest first; the
-    /// executor writes exactly these trees, so what was checked is what runs.
-    let revertedTrees: [(commit: OID, tree: OID)]
+    let recipe: RevertRecipe
+}
 
-    public var isDirty: Bool { !dirtyPaths.isEmpty || !untrackedPaths.isEmpty }
+/// A tier beyond code that the plan rolls back: its executor and the capture it returns to.
+public struct PlannedTier: Sendable {
+    public let assignment: TierAssignment
+    /// The point's capture of this tier: the state it goes back to.
+    public let target: JSONValue
+    public let point: PointReference?
 
-    /// The user said yes (or `--yes`). The CLI makes this after asking; nothing else runs a plan.
-    public func approve() -> ApprovedRollback { ApprovedRollback(plan: self) }
+    public var name: String { assignment.tier }
+}
 
-    /// The plan as JSON (`--dry-run --json`), in the same vocabulary as the journal event.
-    public var json: JSONValue {
-        var fields: [String: JSONValue] = [
-            "id": .string(id), "mode": .string(mode.rawValue), "target": .string(targetName),
-            "from": .string(from.hex), "to": .string(target.hex), "head": .string(head.recorded),
-            "commits": .array(commits.map { .object(["id": .string($0.id.hex), "summary": .string($0.summary), "merge": .bool($0.isMerge)]) }),
-            "files": .array(changes.map { .object(["path": .string($0.path), "change": .string($0.kind.rawValue)]) }),
-            "verify": .array(verifyCommands.map(JSONValue.string)),
-            "verifyTimeoutSeconds": .int(verifyTimeout.seconds),
-            "safetyRef": .string(safetyRef),
-            "dirty": .array(dirtyPaths.map(JSONValue.string)),
-            "untracked": .int(Int64(untrackedPaths.count)),
-            "writes": .array(writes.map(JSONValue.string)),
-        ]
-        if let environment { fields["env"] = .string(environment) }
-        if let reason { fields["reason"] = .string(reason) }
-        if let selectedRange { fields["range"] = .string(selectedRange) }
-        if let mainline { fields["mainline"] = .int(Int64(mainline)) }
-        return .object(fields)
-    }
+/// What the repository looked like when the plan was made. Execution re-reads it under the
+/// lock and refuses the plan if it changed: a commit made, or a file edited, while the prompt
+/// waited must not be acted on blindly.
+public struct PlanBasis: Sendable, Equatable {
+    public let head: HeadPosition
+    public let from: OID
+    public let status: WorkTreeStatus
+}
 
-    /// What the rollback will write, and where, in order.
-    public var writes: [String] {
-        var out = ["\(safetyRef): pre-rollback HEAD\(isDirty ? ", index, work tree and untracked files" : "")"]
-        switch mode {
-        case .revert:
-            let count = selectedRange == nil ? 1 : commits.count
-            out.append("\(head.displayName): \(count) new revert commit\(count == 1 ? "" : "s") on top of \(from.short)")
-        case .reset:
-            out.append("\(head.displayName): moved from \(from.short) to \(target.short)")
+/// What a plan does to the code: a rollback moves the branch to a new result; an undo puts
+/// back the state a rollback's safety backup keeps.
+public enum PlannedOperation: Sendable {
+    case rollback
+    case undo(rollbackID: String, backup: SafetyBackup)
+
+    /// `rollback` or `undo`: the journal event's type and the word the person types.
+    public var name: String {
+        switch self {
+        case .rollback: "rollback"
+        case .undo: "undo"
         }
-        out.append("work tree and index: \(changes.count) path\(changes.count == 1 ? "" : "s")")
-        out.append("\(StorageLayout.registryRef): one journal event")
-        return out
     }
 }
 
-/// A plan the user confirmed. The only input `RollbackEngine.execute` accepts.
-public struct ApprovedRollback: Sendable {
-    public let plan: RollbackPlan
+/// A checked plan: everything was looked up and every safety check passed when it was made.
+/// Its `steps` are exactly what the engine runs, in order; the dry run prints them. Only the
+/// planner makes one, and only with an `Approval` bound to its digest does it run.
+public struct RollbackPlan: Sendable, ConfirmablePlan {
+    public let id: String
+    public let operation: PlannedOperation
+    public let request: RollbackRequest
+    public let code: CodeRollback
+    public let tiers: [PlannedTier]
+    public let verification: [VerificationCommand]
+    public let steps: [RollbackStep]
+    /// Registry lines skipped while resolving the target, submodules the rollback cannot check out.
+    public let warnings: [String]
+    public let basis: PlanBasis
+
+    /// Typed to confirm: `rollback` or `undo`.
+    public var confirmationWord: String { operation.name }
+
+    public var safetyRef: String { SafetyBackup.ref(for: id) }
+    /// Uncommitted changes carried across (none of them in a path the rollback changes).
+    public var dirtyPaths: [String] { basis.status.changed }
+    public var untrackedPaths: [String] { basis.status.untracked }
+    public var isDirty: Bool { !basis.status.isClean }
+
+    public func tier(_ name: String) -> PlannedTier? { tiers.first { $0.name == name } }
+
+    /// A SHA-256 over the plan as JSON: an approval carries it, so only this plan can run with it.
+    public var digest: String { SHA256.hex(of: Array(json.canonicalLine.utf8)) }
 }

@@ -38,10 +38,10 @@ public struct SafetyBackup: Sendable, Equatable {
             let message = """
             timeturner: state before \(operation) \(id)
 
-            Timeturner-Rollback: \(id)
-            Timeturner-Head: \(head.recorded)
-            Timeturner-From: \(headCommit.hex)
-            Timeturner-Dirty: \(dirty ? "yes" : "no")
+            \(TrailerKey.rollback): \(id)
+            \(TrailerKey.head): \(head.recorded)
+            \(TrailerKey.from): \(headCommit.hex)
+            \(TrailerKey.dirty): \(dirty ? "yes" : "no")
 
             """
             let commit = try repository.createCommit(tree: workTree, parents: [headCommit, indexCommit],
@@ -77,29 +77,28 @@ public struct SafetyBackup: Sendable, Equatable {
             throw TimeturnerError(error, doing: "read the safety backup \(ref)")
         }
         let trailers = Trailers.parse(commit.message)
-        let headValue = trailers.last { $0.key == "Timeturner-Head" }?.value ?? "detached"
+        let headValue = TrailerKey.lastValue(TrailerKey.head, in: trailers) ?? "detached"
         return SafetyBackup(ref: ref, commit: found.target, rollbackID: id, head: HeadPosition(recorded: headValue),
                             headCommit: commit.parents[0], indexTree: indexCommit.tree, workTree: commit.tree,
-                            wasDirty: trailers.last { $0.key == "Timeturner-Dirty" }?.value == "yes")
+                            wasDirty: TrailerKey.lastValue(TrailerKey.dirty, in: trailers) == "yes")
     }
 
-    /// Puts back branch, HEAD, index and work tree, given that the moving ref now holds `current`
-    /// whose tree the work tree was last checked out to. Untracked files the backup does not
-    /// know are left alone; paths the rollback changed (and the captured uncommitted ones) are
-    /// made exactly as captured, modes and symlinks included.
-    ///
-    /// `checkedOut` is the commit whose tree the work tree may (partly) hold when that differs
-    /// from `current`: a restore that failed after moving the ref back, resumed by `recover`.
-    func restore(from current: OID, checkedOut: OID? = nil, in repository: Repository) throws(TimeturnerError) {
+    /// Puts back branch, HEAD, index and work tree, given that the moving ref now holds `current`.
+    /// Untracked files the backup does not know are left alone; the paths that differ between
+    /// `workTreeTowards` (the tree the work tree was last being checked out to; by default
+    /// `current`'s) and the captured work tree are made exactly as captured, modes and symlinks
+    /// included. A checkout that stopped half way only touched such paths, so they are all put back.
+    func restore(from current: OID, workTreeTowards: OID? = nil, in repository: Repository) throws(TimeturnerError) {
         try requireHeadPosition(in: repository)
-        do {
-            let currentTree = try repository.commit(checkedOut ?? current).tree
+        do throws(GitError) {
+            let baseline: OID
+            if let workTreeTowards { baseline = workTreeTowards } else { baseline = try repository.commit(current).tree }
             if current != headCommit {
                 try repository.setReference(head.movingReference, to: headCommit, expecting: current,
                                             logMessage: "timeturner: restore the state before \(rollbackID)")
             }
-            let paths = try repository.changes(from: currentTree, to: workTree).map(\.path)
-            try repository.checkout(tree: workTree, baseline: currentTree, paths: paths, safety: .force)
+            let paths = try repository.changes(from: baseline, to: workTree).map(\.path)
+            try repository.checkout(tree: workTree, baseline: baseline, paths: paths, safety: .force)
             if indexTree != workTree || wasDirty {
                 try repository.setIndex(to: indexTree)
             }
@@ -115,7 +114,7 @@ public struct SafetyBackup: Sendable, Equatable {
     /// HEAD must still be where the backup says (on the same branch, or detached).
     func requireHeadPosition(in repository: Repository) throws(TimeturnerError) {
         let now: HeadPosition
-        do { now = try RollbackPlanner.headPosition(in: repository) } catch {
+        do { now = try HeadPosition.current(in: repository) } catch {
             throw TimeturnerError(error, doing: "read HEAD")
         }
         guard now == head else {

@@ -194,7 +194,7 @@ struct SyncTracking {
         self.remote = remote
         // A URL or path becomes one safe ref component.
         let safe = String(remote.map { $0.isLetter || $0.isNumber || "._-".contains($0) ? $0 : "_" })
-            .trimmingCharacters(in: "._")
+            .trimming { $0 == "." || $0 == "_" }
         root = "\(StorageLayout.remotesPrefix)\(safe.isEmpty ? "remote" : safe)/"
     }
 
@@ -280,14 +280,5 @@ public struct SyncReport: Sendable {
             "registry": .string(registry.description), "notes": .string(notes.description),
             "pushed": .array(pushed.map(JSONValue.string)),
         ])
-    }
-}
-
-extension String {
-    func trimmingCharacters(in set: String) -> String {
-        var s = Substring(self)
-        while let c = s.first, set.contains(c) { s = s.dropFirst() }
-        while let c = s.last, set.contains(c) { s = s.dropLast() }
-        return String(s)
     }
 }

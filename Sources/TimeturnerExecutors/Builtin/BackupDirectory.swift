@@ -20,7 +20,7 @@ enum BackupDirectory {
 
     /// A file name that sorts by time and says which point and tier it belongs to.
     static func fileName(_ request: ExecutorRequest, prefix: String = "", suffix: String) -> String {
-        let stamp = Timestamp.now().compactUTC + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        let stamp = UniqueID.stamped(at: Timestamp.now())
         let point = request.point.map { "-" + $0.id.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." } } ?? ""
         return "\(prefix)\(stamp)\(point)-\(request.tier)\(suffix)"
     }

@@ -1,3 +1,4 @@
+import GitKit
 public import TimeturnerCore
 
 /// `command`: the three verbs as command lines in trusted configuration, run with `/bin/sh -c`.
@@ -30,7 +31,7 @@ public struct CommandExecutor: BuiltinExecutor {
             if request.dryRun { return ExecutorResponse(capture: [:], message: "would run: \(command)") }
             let result = try await context.run(["/bin/sh", "-c", command], what: "capture command '\(command)'",
                                                extraEnvironment: environment, keepOutput: true)
-            let output = String(decoding: result.standardOutput, as: UTF8.self).trimmingWhitespace()
+            let output = String(decoding: result.standardOutput, as: UTF8.self).trimming(\.isWhitespace)
             return ExecutorResponse(capture: ["output": .string(output)])
         case .rollback:
             let command = try context.required("rollback", example: "'./deploy.sh --to \"$TIMETURNER_CAPTURE\"'")
@@ -47,14 +48,5 @@ public struct CommandExecutor: BuiltinExecutor {
             try await context.shell(command, what: "verify command", extraEnvironment: environment)
             return ExecutorResponse(message: "verified with \(command)")
         }
-    }
-}
-
-extension String {
-    func trimmingWhitespace() -> String {
-        var s = Substring(self)
-        while let c = s.first, c.isWhitespace { s = s.dropFirst() }
-        while let c = s.last, c.isWhitespace { s = s.dropLast() }
-        return String(s)
     }
 }

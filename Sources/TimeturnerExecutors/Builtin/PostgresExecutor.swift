@@ -1,3 +1,4 @@
+import GitKit
 public import TimeturnerCore
 
 /// `postgres`: captures a database with `pg_dump -Fc` into the backup directory and records the
@@ -71,7 +72,7 @@ public struct PostgresExecutor: BuiltinExecutor {
                                             "-d", url, "-c", sql],
                                            what: "psql (\(sql))", keepOutput: true)
         let text = String(decoding: result.standardOutput, as: UTF8.self)
-        return String(text.split(separator: "\n").first ?? "").split(separator: "|").first.map(String.init)?.trimmingWhitespace() ?? ""
+        return String(text.split(separator: "\n").first ?? "").split(separator: "|").first.map(String.init)?.trimming(\.isWhitespace) ?? ""
     }
 
     private func tool(_ program: String, _ request: ExecutorRequest) -> String {

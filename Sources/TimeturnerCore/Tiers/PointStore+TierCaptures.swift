@@ -1,26 +1,5 @@
 public import GitKit
 
-/// One tier's capture as recorded in the point's note.
-public struct TierCaptureRecord: Sendable, Equatable {
-    public let point: String
-    public let tier: String
-    public let executor: String
-    public let capture: JSONValue
-    public let at: Timestamp
-
-    public init(point: String, tier: String, executor: String, capture: JSONValue, at: Timestamp) {
-        self.point = point
-        self.tier = tier
-        self.executor = executor
-        self.capture = capture
-        self.at = at
-    }
-
-    public var json: JSONValue {
-        ["point": .string(point), "tier": .string(tier), "executor": .string(executor), "capture": capture, "at": .string(at.rfc3339)]
-    }
-}
-
 extension PointStore {
     /// Creates a point and captures every configured tier into its note.
     ///
@@ -29,7 +8,7 @@ extension PointStore {
     /// fails, the point is deleted again and the error names the tier: a point that claims a
     /// tier it cannot restore would fail the rollback that trusts it. Captures already taken
     /// are left where the executors put them (they are backups, never deleted by us).
-    public func createCapturing(_ request: Request, tiers: [TierAssignment], executing: any TierExecuting,
+    public func createCapturing(_ request: Request, tiers: [TierAssignment], executing: any TierDriver,
                                 by attribution: Attribution) async throws(TimeturnerError) -> (point: RollbackPoint, captures: [TierCaptureRecord]) {
         var request = request
         request.extraTiers = tiers.map(\.tier)
@@ -82,25 +61,5 @@ extension PointStore {
             if tiers.allSatisfy({ tier in found.contains { $0.tier == tier } }) { return (point, found) }
         }
         return nil
-    }
-}
-
-extension Tier {
-    /// The configured tiers a rollback covers: those of `level`, or exactly `names` (which must
-    /// include code and name only configured tiers). Neither: none (code only).
-    public static func select(level: RollbackLevel?, names: [String]?, configured: [TierAssignment]) throws(TimeturnerError) -> [TierAssignment] {
-        if let level { return configured.filter { level.tiers.contains($0.tier) } }
-        guard let names else { return [] }
-        guard names.contains(code) else {
-            throw TimeturnerError(.usage, "--tiers must include code: every rollback moves the code",
-                                  hint: "for example: --tiers code,db")
-        }
-        return try names.filter { $0 != code }.map { (name) throws(TimeturnerError) in
-            guard let assignment = configured.first(where: { $0.tier == name }) else {
-                throw TimeturnerError(.usage, "the \(name) tier has no executor configured",
-                                      hint: "configure one (git config -f .timeturner timeturner.tier.\(name).executor <name>), or leave it out of --tiers")
-            }
-            return assignment
-        }
     }
 }

@@ -24,15 +24,24 @@ public struct TierCallOutcome: Sendable, Equatable {
     }
 }
 
-/// How Core asks for tiers beyond code to be captured, rolled back and verified. Core knows
-/// nothing of processes or the executor protocol: TimeturnerExecutors implements this and the
-/// CLI passes it in. Every failure is a `TimeturnerError` naming the tier, the executor, the
-/// verb and the cause.
-public protocol TierExecuting: Sendable {
+/// The one seam for tiers beyond code: a tier that can capture its present state, roll back to
+/// a capture, verify itself, and be restored to the state captured before a rollback. Core
+/// knows nothing of processes or the executor protocol: TimeturnerExecutors implements this
+/// with executors and the CLI passes it in; the rollback engine drives it step by step. Every
+/// failure is a `TimeturnerError` naming the tier, the executor, the verb and the cause.
+public protocol TierDriver: Sendable {
     /// Records what is needed to return this tier to its present state.
     func capture(_ tier: TierAssignment, point: PointReference?, dryRun: Bool) async throws(TimeturnerError) -> TierCallOutcome
     /// Returns the tier to `capture` (as an earlier `capture` call returned it).
     func rollback(_ tier: TierAssignment, to capture: JSONValue, point: PointReference?, dryRun: Bool) async throws(TimeturnerError) -> TierCallOutcome
     /// Checks that the tier works now.
     func verify(_ tier: TierAssignment, dryRun: Bool) async throws(TimeturnerError) -> TierCallOutcome
+}
+
+extension TierDriver {
+    /// Returns a tier to the state captured just before a rollback (a rollback to that capture,
+    /// with no point: it is not the point's state).
+    func restore(_ tier: TierAssignment, to before: JSONValue) async throws(TimeturnerError) -> TierCallOutcome {
+        try await rollback(tier, to: before, point: nil, dryRun: false)
+    }
 }

@@ -1,7 +1,8 @@
 public import TimeturnerCore
 
-/// Core's `TierExecuting`, carried out by built-in and external executors.
-public struct ExecutorTierRunner: TierExecuting {
+/// Core's `TierDriver`, carried out by built-in and external executors: each call is one
+/// protocol exchange with the tier's executor.
+public struct ExecutorTierDriver: TierDriver {
     /// The tool's own environment; each executor gets a scrubbed copy.
     public let environment: [String: String]
     public let repositoryPath: String
@@ -43,8 +44,7 @@ public struct ExecutorTierRunner: TierExecuting {
         case .pathProgram(let program):
             response = try await ExternalExecutor.call(argv: [program], request: request, assignment: assignment, environment: environment, log: log)
         }
-        let elapsed = ContinuousClock.now - started
-        return (response, elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)
+        return (response, (ContinuousClock.now - started).wholeMicroseconds)
     }
 
     public func capture(_ tier: TierAssignment, point: PointReference?, dryRun: Bool) async throws(TimeturnerError) -> TierCallOutcome {

@@ -1,0 +1,134 @@
+public import GitKit
+
+/// Plans the code tier: where HEAD is, what the target is, which commits are undone, the tree
+/// the branch ends on, and whether the work tree lets that happen without losing anything.
+/// Runs on the in-memory handle of `RollbackPlanner`, so the trees it builds are never written.
+struct CodeRollbackPlanner {
+    let repository: Repository
+    let id: String
+    let attribution: Attribution
+
+    func plan(_ request: RollbackRequest, warnings: inout [String]) throws(TimeturnerError) -> (CodeRollback, PlanBasis) {
+        let (head, from, fromCommit) = try readHead()
+        let targetName: String, target: OID
+        if let range = request.commits { (targetName, target) = (range, from) } else {
+            (targetName, target) = try resolveTarget(request, warnings: &warnings)
+        }
+        let targetCommit = try lookUp(target)
+        let (commits, recipe) = try commitsAndRecipe(request, head: head, from: from, target: target, targetName: targetName)
+        let resultTree = try RevertBuilder(repository: repository, rollbackID: id, signature: attribution.signature)
+            .resultTree(recipe, from: from, fromTree: fromCommit.tree, targetTree: targetCommit.tree)
+        if commits.isEmpty && resultTree == fromCommit.tree {
+            throw TimeturnerError(.refused, "HEAD (\(from.short)) is already at \(targetName); there is nothing to roll back",
+                                  hint: "name an older point or commit with --to")
+        }
+        let changes: [TreeChange], status: WorkTreeStatus
+        do {
+            changes = try repository.changes(from: fromCommit.tree, to: resultTree)
+            status = try repository.workTreeStatus()
+        } catch {
+            throw TimeturnerError(error, doing: "compare the work tree with the rollback target")
+        }
+        try WorkTreeGuard.check(status, against: changes)
+        warnings += SubmoduleNotice.warnings(for: changes, operation: "rollback")
+        let code = CodeRollback(mode: request.mode, targetName: targetName, target: target, targetSummary: targetCommit.summary,
+                                environment: request.environment, head: head, from: from, fromTree: fromCommit.tree,
+                                commits: commits, selectedRange: request.commits, mainline: request.commits == nil ? nil : request.mainline,
+                                resultTree: resultTree, changes: changes, reason: request.reason, recipe: recipe)
+        return (code, PlanBasis(head: head, from: from, status: status))
+    }
+
+    private func readHead() throws(TimeturnerError) -> (HeadPosition, OID, Commit) {
+        do {
+            let from = try repository.headCommit()
+            return (try HeadPosition.current(in: repository), from, try repository.commit(from))
+        } catch {
+            throw TimeturnerError(error, doing: "read HEAD")
+        }
+    }
+
+    /// The commits the rollback undoes and how the new commits are made.
+    private func commitsAndRecipe(_ request: RollbackRequest, head: HeadPosition, from: OID, target: OID,
+                                  targetName: String) throws(TimeturnerError) -> ([PlannedCommit], RevertRecipe) {
+        if let range = request.commits {
+            let selected = try selectCommits(range, head: from)
+            return (selected, .commits(selected, mainline: request.mainline))
+        }
+        let ancestry = try walk(from: from, to: target, name: targetName)
+        if request.mode == .revert && !ancestry.targetIsAncestor {
+            throw TimeturnerError(.refused, "\(targetName) (\(target.short)) is not an ancestor of HEAD (\(from.short)), so there are no commits between them to revert",
+                                  hint: "to move \(head.displayName) there anyway, dropping the commits not in it from the branch, use --mode reset")
+        }
+        let commits = try describe(ancestry.commits)
+        guard request.mode == .revert else { return (commits, .none) }
+        let message = RevertBuilder.revertMessage(id: id, head: head, from: from, target: target, targetName: targetName,
+                                                  commits: commits, reason: request.reason)
+        return (commits, .wholeTree(message: message))
+    }
+
+    private func resolveTarget(_ request: RollbackRequest, warnings: inout [String]) throws(TimeturnerError) -> (String, OID) {
+        let name = request.target ?? "last-good"
+        if name == "last-good" {
+            guard let environment = request.environment else {
+                throw TimeturnerError(.usage, "last-good is per environment; say which with --env <environment>")
+            }
+            // The newest good mark on an ancestor of HEAD without a later bad mark; throws with
+            // the reasons when there is none.
+            let answer = try KnownGoodRegistry(repository: repository).lastGood(.init(env: environment, now: attribution.time))
+            warnings += answer.warnings.map(\.description)
+            return ("last-good (\(environment))", answer.mark.commit)
+        }
+        if let point = try PointStore(repository: repository).point(id: name) {
+            return ("point \(name)", point.commit)
+        }
+        return (name, try RepositoryAccess.resolveCommit(name, in: repository))
+    }
+
+    private func lookUp(_ id: OID) throws(TimeturnerError) -> Commit {
+        do { return try repository.commit(id) } catch { throw TimeturnerError(error, doing: "read commit \(id.short)") }
+    }
+
+    private func walk(from head: OID, to target: OID, name: String) throws(TimeturnerError) -> Ancestry {
+        do { return try repository.ancestry(from: head, to: target) } catch {
+            throw TimeturnerError(error, doing: "compare \(name) with \(head.short)")
+        }
+    }
+
+    private func describe(_ ids: [OID]) throws(TimeturnerError) -> [PlannedCommit] {
+        do {
+            return try ids.map { (id) throws(GitError) in
+                let commit = try repository.commit(id)
+                return PlannedCommit(id: id, summary: commit.summary, isMerge: commit.parents.count > 1)
+            }
+        } catch {
+            throw TimeturnerError(error, doing: "read the commits between the target and HEAD")
+        }
+    }
+
+    /// `A..B` or a single commit; every selected commit must be on HEAD's history.
+    private func selectCommits(_ range: String, head: OID) throws(TimeturnerError) -> [PlannedCommit] {
+        let selected: [PlannedCommit]
+        if let dots = range.firstRange(of: "..") {
+            let (older, newer) = (String(range[..<dots.lowerBound]), String(range[dots.upperBound...]))
+            let base = try RepositoryAccess.resolveCommit(older.isEmpty ? "HEAD" : older, in: repository)
+            let tip = try RepositoryAccess.resolveCommit(newer.isEmpty ? "HEAD" : newer, in: repository)
+            try requireOnHead(tip, name: newer, head: head)
+            selected = try describe(walk(from: tip, to: base, name: older).commits)
+        } else {
+            let one = try RepositoryAccess.resolveCommit(range, in: repository)
+            try requireOnHead(one, name: range, head: head)
+            selected = try describe([one])
+        }
+        if selected.isEmpty {
+            throw TimeturnerError(.usage, "\(range) selects no commits", hint: "a range is OLDER..NEWER, e.g. HEAD~3..HEAD")
+        }
+        return selected
+    }
+
+    private func requireOnHead(_ commit: OID, name: String, head: OID) throws(TimeturnerError) {
+        guard try walk(from: head, to: commit, name: name).targetIsAncestor else {
+            throw TimeturnerError(.refused, "\(name) (\(commit.short)) is not in HEAD's history, so it cannot be reverted here",
+                                  hint: "check the range with 'git log --oneline \(name)'")
+        }
+    }
+}

@@ -1,0 +1,124 @@
+internal import FoundationEssentials
+internal import Glibc
+public import GitKit
+
+/// `.git/timeturner/state.json`: what an operation in progress has done so far, written before
+/// each step starts, so that a crash at any point leaves enough for `status` and `recover`.
+public struct OperationState: Sendable, Equatable {
+    public var operation: String
+    public var id: String
+    public var mode: String
+    public var head: String
+    public var from: OID
+    public var to: OID
+    /// The commit the moving ref is set to (revert: the new commit, known once it is built; reset: the target).
+    public var result: OID
+    public var safetyRef: String
+    /// The tree the work tree is being moved to: a restore after a crash puts back every path
+    /// that differs between it and the safety backup.
+    public var towardsTree: OID?
+    public var start: Timestamp
+    public var pid: Int32
+    /// The kinds of the steps done, in order (`lock`, `capture`, `safety-ref`, …).
+    public var stepsDone: [String]
+    /// The kind of the step running (or about to run), and its exact label (`capture:db`).
+    public var step: String
+    public var stepLabel: String?
+    /// Every step of the plan, by label, and how many of them are done.
+    public var plannedSteps: [String] = []
+    public var doneCount: Int = 0
+    /// Set only while `TIMETURNER_TEST_PAUSE_AT` holds the operation before `step` (tests).
+    public var pausedBefore: String?
+    /// The present state of each tier beyond code (`{"executor":…,"capture":…}` by tier),
+    /// captured before anything changed: what `recover` returns a tier to.
+    public var captures: [String: JSONValue] = [:]
+    /// Tiers whose rollback has started, in order: they may differ from their capture.
+    public var changedTiers: [String] = []
+    /// The journal event so far (reason, target, verification…), so recover can finish it.
+    public var event: JSONValue
+
+    /// Every step but the journal is done: the operation only lacks its journal line.
+    public var onlyJournalLeft: Bool {
+        if plannedSteps.isEmpty { return stepsDone.contains(OperationStep.verify.rawValue) }  // written by 0.1
+        return doneCount >= plannedSteps.count - 1
+    }
+
+    /// The code step finished once (the moving ref moved), so even with the ref back where it
+    /// started, a restore may have stopped half way through the work tree.
+    public var codeMoved: Bool {
+        stepsDone.contains(OperationStep.moveRef.rawValue) || (operation == "undo" && stepsDone.contains(OperationStep.restore.rawValue))
+    }
+
+    init(operation: String, id: String, mode: String, head: String, from: OID, to: OID, result: OID,
+         safetyRef: String, start: Timestamp, plannedSteps: [String], event: JSONValue) {
+        self.operation = operation
+        self.id = id
+        self.mode = mode
+        self.head = head
+        self.from = from
+        self.to = to
+        self.result = result
+        self.safetyRef = safetyRef
+        self.start = start
+        self.pid = getpid()
+        self.stepsDone = []
+        self.step = OperationStep.lock.rawValue
+        self.plannedSteps = plannedSteps
+        self.event = event
+    }
+
+    var json: JSONValue {
+        var fields: [String: JSONValue] = [
+            "v": .int(2), "operation": .string(operation), "id": .string(id), "mode": .string(mode),
+            "head": .string(head), "from": .string(from.hex), "to": .string(to.hex), "result": .string(result.hex),
+            "safetyRef": .string(safetyRef), "start": .string(start.rfc3339), "pid": .int(Int64(pid)),
+            "stepsDone": .array(stepsDone.map(JSONValue.string)), "step": .string(step), "event": event,
+            "plannedSteps": .array(plannedSteps.map(JSONValue.string)), "doneCount": .int(Int64(doneCount)),
+            "captures": .object(captures), "changedTiers": .array(changedTiers.map(JSONValue.string)),
+        ]
+        if let stepLabel { fields["stepLabel"] = .string(stepLabel) }
+        if let towardsTree { fields["towardsTree"] = .string(towardsTree.hex) }
+        if let pausedBefore { fields["pausedBefore"] = .string(pausedBefore) }
+        return .object(fields)
+    }
+
+    init?(json: JSONValue) {
+        guard let operation = json["operation"]?.stringValue, let id = json["id"]?.stringValue,
+              let mode = json["mode"]?.stringValue, let head = json["head"]?.stringValue,
+              let from = json["from"]?.stringValue.flatMap(OID.init(hex:)),
+              let to = json["to"]?.stringValue.flatMap(OID.init(hex:)),
+              let result = json["result"]?.stringValue.flatMap(OID.init(hex:)),
+              let safetyRef = json["safetyRef"]?.stringValue,
+              let start = json["start"]?.stringValue.flatMap(Timestamp.init(rfc3339:)),
+              let step = json["step"]?.stringValue else { return nil }
+        self.init(operation: operation, id: id, mode: mode, head: head, from: from, to: to, result: result, safetyRef: safetyRef,
+                  start: start, plannedSteps: json["plannedSteps"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+                  event: json["event"] ?? .object([:]))
+        pid = Int32(truncatingIfNeeded: json["pid"]?.intValue ?? 0)
+        stepsDone = json["stepsDone"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        self.step = step
+        stepLabel = json["stepLabel"]?.stringValue
+        towardsTree = json["towardsTree"]?.stringValue.flatMap(OID.init(hex:))
+        doneCount = Int(json["doneCount"]?.intValue ?? 0)
+        pausedBefore = json["pausedBefore"]?.stringValue
+        if case .object(let fields)? = json["captures"] { captures = fields }
+        changedTiers = json["changedTiers"]?.arrayValue?.compactMap(\.stringValue) ?? []
+    }
+
+    public var publicJSON: JSONValue { json }
+}
+
+extension OperationDirectory {
+    public func readState() -> OperationState? {
+        guard let bytes = LocalFile.read(statePath), let value = JSONValue.parseDocument(bytes) else { return nil }
+        return OperationState(json: value)
+    }
+
+    /// Atomic (temporary file, rename): a crash leaves the old or the new state, never half.
+    func writeState(_ state: OperationState) throws(TimeturnerError) {
+        try LocalFile.makeDirectories(path)
+        try LocalFile.writeAtomically(Array((state.json.pretty() + "\n").utf8), to: statePath)
+    }
+
+    func removeState() { unlink(statePath) }
+}

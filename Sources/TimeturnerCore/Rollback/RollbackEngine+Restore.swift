@@ -1,0 +1,102 @@
+public import GitKit
+
+/// Putting back what a failed rollback changed, newest change first: each tier from the
+/// capture of its present state taken before anything changed, then the code (branch, index,
+/// work tree) from the safety backup.
+extension RollbackEngine {
+    func restore(_ run: RollbackRun, after failure: StepFailure) async -> OperationOutcome {
+        try? await run.recorder.enter(.restoreFromSafetyBackup)
+        var errors: [TimeturnerError] = []
+        for compensation in run.compensations.reversed() {
+            switch compensation {
+            case .tier(let name):
+                if let error = await restoreTier(name, run) { errors.append(error) }
+            case .code:
+                do throws(TimeturnerError) { try restoreCode(run) } catch { errors.append(error) }
+            }
+        }
+        guard errors.isEmpty else { return .restoreFailed(failure, restoreErrors: errors) }
+        try? run.recorder.finish(.restoreFromSafetyBackup)
+        switch failure.step {
+        case .runVerification: return .verificationFailedRestored(failure)
+        case .rollBackTier, .verifyTier: return .tierFailedRestored(failure)
+        default: return .failedRestored(failure)
+        }
+    }
+
+    /// Branch, index and work tree back to the operation's own safety backup. The moving ref
+    /// must be where this operation put it (or still where it started, when the failed step
+    /// never moved it): a commit made since is never dropped, the restore fails instead.
+    private func restoreCode(_ run: RollbackRun) throws(TimeturnerError) {
+        guard let backup = run.backup else { return }
+        let reference = run.plan.code.head.movingReference
+        let current: OID?
+        do { current = try repository.reference(reference)?.target } catch { throw TimeturnerError(error, doing: "read \(reference)") }
+        let ours = current != nil && (current == run.result || current == run.plan.code.from)
+        try backup.restore(from: ours ? current! : (run.result ?? run.plan.code.from), workTreeTowards: run.plan.code.resultTree, in: repository)
+    }
+
+    /// Returns one tier to its present-state capture; the error when that failed.
+    private func restoreTier(_ name: String, _ run: RollbackRun) async -> TimeturnerError? {
+        guard let tier = run.plan.tier(name), let before = run.before[name] else { return nil }
+        let since = run.now()
+        do {
+            let outcome = try await tiers.restore(tier.assignment, to: before)
+            let record = run.record(name, executor: tier.assignment.executor, action: "restore", succeeded: true, since: since,
+                                    detail: outcome.message, capture: before)
+            run.restoreRecords.append(record)
+            progress.report(.tierFinished(record))
+            return nil
+        } catch {
+            let record = run.record(name, executor: tier.assignment.executor, action: "restore", succeeded: false, since: since,
+                                    detail: error.message, capture: before)
+            run.restoreRecords.append(record)
+            progress.report(.tierFinished(record))
+            return TimeturnerError(.failure, "could not restore the \(name) tier to its state before the rollback",
+                                   causes: [error.message] + error.causes)
+        }
+    }
+}
+
+/// Checks that the repository is still what a plan was made from.
+extension RollbackEngine {
+    /// HEAD on the planned branch (or detached) at the planned commit, and (unless
+    /// `checkWorkTree` is false) the work tree's status unchanged. Returns the status read now.
+    @discardableResult
+    func requireUnchanged(_ basis: PlanBasis, operation: String, checkWorkTree: Bool = true) throws(TimeturnerError) -> WorkTreeStatus? {
+        let position: HeadPosition, head: OID
+        do {
+            position = try HeadPosition.current(in: repository)
+            head = try repository.headCommit()
+        } catch {
+            throw TimeturnerError(error, doing: "read HEAD")
+        }
+        guard position == basis.head, head == basis.from else {
+            throw TimeturnerError(.refused, "HEAD changed since the \(operation) was planned (it was \(basis.from.short) on \(basis.head.displayName), now \(head.short) on \(position.displayName)); nothing was changed",
+                                  hint: "run the \(operation) again to plan it against the new HEAD")
+        }
+        guard checkWorkTree else { return nil }
+        let status: WorkTreeStatus
+        do { status = try repository.workTreeStatus() } catch { throw TimeturnerError(error, doing: "read the work tree's status") }
+        guard status == basis.status else {
+            let changed = Self.differences(basis.status, status)
+            throw TimeturnerError(.refused, "the work tree changed since the \(operation) was planned: \(WorkTreeGuard.list(changed)); nothing was changed",
+                                  hint: "look at the changes, then run the \(operation) again: the new plan takes them into account")
+        }
+        return status
+    }
+
+    static func differences(_ old: WorkTreeStatus, _ new: WorkTreeStatus) -> [String] {
+        let before = Set(old.changed + old.untracked + old.conflicted), after = Set(new.changed + new.untracked + new.conflicted)
+        let differing = before.symmetricDifference(after).sorted()
+        return differing.isEmpty ? ["the kind of change of some paths"] : differing
+    }
+
+    func movedBranch(_ error: GitError, code: CodeRollback) -> TimeturnerError {
+        if error.code.isContention || error.code == .notFound {
+            return TimeturnerError(.refused, "\(code.head.movingReference) moved since the rollback was planned (someone committed or another tool updated it); nothing was changed",
+                                   hint: "run the rollback again to plan it against the new HEAD", causes: [error.description])
+        }
+        return TimeturnerError(.failure, "could not move \(code.head.movingReference); nothing was changed", causes: [error.description])
+    }
+}

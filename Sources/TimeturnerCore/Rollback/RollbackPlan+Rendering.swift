@@ -1,0 +1,63 @@
+public import GitKit
+
+/// The plan in words and as JSON, derived from its steps, so what is shown is what runs.
+extension RollbackPlan {
+    /// One line per step, for the plan on screen and `--dry-run --json`.
+    public func describe(_ step: RollbackStep) -> String {
+        switch step {
+        case .takeLock: return "take the lock .git/timeturner/lock"
+        case .captureTier(let name): return "\(name): \(executor(name)) capture (the present state, to restore on failure)"
+        case .writeSafetyBackup:
+            return "write \(safetyRef): HEAD \(code.from.short)" + (isDirty ? ", index, work tree and untracked files" : "")
+        case .moveBranch: return describeBranchMove()
+        case .updateWorkTree: return "update the work tree and index: \(code.changes.count) path\(code.changes.count == 1 ? "" : "s")"
+        case .rollBackTier(let name): return "\(name): \(executor(name)) rollback to \(tier(name)?.target.canonicalLine ?? "{}")"
+        case .verifyTier(let name): return "\(name): \(executor(name)) verify"
+        case .runVerification(let index):
+            let command = verification[index]
+            return "verify: \(command.command) (timeout \(command.timeout), from \(command.origin))"
+        case .restoreFromSafetyBackup: return "restore the state kept in the safety backup"
+        case .writeJournal: return "write one journal event to \(StorageLayout.registryRef)"
+        }
+    }
+
+    private func executor(_ tier: String) -> String { self.tier(tier)?.assignment.executor ?? "?" }
+
+    private func describeBranchMove() -> String {
+        switch code.recipe {
+        case .none: return "move \(code.head.displayName) from \(code.from.short) to \(code.target.short) (compare-and-swap)"
+        case .wholeTree: return "move \(code.head.displayName) to 1 new revert commit on top of \(code.from.short) (compare-and-swap)"
+        case .commits(let commits, _):
+            return "move \(code.head.displayName) to \(commits.count) new revert commit\(commits.count == 1 ? "" : "s") on top of \(code.from.short) (compare-and-swap)"
+        }
+    }
+
+    /// The executor calls of the tiers beyond code, in order.
+    public var tierCalls: [String] {
+        steps.filter { if case .captureTier = $0 { true } else if $0.kind == .tiers { true } else { false } }.map(describe)
+    }
+
+    /// The plan as JSON (`--dry-run --json`), in the same vocabulary as the journal event.
+    public var json: JSONValue {
+        var fields: [String: JSONValue] = [
+            "id": .string(id), "operation": .string(operation.name), "target": .string(code.targetName),
+            "mode": .string(operation.name == "undo" ? "undo" : code.mode.rawValue),
+            "from": .string(code.from.hex), "to": .string(code.target.hex), "head": .string(code.head.recorded),
+            "commits": .array(code.commits.map { .object(["id": .string($0.id.hex), "summary": .string($0.summary), "merge": .bool($0.isMerge)]) }),
+            "files": .array(code.changes.map { .object(["path": .string($0.path), "change": .string($0.kind.rawValue)]) }),
+            "verify": .array(verification.map { .string($0.command) }),
+            "verifyTimeoutSeconds": .int(request.verifyTimeout.seconds), "safetyRef": .string(safetyRef),
+            "dirty": .array(dirtyPaths.map(JSONValue.string)), "untracked": .int(Int64(untrackedPaths.count)),
+            "steps": .array(steps.map { .object(["step": .string($0.label), "does": .string(describe($0))]) }),
+            "tiers": .array((["code"] + tiers.map(\.name)).map(JSONValue.string)),
+            "tierCalls": .array(tierCalls.map(JSONValue.string)), "attempt": .int(Int64(request.attempt)),
+            "level": request.level.map { .int(Int64($0.rawValue)) } ?? .null,
+        ]
+        if let environment = code.environment { fields["env"] = .string(environment) }
+        if let reason = code.reason { fields["reason"] = .string(reason) }
+        if let range = code.selectedRange { fields["range"] = .string(range) }
+        if let mainline = code.mainline { fields["mainline"] = .int(Int64(mainline)) }
+        if let from = request.escalatedFrom { fields["escalatedFrom"] = .string(from) }
+        return .object(fields)
+    }
+}

@@ -1,0 +1,73 @@
+/// One step of a planned operation, in the order the engine runs them. A plan is a list of
+/// these; `--dry-run` prints them, and the engine executes exactly them, one small function each.
+/// Tiers are named, verification commands are indexes into the plan's list, so a step is a plain
+/// value that `state.json` and the digest can record.
+public enum RollbackStep: Sendable, Equatable, Hashable {
+    case takeLock
+    /// The present state of a tier beyond code, so a failure (or `recover`) can put it back.
+    case captureTier(String)
+    case writeSafetyBackup
+    /// The branch (or detached HEAD) moves to the result by compare-and-swap on its planned value.
+    case moveBranch
+    /// The paths the code rollback changes, in the work tree and the index.
+    case updateWorkTree
+    /// A tier beyond code returns to the point's capture through its executor …
+    case rollBackTier(String)
+    /// … and its executor checks that it works.
+    case verifyTier(String)
+    /// The plan's verification command at this index.
+    case runVerification(Int)
+    /// Undo: branch, index and work tree go back to the state the undone rollback's safety ref keeps.
+    case restoreFromSafetyBackup
+    case writeJournal
+
+    /// The step's kind as `state.json`, `status` and the test pause hook name it.
+    public var kind: OperationStep {
+        switch self {
+        case .takeLock: .lock
+        case .captureTier: .capture
+        case .writeSafetyBackup: .safetyRef
+        case .moveBranch: .moveRef
+        case .updateWorkTree: .workTree
+        case .rollBackTier, .verifyTier: .tiers
+        case .runVerification: .verify
+        case .restoreFromSafetyBackup: .restore
+        case .writeJournal: .journal
+        }
+    }
+
+    /// A stable name for this exact step (`capture:db`, `verify:2`), recorded in `state.json`.
+    public var label: String {
+        switch self {
+        case .captureTier(let tier): "capture:\(tier)"
+        case .rollBackTier(let tier): "rollback:\(tier)"
+        case .verifyTier(let tier): "verify-tier:\(tier)"
+        case .runVerification(let index): "verify:\(index + 1)"
+        default: kind.rawValue
+        }
+    }
+
+    /// Whether the step changes something that a failure later must put back.
+    var changesState: Bool {
+        switch self {
+        case .moveBranch, .updateWorkTree, .rollBackTier, .verifyTier, .restoreFromSafetyBackup: true
+        default: false
+        }
+    }
+}
+
+/// The kinds of step, in the order a rollback passes them. `state.json` lists those done, so
+/// `status` and `recover` know exactly how far an operation got.
+public enum OperationStep: String, Sendable, CaseIterable, Codable {
+    case lock
+    case capture
+    case safetyRef = "safety-ref"
+    case moveRef = "move-ref"
+    case workTree = "work-tree"
+    /// Tiers beyond code (deploy, config, db, system): each one's rollback and verification.
+    case tiers
+    case verify
+    /// Putting back the state before the operation: after a failure, or as an undo.
+    case restore
+    case journal
+}

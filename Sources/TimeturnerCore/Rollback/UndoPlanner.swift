@@ -1,0 +1,129 @@
+public import GitKit
+
+/// What the user asked to undo.
+public struct UndoRequest: Sendable {
+    /// The rollback to undo; nil: this clone's newest succeeded rollback not yet undone.
+    public var rollbackID: String?
+    /// Undo only the code even when the rollback covered other tiers (said in the plan).
+    public var codeOnly: Bool
+
+    public init(rollbackID: String? = nil, codeOnly: Bool = false) {
+        self.rollbackID = rollbackID
+        self.codeOnly = codeOnly
+    }
+}
+
+/// Plans the undo of a rollback as a plan of the same shape: the lock, the present state of
+/// every tier the rollback changed, the undo's own safety backup, the code back to the state
+/// the rollback's safety backup keeps, each tier back to the capture of its state from just
+/// before the rollback (recorded in the rollback's journal event), the journal.
+public struct UndoPlanner {
+    let repository: Repository
+    let configuration: TimeturnerConfiguration
+
+    public init(repository: Repository, configuration: TimeturnerConfiguration) {
+        self.repository = repository
+        self.configuration = configuration
+    }
+
+    public func plan(_ request: UndoRequest, by attribution: Attribution) throws(TimeturnerError) -> RollbackPlan {
+        try RollbackPlanner.requireWorkTreeRepository(repository, for: "undo")
+        let entry = try undoableEntry(request.rollbackID)
+        let backup = try SafetyBackup.read(id: entry.id, in: repository)
+        guard let result = entry.event["commit"]?.stringValue.flatMap(OID.init(hex:)) else {
+            throw TimeturnerError(.failure, "the journal event of \(entry.id) names no result commit")
+        }
+        try backup.requireHeadPosition(in: repository)
+        let (code, basis) = try planCode(entry: entry, backup: backup, result: result)
+        var warnings = SubmoduleNotice.warnings(for: code.changes, operation: "undo")
+        let tiers = try planTiers(entry, codeOnly: request.codeOnly, warnings: &warnings)
+        let id = UniqueID.stamped(at: attribution.time)
+        var steps: [RollbackStep] = [.takeLock] + tiers.map { .captureTier($0.name) } + [.writeSafetyBackup]
+        for name in ([Tier.code] + tiers.map(\.name)).sorted(by: { Tier.rank($0) < Tier.rank($1) }) {
+            steps += name == Tier.code ? [.restoreFromSafetyBackup] : [.rollBackTier(name), .verifyTier(name)]
+        }
+        steps.append(.writeJournal)
+        return RollbackPlan(id: id, operation: .undo(rollbackID: entry.id, backup: backup), request: RollbackRequest(target: entry.id),
+                            code: code, tiers: tiers, verification: [], steps: steps, warnings: warnings, basis: basis)
+    }
+
+    private func undoableEntry(_ rollbackID: String?) throws(TimeturnerError) -> JournalEntry {
+        guard let entry = try RollbackJournal(repository: repository).entry(id: rollbackID) else {
+            throw TimeturnerError(.failure, rollbackID.map { "no rollback \($0) in the journal" } ?? "no rollback to undo in the journal",
+                                  hint: "list them with 'git timeturner history'")
+        }
+        guard entry.succeeded else {
+            throw TimeturnerError(.refused, "rollback \(entry.id) ended '\(entry.status)': it left no change behind to undo",
+                                  hint: "undo the most recent succeeded rollback with 'git timeturner undo', or pick one from 'git timeturner history'")
+        }
+        return entry
+    }
+
+    /// HEAD must be where the rollback left it, and no file that the undo writes may hold
+    /// anything but what was captured before the rollback (carried across untouched).
+    private func planCode(entry: JournalEntry, backup: SafetyBackup, result: OID) throws(TimeturnerError) -> (CodeRollback, PlanBasis) {
+        let head: OID, headCommit: Commit, status: WorkTreeStatus, changes: [TreeChange]
+        do {
+            head = try repository.headCommit()
+            headCommit = try repository.commit(head)
+            status = try repository.workTreeStatus()
+            changes = try repository.changes(from: headCommit.tree, to: backup.workTree)
+        } catch {
+            throw TimeturnerError(error, doing: "compare the work tree with \(backup.ref)")
+        }
+        guard head == result else {
+            throw TimeturnerError(.refused, "\(backup.head.displayName) moved since rollback \(entry.id) (it left \(result.short), now \(head.short)); undoing it would drop the newer commits",
+                                  hint: "to go back to the pre-rollback code while keeping them: git timeturner rollback --to \(backup.headCommit.hex)")
+        }
+        try requireNothingOverwritten(status, changes: changes, backup: backup)
+        let summary = (try? repository.commit(backup.headCommit).summary) ?? ""
+        let code = CodeRollback(mode: .reset, targetName: "the state before rollback \(entry.id)", target: backup.headCommit,
+                                targetSummary: summary, environment: entry.event["env"]?.stringValue, head: backup.head,
+                                from: head, fromTree: headCommit.tree, commits: [], selectedRange: nil, mainline: nil,
+                                resultTree: backup.workTree, changes: changes, reason: nil, recipe: .none)
+        return (code, PlanBasis(head: backup.head, from: head, status: status))
+    }
+
+    private func requireNothingOverwritten(_ status: WorkTreeStatus, changes: [TreeChange], backup: SafetyBackup) throws(TimeturnerError) {
+        if !status.conflicted.isEmpty {
+            throw TimeturnerError(.refused, "the index has unresolved conflicts: \(WorkTreeGuard.list(status.conflicted))",
+                                  hint: "resolve them or 'git reset --merge' first")
+        }
+        // A modified or untracked file is fine only when it is byte-for-byte what was captured
+        // before the rollback (carried across untouched); anything else would be overwritten.
+        let touched = changes.map(\.path)
+        let blocking = (status.changed + WorkTreeGuard.colliding(status.untracked, with: touched)).filter { path in
+            (try? repository.treeEntry(path, in: backup.workTree)) != repository.hashWorkTreeFile(path)
+        }
+        if !blocking.isEmpty {
+            throw TimeturnerError(.refused, "files changed since the rollback would be overwritten: \(WorkTreeGuard.list(blocking))",
+                                  hint: "commit or stash them (git stash -u), or move untracked ones away, then run undo again")
+        }
+    }
+
+    /// The tiers the rollback changed, each returned to the state it had just before the
+    /// rollback, through the executor configured (and trusted) for it now.
+    private func planTiers(_ entry: JournalEntry, codeOnly: Bool, warnings: inout [String]) throws(TimeturnerError) -> [PlannedTier] {
+        let event = entry.typed
+        let changed = Set((event?.tiers ?? []).map(\.tier).filter { $0 != Tier.code })
+        guard !changed.isEmpty else { return [] }
+        let names = changed.sorted { Tier.rank($0) < Tier.rank($1) }.joined(separator: ", ")
+        if codeOnly {
+            warnings.append("rollback \(entry.id) also rolled back \(names); with --code-only the undo leaves them as they are now")
+            return []
+        }
+        let captures = (event?.captures ?? []).filter { changed.contains($0.tier) }
+        guard !captures.isEmpty else {
+            warnings.append("rollback \(entry.id) also rolled back \(names), but its journal event (written by an older version) has no capture of their state before it; the undo restores the code only")
+            return []
+        }
+        let configured = try configuration.tierAssignments()
+        return try captures.map { (record) throws(TimeturnerError) in
+            guard let assignment = configured.first(where: { $0.tier == record.tier }), assignment.executor == record.executor else {
+                throw TimeturnerError(.refused, "the \(record.tier) tier was rolled back with the \(record.executor ?? "?") executor, which is not configured for it now, so the undo cannot put it back",
+                                      hint: "configure it again (timeturner.tier.\(record.tier).executor = \(record.executor ?? "?")), or undo only the code with --code-only")
+            }
+            return PlannedTier(assignment: assignment, target: record.capture ?? .object([:]), point: nil)
+        }
+    }
+}

@@ -1,0 +1,13 @@
+import Testing
+import TimeturnerCore
+
+@Suite struct ElapsedTests {
+    @Test func wholeUnitsRoundTowardsZero() {
+        #expect(Duration.seconds(2).wholeMilliseconds == 2_000)
+        #expect((Duration.milliseconds(1) + .microseconds(999)).wholeMilliseconds == 1)
+        #expect(Duration.microseconds(999).wholeMilliseconds == 0)
+        #expect((Duration.seconds(3) + .nanoseconds(1_500)).wholeMicroseconds == 3_000_001)
+        #expect(Duration.milliseconds(1_999).wholeSeconds == 1)
+        #expect(Duration.milliseconds(-1_500).wholeMilliseconds == -1_500)
+    }
+}
