@@ -13,16 +13,23 @@
 __git_timeturner_reply() {
     local suffix="$1"
     shift
-    local cur="${!#}" output directive line
-    output="$(git-timeturner __complete -- "$@" 2>/dev/null)" || return 0
-    directive="${output%%$'\n'*}"
-    local -a values=()
-    while IFS= read -r line; do
-        line="${line%%$'\t'*}"
-        # A value that ends in ',' or '=' continues: no space after it.
-        [[ $line == *[,=] ]] && values+=("$line") || values+=("$line$suffix")
-    done <<<"${output#*$'\n'}"
-    [ "$output" = "$directive" ] && values=()
+    local cur="${!#}" directive
+    local -a lines values
+    mapfile -t lines < <(git-timeturner __complete -- "$@" 2>/dev/null)
+    ((${#lines[@]})) || return 0
+    directive="${lines[0]}"
+    # Whole-array expansions, not a loop: 10,000 point ids must not take bash a second.
+    values=("${lines[@]:1}")
+    values=("${values[@]%%$'\t'*}")
+    if [ -n "$suffix" ] && ((${#values[@]})); then
+        if [[ ${values[*]} == *[,=]* ]]; then
+            # A value that ends in ',' or '=' continues (--tiers code,  --env=): no space after it.
+            local i
+            for i in "${!values[@]}"; do [[ ${values[i]} == *[,=] ]] || values[i]+="$suffix"; done
+        else
+            values=("${values[@]/%/$suffix}")
+        fi
+    fi
     case "$directive" in
     :files)
         compopt -o filenames 2>/dev/null

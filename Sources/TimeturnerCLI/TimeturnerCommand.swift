@@ -105,15 +105,15 @@ extension TimeturnerCommand {
 extension TimeturnerCommand {
     /// The visible command tree (names only). Generic over the command type because opening
     /// `any ParsableCommand.Type` inline crashed Swift 6.3.1's SIL generation.
-    struct CommandName { let name: String; let children: [CommandName] }
+    struct CommandName { let name: String; let abstract: String; let children: [CommandName] }
 
     static func visibleSubcommands<Command: ParsableCommand>(of command: Command.Type) -> [CommandName] {
         command.configuration.subcommands.compactMap { sub in describe(sub) }
     }
 
     private static func describe<Command: ParsableCommand>(_ command: Command.Type) -> CommandName? {
-        guard command.configuration.shouldDisplay else { return nil }
-        return CommandName(name: command._commandName, children: visibleSubcommands(of: command))
+        guard command.configuration.shouldDisplay, command._commandName != "help" else { return nil }
+        return CommandName(name: command._commandName, abstract: command.configuration.abstract, children: visibleSubcommands(of: command))
     }
 }
 

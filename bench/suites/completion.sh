@@ -88,4 +88,4 @@ if [ -f /usr/share/bash-completion/bash_completion ]; then
 else
     echo "complete in bash: not measured (bash-completion is not installed)"
 fi
-bench_time "--version (floor of any run)" "$RUNS" "git timeturner --version"
+bench_time "version: --version, the floor of any run" "$RUNS" "git timeturner --version"

@@ -24,11 +24,10 @@ struct CompleteCommand: ParsableCommand {
         var words = self.words
         if words.first == "--" { words.removeFirst() }
         if words.isEmpty { words = [""] }
-        guard let completion = CommandLineCompletion.forTimeturner() else { return }
         let context = CommandContext.process
         var directive = ":words"
         var candidates: [CompletionCandidate] = []
-        switch completion.answer(for: words) {
+        switch CommandLineCompletion.answer(forTimeturner: words) {
         case .words(let found):
             candidates = found
         case .value(let path, let name, let allValues, let prefix, let lead):
