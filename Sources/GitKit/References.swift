@@ -1,4 +1,5 @@
 internal import CLibgit2
+internal import Glibc
 
 /// A reference and the object it points at, copied out of libgit2.
 public struct Reference: Equatable, Sendable {
@@ -52,6 +53,66 @@ extension Repository {
             if let name { out.append(String(cString: name)) }
         }
         return out
+    }
+
+    /// The names of the references under `namespace` (`refs/timeturner/points/`), read from the
+    /// files git keeps them in: `packed-refs` and the loose files below the namespace, in the
+    /// common directory. For shell completion, which runs on every Tab press: libgit2's iterator
+    /// parses every line of `packed-refs` into a reference (about 10 ms of CPU for 10,000
+    /// points), where only the names under one namespace are wanted. Nil when the repository
+    /// keeps its references some other way (a `refStorage` extension), so the caller falls back
+    /// to `referenceNames(matching:)`.
+    public func referenceNamesInFiles(under namespace: String) -> [String]? {
+        let common = commonDirectory.hasSuffix("/") ? String(commonDirectory.dropLast()) : commonDirectory
+        if ((try? configString("extensions.refStorage")) ?? nil).map({ $0 != "files" }) == true { return nil }
+        var names = Set<String>()
+        if let packed = Repository.readWholeFile(common + "/packed-refs") {
+            let wanted = Array(namespace.utf8)
+            var lineStart = 0
+            for index in packed.indices where packed[index] == 0x0a || index == packed.count - 1 {
+                let lineEnd = packed[index] == 0x0a ? index : index + 1
+                // "<40 hex> <name>"; comment ('#') and peeled ('^') lines have no name.
+                let nameStart = lineStart + 41
+                if lineEnd > nameStart, packed[lineStart] != 0x23, packed[lineStart] != 0x5e, packed[nameStart - 1] == 0x20,
+                   lineEnd - nameStart >= wanted.count, packed[nameStart..<(nameStart + wanted.count)].elementsEqual(wanted) {
+                    names.insert(String(decoding: packed[nameStart..<lineEnd], as: UTF8.self))
+                }
+                lineStart = index + 1
+            }
+        }
+        Repository.collectLooseNames(in: common + "/" + namespace, as: namespace, into: &names)
+        return Array(names)
+    }
+
+    private static func collectLooseNames(in directory: String, as prefix: String, into names: inout Set<String>) {
+        guard let handle = opendir(directory) else { return }
+        defer { closedir(handle) }
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name == "." || name == ".." || name.hasSuffix(".lock") { continue }
+            let path = directory + "/" + name
+            var info = stat()
+            guard stat(path, &info) == 0 else { continue }
+            if (info.st_mode & S_IFMT) == S_IFDIR {
+                collectLooseNames(in: path, as: prefix + name + "/", into: &names)
+            } else if (info.st_mode & S_IFMT) == S_IFREG {
+                names.insert(prefix + name)
+            }
+        }
+    }
+
+    private static func readWholeFile(_ path: String) -> [UInt8]? {
+        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { Glibc.close(descriptor) }
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 { if errno == EINTR { continue }; return nil }
+            if count == 0 { return out }
+            out.append(contentsOf: buffer[0..<count])
+        }
     }
 
     private func makeReference(_ pointer: OpaquePointer) throws(GitError) -> Reference {

@@ -56,10 +56,14 @@ public struct CompletionCandidates {
 
     /// Names below `namespace` that start with `prefix`, from the ref store only (no object is read).
     private func refNames(under namespace: String, prefix: String) -> [String] {
-        // A glob narrows the listing when the prefix has no glob characters of its own.
-        let globSafe = !prefix.contains(where: { "*?[\\".contains($0) })
-        let glob = namespace + (globSafe ? prefix : "") + "*"
-        let refs = (try? repository.referenceNames(matching: glob)) ?? []
+        let refs: [String]
+        if let fromFiles = repository.referenceNamesInFiles(under: namespace) {
+            refs = fromFiles
+        } else {
+            // A glob narrows the listing when the prefix has no glob characters of its own.
+            let globSafe = !prefix.contains(where: { "*?[\\".contains($0) })
+            refs = (try? repository.referenceNames(matching: namespace + (globSafe ? prefix : "") + "*")) ?? []
+        }
         return refs.map { String($0.dropFirst(namespace.count)) }.filter { $0.hasPrefix(prefix) }
     }
 
