@@ -55,36 +55,47 @@ extension Repository {
         return out
     }
 
-    /// The names of the references under `namespace` (`refs/timeturner/points/`), read from the
-    /// files git keeps them in: `packed-refs` and the loose files below the namespace, in the
-    /// common directory. For shell completion, which runs on every Tab press: libgit2's iterator
-    /// parses every line of `packed-refs` into a reference (about 10 ms of CPU for 10,000
-    /// points), where only the names under one namespace are wanted. Nil when the repository
-    /// keeps its references some other way (a `refStorage` extension), so the caller falls back
-    /// to `referenceNames(matching:)`.
-    public func referenceNamesInFiles(under namespace: String) -> [String]? {
+    /// The names of the references under `namespace` (`refs/timeturner/points/`) that continue
+    /// with `prefix`, without the namespace, read from the files git keeps them in: `packed-refs`
+    /// and the loose files below the namespace, in the common directory. For shell completion,
+    /// which runs on every Tab press: libgit2's iterator turns every line of `packed-refs` into
+    /// a reference object, where only a few names are wanted; here a name becomes a String only
+    /// when it matches. Nil when the repository keeps its references some other way (a
+    /// `refStorage` extension), so that the caller falls back to `referenceNames(matching:)`.
+    public func referenceNamesInFiles(under namespace: String, startingWith prefix: String = "") -> [String]? {
         let common = commonDirectory.hasSuffix("/") ? String(commonDirectory.dropLast()) : commonDirectory
         if ((try? configString("extensions.refStorage")) ?? nil).map({ $0 != "files" }) == true { return nil }
-        var names = Set<String>()
+        var names: [String] = []
+        let skip = namespace.utf8.count
         if let packed = Repository.readWholeFile(common + "/packed-refs") {
-            let wanted = Array(namespace.utf8)
-            var lineStart = 0
-            for index in packed.indices where packed[index] == 0x0a || index == packed.count - 1 {
-                let lineEnd = packed[index] == 0x0a ? index : index + 1
-                // "<40 hex> <name>"; comment ('#') and peeled ('^') lines have no name.
-                let nameStart = lineStart + 41
-                if lineEnd > nameStart, packed[lineStart] != 0x23, packed[lineStart] != 0x5e, packed[nameStart - 1] == 0x20,
-                   lineEnd - nameStart >= wanted.count, packed[nameStart..<(nameStart + wanted.count)].elementsEqual(wanted) {
-                    names.insert(String(decoding: packed[nameStart..<lineEnd], as: UTF8.self))
+            let wanted = Array((namespace + prefix).utf8)
+            packed.withUnsafeBufferPointer { bytes in
+                var lineStart = 0
+                while lineStart < bytes.count {
+                    var lineEnd = lineStart
+                    while lineEnd < bytes.count, bytes[lineEnd] != 0x0a { lineEnd += 1 }
+                    // "<40 hex> <name>"; comment ('#') and peeled ('^') lines hold no name.
+                    let nameStart = lineStart + 41
+                    if lineEnd - nameStart >= wanted.count, bytes[lineStart] != 0x23, bytes[lineStart] != 0x5e,
+                       bytes[nameStart - 1] == 0x20,
+                       memcmp(bytes.baseAddress! + nameStart, wanted, wanted.count) == 0 {
+                        names.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[(nameStart + skip)..<lineEnd]), as: UTF8.self))
+                    }
+                    lineStart = lineEnd + 1
                 }
-                lineStart = index + 1
             }
         }
-        Repository.collectLooseNames(in: common + "/" + namespace, as: namespace, into: &names)
-        return Array(names)
+        // Loose refs: new since the last pack, or also packed (then listed once).
+        var loose: [String] = []
+        Repository.collectLooseNames(in: common + "/" + namespace, as: "", into: &loose)
+        let packedCount = names.count
+        for name in loose where name.hasPrefix(prefix) {
+            if packedCount == 0 || !names[..<packedCount].contains(name) { names.append(name) }
+        }
+        return names
     }
 
-    private static func collectLooseNames(in directory: String, as prefix: String, into names: inout Set<String>) {
+    private static func collectLooseNames(in directory: String, as prefix: String, into names: inout [String]) {
         guard let handle = opendir(directory) else { return }
         defer { closedir(handle) }
         while let entry = readdir(handle) {
@@ -96,7 +107,7 @@ extension Repository {
             if (info.st_mode & S_IFMT) == S_IFDIR {
                 collectLooseNames(in: path, as: prefix + name + "/", into: &names)
             } else if (info.st_mode & S_IFMT) == S_IFREG {
-                names.insert(prefix + name)
+                names.append(prefix + name)
             }
         }
     }

@@ -25,7 +25,10 @@ import TestSupport
             let fromLibgit2 = try repository.referenceNames(matching: "refs/timeturner/points/*").sorted()
             #expect(fromLibgit2 == ["refs/timeturner/points/a", "refs/timeturner/points/c/d", "refs/timeturner/points/loose",
                                     "refs/timeturner/points/peeled"])
-            #expect(repository.referenceNamesInFiles(under: "refs/timeturner/points/")?.sorted() == fromLibgit2, "\(path)")
+            #expect(repository.referenceNamesInFiles(under: "refs/timeturner/points/")?.sorted()
+                    == fromLibgit2.map { String($0.dropFirst("refs/timeturner/points/".count)) }, "\(path)")
+            #expect(repository.referenceNamesInFiles(under: "refs/timeturner/points/", startingWith: "c/")?.sorted() == ["c/d"])
+            #expect(repository.referenceNamesInFiles(under: "refs/timeturner/points/", startingWith: "lo")?.sorted() == ["loose"])
         }
     }
 

@@ -56,14 +56,10 @@ public struct CompletionCandidates {
 
     /// Names below `namespace` that start with `prefix`, from the ref store only (no object is read).
     private func refNames(under namespace: String, prefix: String) -> [String] {
-        let refs: [String]
-        if let fromFiles = repository.referenceNamesInFiles(under: namespace) {
-            refs = fromFiles
-        } else {
-            // A glob narrows the listing when the prefix has no glob characters of its own.
-            let globSafe = !prefix.contains(where: { "*?[\\".contains($0) })
-            refs = (try? repository.referenceNames(matching: namespace + (globSafe ? prefix : "") + "*")) ?? []
-        }
+        if let fromFiles = repository.referenceNamesInFiles(under: namespace, startingWith: prefix) { return fromFiles }
+        // A glob narrows the listing when the prefix has no glob characters of its own.
+        let globSafe = !prefix.contains(where: { "*?[\\".contains($0) })
+        let refs = (try? repository.referenceNames(matching: namespace + (globSafe ? prefix : "") + "*")) ?? []
         return refs.map { String($0.dropFirst(namespace.count)) }.filter { $0.hasPrefix(prefix) }
     }
 
