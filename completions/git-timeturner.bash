@@ -9,29 +9,18 @@
 
 # Fills COMPREPLY for the words after 'timeturner' (the last being the one completed). The
 # first argument is put after each word: git's completion is registered with -o nospace and
-# adds the space itself, bash's default adds it for us.
+# adds the space itself, bash's default adds it for us. The binary prints the words ready for
+# COMPREPLY and mapfile reads them in one go: bash's own array operations (slicing, stripping,
+# suffixing) take a quarter of a second over 10,000 point ids.
 __git_timeturner_reply() {
     local suffix="$1"
     shift
-    local cur="${!#}" directive
-    local -a lines values
-    mapfile -t lines < <(git-timeturner __complete -- "$@" 2>/dev/null)
-    ((${#lines[@]})) || return 0
-    directive="${lines[0]}"
-    # Whole-array expansions, not a loop: 10,000 point ids must not take bash a second.
-    values=("${lines[@]:1}")
-    values=("${values[@]%%$'\t'*}")
-    if [ -n "$suffix" ] && ((${#values[@]})); then
-        if [[ ${values[*]} == *[,=]* ]]; then
-            # A value that ends in ',' or '=' continues (--tiers code,  --env=): no space after it.
-            local i
-            for i in "${!values[@]}"; do [[ ${values[i]} == *[,=] ]] || values[i]+="$suffix"; done
-        else
-            values=("${values[@]/%/$suffix}")
-        fi
-    fi
+    local cur="${!#}" directive="" fd
+    exec {fd}< <(git-timeturner __complete --values-only "--suffix=$suffix" -- "$@" 2>/dev/null)
+    IFS= read -r directive <&"$fd"
     case "$directive" in
     :files)
+        exec {fd}<&-
         compopt -o filenames 2>/dev/null
         mapfile -t COMPREPLY < <(compgen -f -- "$cur")
         return 0
@@ -46,7 +35,8 @@ __git_timeturner_reply() {
         ;;
     *) COMPREPLY=() ;;
     esac
-    COMPREPLY+=("${values[@]}")
+    mapfile -t -O "${#COMPREPLY[@]}" COMPREPLY <&"$fd"
+    exec {fd}<&-
     return 0
 }
 
