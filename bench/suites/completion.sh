@@ -5,6 +5,7 @@
 #   to-all       `rollback --to <TAB>`: all 10,000 point ids (too many to read subjects for)
 #   to-prefix    `rollback --to 2026…<TAB>` narrowed to a few ids, each with its subject
 #   subcommand   `roll<TAB>`: from the argument definitions alone, no repository read
+#   bash-form    `rollback --to <TAB>` in the form the bash script asks for (values only)
 #   bash         the same `rollback --to <TAB>` through bash: git's completion, our script, the
 #                binary (bash's own start-up and bash-completion's loading are left out: they
 #                are sourced once per shell, not per Tab press)
@@ -56,14 +57,28 @@ median() {
     fi
 }
 
+# time NAME LABEL COMMAND: the wall-clock median against the budget and, with hyperfine, the
+# CPU time (user + system) too: on a shared machine other processes stretch wall time, CPU time
+# much less.
+time_against_budget() {
+    local name="$1" label="$2" command="$3" measured
+    measured="$(median "$name" "$command")"
+    bench_report "$label" "$measured" "$BUDGET_MS" 1.0 "budget"
+    if bench_have_hyperfine; then
+        bench_report "$label (CPU)" "$(bench_json_cpu "$work/$name.json" 0)" "$BUDGET_MS" 1.0 "budget"
+    fi
+}
+
 report() {
     local name="$1" measured="$2"
     bench_report "$name" "$measured" "$BUDGET_MS" 1.0 "budget"
 }
 
-report "complete: rollback --to <TAB>, $POINTS points" "$(median to-all "git timeturner __complete -- rollback --to ''")"
-report "complete: rollback --to $prefix<TAB>" "$(median to-prefix "git timeturner __complete -- rollback --to '$prefix'")"
-report "complete: roll<TAB>" "$(median subcommand "git timeturner __complete -- roll")"
+time_against_budget to-all "complete: rollback --to <TAB>, $POINTS points" "git timeturner __complete -- rollback --to ''"
+time_against_budget to-prefix "complete: rollback --to $prefix<TAB>" "git timeturner __complete -- rollback --to '$prefix'"
+time_against_budget subcommand "complete: roll<TAB>" "git timeturner __complete -- roll"
+time_against_budget bash-form "complete: rollback --to <TAB> as bash asks (--values-only)" \
+    "git timeturner __complete --values-only '--suffix= ' -- rollback --to ''"
 
 # Through bash: a driver that has sourced bash-completion, git's completion and our script
 # once, then completes `git timeturner rollback --to ` RUNS times; the median of those.
