@@ -10,17 +10,18 @@
 # Fills COMPREPLY for the words after 'timeturner' (the last being the one completed). The
 # first argument is put after each word: git's completion is registered with -o nospace and
 # adds the space itself, bash's default adds it for us. The binary prints the words ready for
-# COMPREPLY and mapfile reads them in one go: bash's own array operations (slicing, stripping,
-# suffixing) take a quarter of a second over 10,000 point ids.
+# COMPREPLY and mapfile reads them in one go, from a here-string: bash's own array operations
+# (slicing, stripping, suffixing) take a quarter of a second over 10,000 point ids, and mapfile
+# reading a pipe reads it one byte at a time (a here-string this large is a temporary file,
+# which it reads in blocks).
 __git_timeturner_reply() {
     local suffix="$1"
     shift
-    local cur="${!#}" directive="" fd
-    exec {fd}< <(git-timeturner __complete --values-only "--suffix=$suffix" -- "$@" 2>/dev/null)
-    IFS= read -r directive <&"$fd"
+    local cur="${!#}" output directive
+    output="$(git-timeturner __complete --values-only "--suffix=$suffix" -- "$@" 2>/dev/null)" || return 0
+    directive="${output%%$'\n'*}"
     case "$directive" in
     :files)
-        exec {fd}<&-
         compopt -o filenames 2>/dev/null
         mapfile -t COMPREPLY < <(compgen -f -- "$cur")
         return 0
@@ -35,8 +36,8 @@ __git_timeturner_reply() {
         ;;
     *) COMPREPLY=() ;;
     esac
-    mapfile -t -O "${#COMPREPLY[@]}" COMPREPLY <&"$fd"
-    exec {fd}<&-
+    # $(…) dropped the trailing newline; a candidate ending in a space keeps it.
+    [ "$output" = "$directive" ] || mapfile -t -s 1 -O "${#COMPREPLY[@]}" COMPREPLY <<<"$output"
     return 0
 }
 
