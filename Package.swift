@@ -29,10 +29,15 @@ let package = Package(
             pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"])]
         ),
+        // SHA-256 from mbedTLS's libmbedcrypto (Debian: libmbedtls-dev), which libgit2 already loads.
+        .systemLibrary(
+            name: "CMbedCrypto",
+            providers: [.apt(["libmbedtls-dev"])]
+        ),
         // The only importer of CLibgit2: a Swift surface over the few libgit2 calls we need.
         .target(name: "GitKit", dependencies: ["CLibgit2"], swiftSettings: strictSettings),
         // The domain: rollback points, registry, journal, planning. Knows git only through GitKit.
-        .target(name: "TimeturnerCore", dependencies: ["GitKit"], swiftSettings: strictSettings),
+        .target(name: "TimeturnerCore", dependencies: ["GitKit", "CMbedCrypto"], swiftSettings: strictSettings),
         // Child processes (verification commands, executors) bounded in time and output, and the
         // executor protocol. Above Core: Core declares what it needs, the CLI wires these in.
         .target(

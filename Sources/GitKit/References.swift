@@ -1,4 +1,5 @@
 internal import CLibgit2
+internal import Glibc
 
 /// A reference and the object it points at, copied out of libgit2.
 public struct Reference: Equatable, Sendable {
@@ -35,6 +36,94 @@ extension Repository {
             out.append(try makeReference(pointer!))
         }
         return out
+    }
+
+    /// Only the names of the references matching `glob`: no target is resolved, so listing
+    /// thousands (for shell completion) costs a pass over the ref store and nothing more.
+    public func referenceNames(matching glob: String) throws(GitError) -> [String] {
+        var iterator: OpaquePointer? = nil
+        try Libgit2.check("list references \(glob)") { git_reference_iterator_glob_new(&iterator, handle, glob) }
+        defer { git_reference_iterator_free(iterator) }
+        var out: [String] = []
+        while true {
+            var name: UnsafePointer<CChar>? = nil
+            let result = git_reference_next_name(&name, iterator)
+            if result == GIT_ITEROVER.rawValue { git_error_clear(); break }
+            try Libgit2.check("list references \(glob)") { result }
+            if let name { out.append(String(cString: name)) }
+        }
+        return out
+    }
+
+    /// The names of the references under `namespace` (`refs/timeturner/points/`) that continue
+    /// with `prefix`, without the namespace, read from the files git keeps them in: `packed-refs`
+    /// and the loose files below the namespace, in the common directory. For shell completion,
+    /// which runs on every Tab press: libgit2's iterator turns every line of `packed-refs` into
+    /// a reference object, where only a few names are wanted; here a name becomes a String only
+    /// when it matches. Nil when the repository keeps its references some other way (a
+    /// `refStorage` extension), so that the caller falls back to `referenceNames(matching:)`.
+    public func referenceNamesInFiles(under namespace: String, startingWith prefix: String = "") -> [String]? {
+        let common = commonDirectory.hasSuffix("/") ? String(commonDirectory.dropLast()) : commonDirectory
+        if ((try? configString("extensions.refStorage")) ?? nil).map({ $0 != "files" }) == true { return nil }
+        var names: [String] = []
+        let skip = namespace.utf8.count
+        if let packed = Repository.readWholeFile(common + "/packed-refs") {
+            let wanted = Array((namespace + prefix).utf8)
+            packed.withUnsafeBufferPointer { bytes in
+                var lineStart = 0
+                while lineStart < bytes.count {
+                    var lineEnd = lineStart
+                    while lineEnd < bytes.count, bytes[lineEnd] != 0x0a { lineEnd += 1 }
+                    // "<40 hex> <name>"; comment ('#') and peeled ('^') lines hold no name.
+                    let nameStart = lineStart + 41
+                    if lineEnd - nameStart >= wanted.count, bytes[lineStart] != 0x23, bytes[lineStart] != 0x5e,
+                       bytes[nameStart - 1] == 0x20,
+                       memcmp(bytes.baseAddress! + nameStart, wanted, wanted.count) == 0 {
+                        names.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[(nameStart + skip)..<lineEnd]), as: UTF8.self))
+                    }
+                    lineStart = lineEnd + 1
+                }
+            }
+        }
+        // Loose refs: new since the last pack, or also packed (then listed once).
+        var loose: [String] = []
+        Repository.collectLooseNames(in: common + "/" + namespace, as: "", into: &loose)
+        let packedCount = names.count
+        for name in loose where name.hasPrefix(prefix) {
+            if packedCount == 0 || !names[..<packedCount].contains(name) { names.append(name) }
+        }
+        return names
+    }
+
+    private static func collectLooseNames(in directory: String, as prefix: String, into names: inout [String]) {
+        guard let handle = opendir(directory) else { return }
+        defer { closedir(handle) }
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name == "." || name == ".." || name.hasSuffix(".lock") { continue }
+            let path = directory + "/" + name
+            var info = stat()
+            guard stat(path, &info) == 0 else { continue }
+            if (info.st_mode & S_IFMT) == S_IFDIR {
+                collectLooseNames(in: path, as: prefix + name + "/", into: &names)
+            } else if (info.st_mode & S_IFMT) == S_IFREG {
+                names.append(prefix + name)
+            }
+        }
+    }
+
+    private static func readWholeFile(_ path: String) -> [UInt8]? {
+        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { Glibc.close(descriptor) }
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 { if errno == EINTR { continue }; return nil }
+            if count == 0 { return out }
+            out.append(contentsOf: buffer[0..<count])
+        }
     }
 
     private func makeReference(_ pointer: OpaquePointer) throws(GitError) -> Reference {

@@ -74,6 +74,14 @@ extension Repository {
         return collector.outcome
     }
 
+    /// The names of the configured remotes, in configuration order.
+    public func remoteNames() throws(GitError) -> [String] {
+        var list = git_strarray()
+        try Libgit2.check("list remotes") { git_remote_list(&list, handle) }
+        defer { git_strarray_dispose(&list) }
+        return (0..<list.count).compactMap { list.strings[$0].map { String(cString: $0) } }
+    }
+
     /// Whether `name` is a remote configured in this repository.
     public func hasRemote(named name: String) -> Bool {
         var handle: OpaquePointer? = nil

@@ -37,6 +37,8 @@ public struct TimeturnerCommand: ParsableCommand {
             ConfigCommand.self,
             TrustCommand.self,
             ExecutorCommand.self,
+            HooksCommand.self,
+            CompleteCommand.self,
         ]
     )
 
@@ -58,13 +60,60 @@ public struct TimeturnerCommand: ParsableCommand {
             context.terminal.report(error)
             status = ExitStatus(error.kind).rawValue
         } catch {
-            // Help, --version, and argument errors: swift-argument-parser prints them and picks
-            // 0 or 64 (EX_USAGE).
+            // Help and --version (exit code 0) are printed as swift-argument-parser prints them;
+            // its errors (64, EX_USAGE) are rewritten into our error:/hint: shape.
+            let code = exitCode(for: error)
+            guard code != .success else {
+                fflush(nil)
+                exit(withError: error)
+            }
+            context.terminal.reportArgumentError(fullMessage(for: error), extraHint: unknownCommandHint(for: error))
             fflush(nil)
-            exit(withError: error)
+            Glibc.exit(code == .validationFailure ? ExitStatus.usage.rawValue : code.rawValue)
         }
         fflush(nil)
         Glibc.exit(status)
+    }
+}
+
+extension TimeturnerCommand {
+    /// For `git timeturner report`: which command was probably meant, or what the commands are.
+    /// swift-argument-parser reports an unknown command as an unexpected argument; its usage line
+    /// names the command whose subcommands were expected.
+    static func unknownCommandHint(for error: any Error) -> String? {
+        let message = self.message(for: error)
+        guard message.hasPrefix("Unexpected argument '"), message.hasSuffix("'") else { return nil }
+        let word = String(message.dropFirst("Unexpected argument '".count).dropLast())
+        let usage = fullMessage(for: error).split(separator: "\n").first { $0.hasPrefix("Usage: ") } ?? ""
+        guard usage.hasSuffix(" <subcommand>") else { return nil }
+        // "Usage: git-timeturner registry <subcommand>" → the path ["registry"].
+        let path = usage.split(separator: " ").dropFirst(2).dropLast().map(String.init)
+        var level = Self.visibleSubcommands(of: TimeturnerCommand.self)
+        for name in path {
+            guard let next = level.first(where: { $0.name == name }) else { return nil }
+            level = next.children
+        }
+        let names = level.map(\.name)
+        let spelled = (["git timeturner"] + path).joined(separator: " ")
+        if let guess = closestName(to: word, in: names) {
+            return "'\(word)' is not a '\(spelled)' command; did you mean '\(spelled) \(guess)'?"
+        }
+        return "'\(word)' is not a '\(spelled)' command; the commands are: " + names.joined(separator: ", ")
+    }
+}
+
+extension TimeturnerCommand {
+    /// The visible command tree (names only). Generic over the command type because opening
+    /// `any ParsableCommand.Type` inline crashed Swift 6.3.1's SIL generation.
+    struct CommandName { let name: String; let abstract: String; let children: [CommandName] }
+
+    static func visibleSubcommands<Command: ParsableCommand>(of command: Command.Type) -> [CommandName] {
+        command.configuration.subcommands.compactMap { sub in describe(sub) }
+    }
+
+    private static func describe<Command: ParsableCommand>(_ command: Command.Type) -> CommandName? {
+        guard command.configuration.shouldDisplay, command._commandName != "help" else { return nil }
+        return CommandName(name: command._commandName, abstract: command.configuration.abstract, children: visibleSubcommands(of: command))
     }
 }
 

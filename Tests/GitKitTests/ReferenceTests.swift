@@ -4,6 +4,34 @@ import Testing
 import TestSupport
 
 @Suite struct ReferenceTests {
+    /// The names read from packed-refs and loose files are the names libgit2 lists: packed,
+    /// loose, both, nested, after a packed ref is deleted, in a linked worktree, and nothing
+    /// outside the namespace.
+    @Test func referenceNamesFromFilesMatchLibgit2() async throws {
+        let scratch = try await ScratchRepository()
+        let head = try await scratch.commit("one")
+        for name in ["a", "b", "c/d"] { try await scratch.git("update-ref", "refs/timeturner/points/\(name)", head) }
+        try await scratch.git("update-ref", "refs/timeturner/pointsx", head)
+        try await scratch.git("tag", "-a", "-m", "peeled", "v1")
+        try await scratch.git("update-ref", "refs/timeturner/points/peeled", "v1")
+        try await scratch.git("pack-refs", "--all")
+        try await scratch.git("update-ref", "refs/timeturner/points/loose", head)
+        try await scratch.git("update-ref", "refs/timeturner/points/a", head)     // packed and loose
+        try await scratch.git("update-ref", "-d", "refs/timeturner/points/b")     // deleted from packed-refs
+        let worktree = scratch.siblingDirectory("linked")
+        try await scratch.git("worktree", "add", "-q", worktree + "/tree")
+        for path in [scratch.path, worktree + "/tree"] {
+            let repository = try Repository.open(path: path)
+            let fromLibgit2 = try repository.referenceNames(matching: "refs/timeturner/points/*").sorted()
+            #expect(fromLibgit2 == ["refs/timeturner/points/a", "refs/timeturner/points/c/d", "refs/timeturner/points/loose",
+                                    "refs/timeturner/points/peeled"])
+            #expect(repository.referenceNamesInFiles(under: "refs/timeturner/points/")?.sorted()
+                    == fromLibgit2.map { String($0.dropFirst("refs/timeturner/points/".count)) }, "\(path)")
+            #expect(repository.referenceNamesInFiles(under: "refs/timeturner/points/", startingWith: "c/")?.sorted() == ["c/d"])
+            #expect(repository.referenceNamesInFiles(under: "refs/timeturner/points/", startingWith: "lo")?.sorted() == ["loose"])
+        }
+    }
+
     @Test func createExpectingAbsentRefusesAnExistingRef() async throws {
         let scratch = try await ScratchRepository()
         let head = try await scratch.commit("one")

@@ -20,3 +20,10 @@ extension Fixtures {
         String(directory[..<directory.lastIndex(of: "/")!].dropLast("/Tests".count)) + "/docs/executors"
     }
 }
+
+extension Fixtures {
+    /// The root of this repository (completions/, man/, hooks/, docs/ are read from it).
+    public static var repositoryRoot: String {
+        String(directory[..<directory.lastIndex(of: "/")!].dropLast("/Tests".count))
+    }
+}

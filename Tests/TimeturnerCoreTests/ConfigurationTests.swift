@@ -102,3 +102,18 @@ import TestSupport
         #expect(store.records().records.map(\.sha256) == ["dd"])
     }
 }
+
+/// Colour decided as git decides it, with NO_COLOR above every setting.
+@Suite struct ColourChoiceTests {
+    @Test func settingsTerminalAndNoColour() {
+        #expect(ColourChoice.decide(environment: [:], isTerminal: true, setting: nil))
+        #expect(!ColourChoice.decide(environment: [:], isTerminal: false, setting: nil))
+        #expect(!ColourChoice.decide(environment: ["TERM": "dumb"], isTerminal: true, setting: "auto"))
+        #expect(ColourChoice.decide(environment: [:], isTerminal: false, setting: "always"))
+        #expect(!ColourChoice.decide(environment: [:], isTerminal: true, setting: "never"))
+        #expect(!ColourChoice.decide(environment: [:], isTerminal: true, setting: "false"))
+        #expect(ColourChoice.decide(environment: [:], isTerminal: true, setting: "true"))
+        #expect(!ColourChoice.decide(environment: ["NO_COLOR": "1"], isTerminal: true, setting: "always"))
+        #expect(ColourChoice.decide(environment: ["NO_COLOR": ""], isTerminal: true, setting: nil), "an empty NO_COLOR is not set")
+    }
+}

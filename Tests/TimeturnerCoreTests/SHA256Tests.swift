@@ -2,8 +2,8 @@ import Testing
 import TestSupport
 @testable import TimeturnerCore
 
-/// Our SHA-256 against the published test vectors and against coreutils' `sha256sum` on
-/// inputs around every padding boundary and across chunked updates.
+/// SHA-256 (mbedTLS underneath) against the published test vectors and against coreutils'
+/// `sha256sum` on inputs around every padding boundary and across chunked updates.
 @Suite struct SHA256Tests {
     @Test func publishedVectors() {
         #expect(SHA256.hex(of: [UInt8]()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
@@ -35,5 +35,19 @@ import TestSupport
             #expect(SHA256.hexString(hasher.finalize()) == expected, "chunked size \(size)")
         }
         #expect(SHA256.hex(ofFile: directory + "/missing") == nil)
+    }
+
+    /// A copied hasher continues independently (the value type holds the whole mbedTLS context),
+    /// and a collection without contiguous storage hashes like the same bytes in an array.
+    @Test func copiesForkAndNonContiguousInputs() {
+        var first = SHA256()
+        first.update(Array("ab".utf8))
+        var second = first
+        first.update(Array("c".utf8))
+        second.update(Array("d".utf8))
+        #expect(SHA256.hexString(first.finalize()) == SHA256.hex(of: Array("abc".utf8)))
+        #expect(SHA256.hexString(second.finalize()) == SHA256.hex(of: Array("abd".utf8)))
+        let lazyBytes = (0..<1000).lazy.map { UInt8(truncatingIfNeeded: $0) }
+        #expect(SHA256.hex(of: lazyBytes) == SHA256.hex(of: Array(lazyBytes)))
     }
 }

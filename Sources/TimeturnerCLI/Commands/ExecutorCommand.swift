@@ -24,15 +24,18 @@ struct ExecutorCommand: ParsableCommand {
 }
 
 extension ExecutorCommand {
-    struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List built-in, configured and installed executors, and which tier uses which.")
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List built-in, configured and installed executors, and which tier uses which.",
+            discussion: "The summary of a configured or installed executor is what its 'describe' verb answers; it is asked each time (a configured one only once .timeturner is trusted)."
+        )
 
         @OptionGroup var options: ConfigurationOptions
 
         @Flag(help: "Print one JSON object.")
         var json = false
 
-        func run() throws {
+        func run() async throws {
             let context = CommandContext.process
             let repository = try context.openRepository()
             let configuration = try context.configuration(in: repository, overrides: options.overrides)
@@ -45,6 +48,10 @@ extension ExecutorCommand {
             for program in resolver.programsOnPath() where !rows.contains(where: { $0.name == program.name }) {
                 rows.append((program.name, program.path, ""))
             }
+            let runner = context.tierDriver(for: configuration)
+            for index in rows.indices where rows[index].source != "built-in" {
+                rows[index].summary = await Self.summary(of: rows[index].name, configuration: configuration, runner: runner)
+            }
             let tiers = (try? configuration.tierAssignments()) ?? []
             if json {
                 context.printJSON([
@@ -54,7 +61,7 @@ extension ExecutorCommand {
                 return
             }
             context.terminal.out(Table(header: ["EXECUTOR", "FROM", "SUMMARY"],
-                                       rows: rows.map { [Terminal.escaped($0.name), Terminal.escaped($0.source), $0.summary] }).rendered)
+                                       rows: rows.map { [Terminal.escaped($0.name), Terminal.escaped($0.source), Terminal.escaped($0.summary)] }).rendered)
             if !tiers.isEmpty {
                 context.terminal.out("")
                 context.terminal.out("tiers: " + tiers.map { "\($0.tier) → \(Terminal.escaped($0.executor))" }.joined(separator: ", "))
@@ -156,9 +163,11 @@ extension ExecutorCommand {
             let runner = context.tierDriver(for: configuration)
             var response = ExecutorResponse()
             var durations: [Int64] = []
+            let progress = ProgressLine(terminal: context.terminal, environment: context.environment)
             for _ in 0..<repetitions {
-                let (answer, microseconds) = try await runner.call(assignment, verb: verb.value, point: pointReference,
-                                                                   capture: captureValue, dryRun: dryRun)
+                let (answer, microseconds) = try await progress.during("\(Terminal.escaped(name)) \(verb.value.rawValue)") {
+                    try await runner.call(assignment, verb: verb.value, point: pointReference, capture: captureValue, dryRun: dryRun)
+                }
                 response = answer
                 durations.append(microseconds)
             }
@@ -196,4 +205,18 @@ struct VerbArgument: ExpressibleByArgument {
         self.value = value
     }
     static var allValueStrings: [String] { ExecutorVerb.allCases.map(\.rawValue) }
+}
+
+extension ExecutorCommand.List {
+    /// What an external executor says of itself, or why it could not say (not trusted, not
+    /// speaking the protocol): the list must show every executor even when one misbehaves.
+    static func summary(of name: String, configuration: TimeturnerConfiguration, runner: ExecutorTierDriver) async -> String {
+        do {
+            let assignment = try configuration.executorAssignment(name: name, tier: nil)
+            let (response, _) = try await runner.call(assignment, verb: .describe)
+            return response.summary ?? "(its describe gave no summary)"
+        } catch {
+            return "(describe failed: \(error.message))"
+        }
+    }
 }

@@ -60,8 +60,12 @@ struct PointCommand: AsyncParsableCommand {
         let point: RollbackPoint
         var captures: [TierCaptureRecord] = []
         if let configuration, !tiers.isEmpty {
-            (point, captures) = try await store.createCapturing(request, tiers: tiers, executing: context.tierDriver(for: configuration),
-                                                                by: attribution)
+            // Captures run executors (pg_dump of a large database takes a while): a progress line.
+            let runner = context.tierDriver(for: configuration)
+            (point, captures) = try await ProgressLine(terminal: context.terminal, environment: context.environment)
+                .during("capturing " + tiers.map(\.tier).joined(separator: ", ")) {
+                    try await store.createCapturing(request, tiers: tiers, executing: runner, by: attribution)
+                }
         } else {
             point = try store.create(request, by: attribution)
         }
@@ -74,7 +78,11 @@ struct PointCommand: AsyncParsableCommand {
             for capture in captures {
                 context.terminal.out("  captured \(capture.tier) with \(Terminal.escaped(capture.executor))")
             }
-            context.terminal.out("  roll back to it: git timeturner rollback --to \(point.id)")
+            // Suggest the rollback that uses what was just captured; without --tiers it would
+            // roll back the code alone.
+            let tiers = ["code"] + captures.map(\.tier).filter { $0 != "code" }
+            let tierWords = captures.isEmpty ? "" : " --tiers " + tiers.joined(separator: ",")
+            context.terminal.out("  roll back to it: git timeturner rollback --to \(point.id)\(tierWords)")
         }
     }
 }

@@ -73,8 +73,10 @@ struct ShowCommand: ParsableCommand {
             t.out("")
             t.out("marks in \(StorageLayout.registryRef):")
             for mark in inspection.marks {
-                let note = mark.note.map { ": " + Terminal.escaped($0) } ?? ""
+                let noteLines = mark.note.map(Terminal.noteLines) ?? []
+                let note = noteLines.first.map { ": " + $0 } ?? ""
                 t.out("  \(mark.verdict.rawValue) in \(Terminal.escaped(mark.env))  \(mark.at.rfc3339)  by \(Terminal.escaped(mark.by))\(note)")
+                for more in noteLines.dropFirst() { t.out("      " + more) }
             }
         }
         if !inspection.journalEvents.isEmpty {

@@ -2,7 +2,7 @@ import ArgumentParser
 import GitKit
 import TimeturnerCore
 
-struct SyncCommand: ParsableCommand {
+struct SyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync",
         abstract: "Share points, safety backups, the registry and notes through a git remote.",
@@ -36,13 +36,17 @@ struct SyncCommand: ParsableCommand {
     @Flag(help: "Print what was done as JSON.")
     var json = false
 
-    func run() throws {
+    func run() async throws {
         let context = CommandContext.process
         let repository = try context.openRepository()
         let remote = try self.remote ?? defaultRemote(repository)
         try RemoteArgument.check(remote, in: repository)
-        let report = try RemoteSync(repository: repository).sync(remote: remote, push: !noPush,
-                                                                  by: context.attribution(in: repository))
+        let attribution = try context.attribution(in: repository)
+        // Fetch and push go over the network: a progress line once it takes more than a second.
+        let report = try await ProgressLine(terminal: context.terminal, environment: context.environment)
+            .during("syncing with \(Terminal.escaped(remote))") {
+                try RemoteSync(repository: repository).sync(remote: remote, push: !noPush, by: attribution)
+            }
         report.conflicts.forEach(context.terminal.warning)
         if json {
             context.printJSON(report.json)

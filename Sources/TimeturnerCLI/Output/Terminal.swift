@@ -1,16 +1,22 @@
 internal import Glibc
+import GitKit
+import Synchronization
 import TimeturnerCore
 
 /// Where the CLI writes. Everything that came from a repository (tag messages, notes, names)
 /// goes through `escaped` first, so a crafted message cannot drive the user's terminal.
-struct Terminal {
-    let colour: Bool
+struct Terminal: Sendable {
+    private let colourDecision: ColourDecision
 
     init(environment: [String: String]) {
-        // Colour only for a person at a terminal, and never when NO_COLOR is set (no-color.org).
-        colour = isatty(STDERR_FILENO) == 1 && environment["NO_COLOR"].map(\.isEmpty) ?? true
-            && environment["TERM"] != "dumb"
+        colourDecision = ColourDecision(environment: environment)
     }
+
+    /// Colour only for a person at a terminal unless timeturner.color / color.ui say otherwise,
+    /// and never when NO_COLOR is set (ColourChoice). Decided on the first coloured word, not at
+    /// start-up: reading the configuration opens the repository and initialises libgit2, which
+    /// --version, --help, argument errors and completion must not pay for.
+    var colour: Bool { colourDecision.value }
 
     func out(_ text: String) {
         print(text)
@@ -56,5 +62,27 @@ struct Terminal {
     /// `multiline` is true.
     static func escaped(_ text: String, multiline: Bool = false) -> String {
         DisplayText.escaped(text, multiline: multiline)
+    }
+}
+
+/// The colour decision, made once on first use and shared by every copy of the Terminal
+/// (progress lines paint from another task).
+private final class ColourDecision: Sendable {
+    private let environment: [String: String]
+    private let decided = Mutex<Bool?>(nil)
+
+    init(environment: [String: String]) {
+        self.environment = environment
+    }
+
+    var value: Bool {
+        decided.withLock { decided in
+            if let decided { return decided }
+            let noColour = environment["NO_COLOR"].map { !$0.isEmpty } ?? false
+            let setting = noColour ? nil : (try? Repository.open(path: nil)).flatMap(ColourChoice.setting(in:))
+            let value = ColourChoice.decide(environment: environment, isTerminal: isatty(STDERR_FILENO) == 1, setting: setting)
+            decided = value
+            return value
+        }
     }
 }

@@ -61,6 +61,15 @@ public struct ExecutorResolver: Sendable {
                               hint: "built-ins: \(ExecutorResolver.builtins.map(\.name).joined(separator: ", ")); or install \(ExecutorResolver.programPrefix)\(assignment.executor) on PATH; or set timeturner.executor.\(assignment.executor).command")
     }
 
+    /// Every executor name that can be used: built-ins, then those configured
+    /// (`timeturner.executor.<name>.command`, given as `configured`), then programs on PATH.
+    public func allNames(configured: [String]) -> [(name: String, source: String)] {
+        var out: [(String, String)] = ExecutorResolver.builtins.map { ($0.name, "built-in") }
+        for name in configured where !out.contains(where: { $0.0 == name }) { out.append((name, "configured")) }
+        for program in programsOnPath() where !out.contains(where: { $0.0 == program.name }) { out.append((program.name, program.path)) }
+        return out
+    }
+
     /// Every `git-timeturner-exec-*` program on PATH (first one wins, as for lookup), by name.
     public func programsOnPath() -> [(name: String, path: String)] {
         var seen = Set<String>()
