@@ -1,4 +1,4 @@
-public import GitKit
+import GitKit
 
 /// Plans the code tier: where HEAD is, what the target is, which commits are undone, the tree
 /// the branch ends on, and whether the work tree lets that happen without losing anything.

@@ -1,4 +1,4 @@
-public import GitKit
+import GitKit
 
 /// Where HEAD is: on a branch (the ref that moves) or detached (HEAD itself moves).
 public enum HeadPosition: Equatable, Sendable {

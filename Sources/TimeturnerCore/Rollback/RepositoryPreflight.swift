@@ -1,4 +1,4 @@
-public import GitKit
+import GitKit
 
 /// Conditions under which a rollback or undo must not start, checked when it is planned and
 /// again under the lock before anything changes: an interrupted operation that `recover` has

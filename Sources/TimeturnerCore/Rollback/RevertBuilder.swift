@@ -1,4 +1,4 @@
-public import GitKit
+import GitKit
 
 /// Makes the commits of a revert from a `RevertRecipe`. The planner runs it on the in-memory
 /// handle to learn the result tree and find conflicts; the engine runs it again on the real

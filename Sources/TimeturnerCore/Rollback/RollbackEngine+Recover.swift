@@ -1,5 +1,5 @@
 internal import Glibc
-public import GitKit
+import GitKit
 
 /// How `recover` ended.
 public struct RecoveryResult: Sendable {

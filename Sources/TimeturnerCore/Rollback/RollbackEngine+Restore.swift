@@ -1,4 +1,4 @@
-public import GitKit
+import GitKit
 
 /// Putting back what a failed rollback changed, newest change first: each tier from the
 /// capture of its present state taken before anything changed, then the code (branch, index,

@@ -1,4 +1,4 @@
-public import GitKit
+import GitKit
 
 /// One function per step of a rollback plan. Each throws a `TimeturnerError` saying what went
 /// wrong; the engine decides from what has already changed whether that needs a restore.

@@ -1,4 +1,4 @@
-public import GitKit
+import GitKit
 
 /// One attempt of a rollback: its plan and how it ended.
 public struct RollbackAttempt: Sendable {

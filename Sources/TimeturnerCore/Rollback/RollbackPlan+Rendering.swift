@@ -1,4 +1,4 @@
-public import GitKit
+import GitKit
 
 /// The plan in words and as JSON, derived from its steps, so what is shown is what runs.
 extension RollbackPlan {

@@ -1,4 +1,4 @@
-public import GitKit
+import GitKit
 
 /// What one execution of a plan has done so far: the lock, the fresh work-tree status, the
 /// safety backup, the result commit, each tier's present state, the records for the journal,

@@ -1,4 +1,4 @@
-public import GitKit
+import GitKit
 
 /// Uncommitted work must not be in the way: a dirty or untracked path the rollback would write
 /// is refused (never overwritten); everything else is carried across untouched and also
