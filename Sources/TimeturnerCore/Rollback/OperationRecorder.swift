@@ -1,6 +1,6 @@
 internal import Glibc
 
-/// Records an operation's progress in `state.json` before and after each step, reports it to
+/// Records an operation's progress in `state.json` before each step (with what the steps before it did), reports it to
 /// the progress sink, and holds the test-only pause hook. Shared by rollback, undo and recover,
 /// so they record their steps the same way.
 final class OperationRecorder {
@@ -33,10 +33,12 @@ final class OperationRecorder {
         progress.report(.stepStarted(step))
     }
 
+    /// Recorded in memory; the next step's `enter` writes it. A crash in between leaves the
+    /// step looking unfinished, which `recover` treats as not done: it restores instead of
+    /// completing, which is always safe. One durable write per step instead of two.
     func finish(_ step: RollbackStep) throws(TimeturnerError) {
         state.stepsDone.append(step.kind.rawValue)
         state.doneCount += 1
-        if holdsLock { try directory.writeState(state) }
         progress.report(.stepFinished(step))
     }
 
