@@ -19,6 +19,7 @@ import TestSupport
 
         let a = try Repository.open(path: first.path)
         let b = try Repository.open(path: secondPath)
+        let git = TestGitProgram(environment: first.environment, directory: first.path)
         for index in 0..<3 {
             try RegistryLedger(repository: a).append([(shard, ["type": "good", "commit": .string(head), "n": .int(Int64(index))])],
                                                      message: "good \(index)", by: ada)
@@ -30,11 +31,11 @@ import TestSupport
         try appendRawLine(broken, to: b)
         try RegistryLedger(repository: b).append([(shard, ["type": "good", "commit": .string(head), "n": 11])], message: "good", by: bob)
 
-        let firstSync = try RemoteSync(repository: a).sync(remote: remote, push: true, by: ada)
-        #expect(firstSync.pushed.contains(StorageLayout.registryRef))
-        let secondSync = try RemoteSync(repository: b).sync(remote: remote, push: true, by: bob)
+        let firstSync = try await RemoteSync(repository: a, git: git).sync(remote: remote, by: ada)
+        #expect(firstSync.pushed.map(\.reference).contains(StorageLayout.registryRef))
+        let secondSync = try await RemoteSync(repository: b, git: git).sync(remote: remote, by: bob)
         #expect(secondSync.registry == .merged(linesAdded: 3))
-        let thirdSync = try RemoteSync(repository: a).sync(remote: remote, push: true, by: ada)
+        let thirdSync = try await RemoteSync(repository: a, git: git).sync(remote: remote, by: ada)
         #expect(thirdSync.registry == .fastForwarded)
         #expect(thirdSync.pushed.isEmpty)
 
@@ -51,7 +52,7 @@ import TestSupport
                 == (try await first.git("--git-dir", remote, "rev-parse", StorageLayout.registryRef)).trimmed)
 
         // Syncing again changes nothing anywhere.
-        let again = try RemoteSync(repository: b).sync(remote: remote, push: true, by: bob)
+        let again = try await RemoteSync(repository: b, git: git).sync(remote: remote, by: bob)
         #expect(again.registry == .fastForwarded || again.registry == .unchanged)
         #expect(try RegistryLedger(repository: b).events(inShard: shard).events.count == 5)
         #expect(try await first.gitResult(["--git-dir", remote, "fsck", "--no-progress"]).status == 0)
