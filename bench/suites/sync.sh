@@ -47,6 +47,7 @@ fleet() {
     done
     bench_log "$name: $clones clones × $marks marks, syncing after each"
     start=$(bench_now_ns)
+    local pids=()
     for ((c = 0; c < clones; c++)); do
         (
             cd "$dir/clone-$c"
@@ -57,8 +58,9 @@ fleet() {
                 fi
             done
         ) &
+        pids+=($!)
     done
-    wait
+    wait "${pids[@]}"   # not a bare `wait`: the git daemon is a background job too
     elapsed=$(bench_seconds_since "$start")
     local failed retries on_remote total=$((clones * marks))
     failed=$(find "$dir" -name 'sync-*.failed' | wc -l)

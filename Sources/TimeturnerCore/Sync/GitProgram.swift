@@ -48,11 +48,11 @@ public struct GitProgramResult: Sendable, Equatable {
         }
     }
 
-    /// git's own complaints (`fatal:`, `error:`), which say why a run failed; the remote's lines
-    /// and hints are reported separately.
+    /// What git and the programs it ran (ssh, a credential helper) said, which says why a run
+    /// failed: `fatal:` alone would drop ssh's "Permission denied (publickey)". The remote's
+    /// lines and git's hints are reported separately; the last few lines are the relevant ones.
     var complaints: [String] {
-        let picked = standardError.filter { $0.hasPrefix("fatal: ") || $0.hasPrefix("error: ") || $0.hasPrefix("ssh: ") }
-        return picked.isEmpty ? Array(standardError.filter { !$0.hasPrefix("remote: ") && !$0.hasPrefix("hint: ") }.suffix(5)) : picked
+        Array(standardError.filter { !$0.hasPrefix("remote: ") && !$0.hasPrefix("hint: ") && !$0.isEmpty }.suffix(8))
     }
 
     var endingDescription: String {

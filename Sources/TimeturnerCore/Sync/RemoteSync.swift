@@ -64,6 +64,10 @@ public struct RemoteSync {
             try confirmPushes(&run)
             try integrate(run.tracking, into: &run.report, by: attribution)
             guard options.push else { return run.finished() }
+            // Everything the last push sent is on the remote: done. What the fetch brought in and
+            // merged here is already there too, so the merge commit itself need not go out now
+            // (pushing it would chase the other clones' pushes for ever).
+            if run.lastPushWhole && run.awaiting.isEmpty { return run.finished() }
 
             let updates = try pushUpdates(run.tracking, cloneID: cloneID)
             // Nothing differs from what the fetch just showed: the remote has all of it.
@@ -101,6 +105,9 @@ public struct RemoteSync {
                 }
                 raced = true
             }
+            // An update git printed no verdict for is not known to be sent: the next round tries again.
+            let answered = Set(statuses.map(\.reference))
+            run.lastPushWhole = !raced && updates.allSatisfy { answered.contains($0.reference) }
             if raced {
                 run.report.retries += 1
                 guard await run.backoff.wait(before: run.deadline) else { throw run.timedOut("other clones kept pushing in between") }
@@ -311,6 +318,8 @@ struct SyncRun {
     var backoff = SyncBackoff()
     /// Updates git said were accepted, by remote ref, until a fetch shows them on the remote.
     var awaiting: [String: OID] = [:]
+    /// Whether the last push had every update accepted (none refused because the remote moved).
+    var lastPushWhole = false
 
     init(remote: String, tracking: SyncTracking, started: ContinuousClock.Instant, deadline: ContinuousClock.Instant,
          timeout: Swift.Duration) {
