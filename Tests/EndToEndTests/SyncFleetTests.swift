@@ -28,13 +28,29 @@ import TestSupport
         try await runFleet(origin: origin, remote: bare, bare: bare)
     }
 
-    private func runFleet(origin: ScratchRepository, remote: String, bare: String) async throws {
+    /// Per-clone publishing (timeturner.sync.publish=per-clone): pushes never race; each clone's
+    /// registry lands under refs/timeturner/clones/<id>/ and readers take the union.
+    @Test func clonesPublishingPerCloneOverGitDaemonLoseNothingAndNeverRace() async throws {
+        let origin = try await ScratchRepository()
+        _ = try await origin.commit("release 1")
+        let served = origin.siblingDirectory("served")
+        let bare = served + "/fleet.git"
+        try await origin.git("init", "-q", "--bare", "-b", "main", bare)
+        try await GitDaemon.with(basePath: served, environment: origin.environment) { daemon in
+            try await runFleet(origin: origin, remote: daemon.url("fleet.git"), bare: bare, clones: 8, marks: 5, publish: "per-clone")
+        }
+    }
+
+    private func runFleet(origin: ScratchRepository, remote: String, bare: String,
+                          clones cloneCount: Int = SyncFleetTests.clones, marks marksPerClone: Int = SyncFleetTests.marksPerClone,
+                          publish: String = "shared") async throws {
         try await origin.git("push", "-q", remote, "main")
         let base = origin.siblingDirectory("fleet")
         var clones: [String] = []
-        for index in 0..<Self.clones {
+        for index in 0..<cloneCount {
             let path = "\(base)/clone-\(index)"
             try await origin.git("clone", "-q", remote, path)
+            try await runProcess("git", ["config", "timeturner.sync.publish", publish], environment: origin.environment, in: path)
             clones.append(path)
         }
         let environment = origin.environment
@@ -43,7 +59,7 @@ import TestSupport
             for (index, path) in clones.enumerated() {
                 group.addTask {
                     var mine: [SyncOutcome] = []
-                    for mark in 0..<Self.marksPerClone {
+                    for mark in 0..<marksPerClone {
                         let good = try await runProcess(TimeturnerBinary.path,
                                                         ["good", "--env", "production", "--evidence", "clone \(index) mark \(mark)"],
                                                         environment: environment, in: path)
@@ -70,16 +86,26 @@ import TestSupport
             return all
         }
         let failed = outcomes.filter { $0.result.status != 0 }
-        #expect(outcomes.count == Self.clones * Self.marksPerClone)
+        let total = cloneCount * marksPerClone
+        #expect(outcomes.count == total)
         #expect(failed.isEmpty, "\(failed.count) syncs failed; first: \(failed.first.map { "\($0.result)" } ?? "")")
         #expect(outcomes.allSatisfy { $0.missingOnRemote.isEmpty },
                 "reported pushes not on the remote: \(outcomes.filter { !$0.missingOnRemote.isEmpty }.map { "clone \($0.clone) mark \($0.mark): \($0.missingOnRemote)" })")
         #expect(outcomes.allSatisfy { !$0.pushed.isEmpty }, "every sync after a new mark pushed it (or saw it pushed)")
 
-        // The remote has every mark once, as soon as the last sync returned.
-        let onRemote = try await Self.marks(in: bare, environment: environment, in: base)
-        #expect(onRemote.count == Self.clones * Self.marksPerClone, "remote has \(onRemote.count) marks")
-        #expect(Set(onRemote).count == onRemote.count, "a mark was doubled")
+        // The remote has every mark once, as soon as the last sync returned (per clone: in the
+        // union of the clones' refs).
+        var onRemote: [String] = []
+        let registries = publish == "shared" ? ["refs/timeturner/registry"]
+            : try await runProcess("git", ["--git-dir", bare, "for-each-ref", "--format=%(refname)", "refs/timeturner/clones/*/registry"],
+                                   environment: environment, in: base).stdout.lines
+        if publish != "shared" {
+            #expect(registries.count == cloneCount, "\(registries)")
+            #expect(outcomes.allSatisfy { $0.result.stdout.contains("\"retries\": 0") }, "per-clone pushes never race")
+        }
+        for registry in registries { onRemote += try await Self.marks(in: bare, registry: registry, environment: environment, in: base) }
+        #expect(Set(onRemote).count == total, "remote has \(Set(onRemote).count) distinct marks")
+        if publish == "shared" { #expect(onRemote.count == total, "a mark was doubled") }
 
         // One fetch-only sync brings each clone up to the remote: all 200 everywhere.
         for path in clones {
@@ -87,7 +113,7 @@ import TestSupport
             #expect(settle.status == 0, "\(settle)")
             let list = try await runProcess(TimeturnerBinary.path, ["registry", "list", "--env", "production", "--json"],
                                             environment: environment, in: path)
-            #expect(list.stdout.lines.filter { $0.contains("\"type\": \"good\"") }.count == Self.clones * Self.marksPerClone,
+            #expect(list.stdout.lines.filter { $0.contains("\"type\": \"good\"") }.count == total,
                     "\(path) lacks marks")
         }
         #expect(try await runProcess("git", ["--git-dir", bare, "fsck", "--no-progress"], environment: environment, in: base).status == 0)
@@ -118,12 +144,13 @@ import TestSupport
     }
 
     /// Every mark line's id in the remote's registry (all shards), read with plain git.
-    static func marks(in bare: String, environment: [String: String], in directory: String) async throws -> [String] {
-        let files = try await runProcess("git", ["--git-dir", bare, "ls-tree", "-r", "--name-only", "refs/timeturner/registry", "marks/"],
+    static func marks(in bare: String, registry: String = "refs/timeturner/registry", environment: [String: String],
+                      in directory: String) async throws -> [String] {
+        let files = try await runProcess("git", ["--git-dir", bare, "ls-tree", "-r", "--name-only", registry, "marks/"],
                                          environment: environment, in: directory)
         var ids: [String] = []
         for file in files.stdout.lines {
-            let shard = try await runProcess("git", ["--git-dir", bare, "show", "refs/timeturner/registry:\(file)"],
+            let shard = try await runProcess("git", ["--git-dir", bare, "show", "\(registry):\(file)"],
                                              environment: environment, in: directory)
             ids += shard.stdout.lines.compactMap { line in
                 guard let key = line.firstRange(of: "\"id\":\"") else { return nil }
