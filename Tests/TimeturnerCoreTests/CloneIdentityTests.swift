@@ -57,33 +57,31 @@ import TestSupport
         #expect(error.hint?.contains("rm ") == true)
     }
 
-    @Test func journalEventsNameTheirCloneAndABareSelectionPrefersThisClone() async throws {
+    /// Events are written straight to the ledger (not through RollbackJournal.append, whose
+    /// signature belongs to the rollback pipeline): that append fills `clone` in, which the
+    /// end-to-end SyncCloneJournalTests checks in `rollback --json`.
+    @Test func aBareSelectionPrefersThisClonesRollbacksAndCountsOldEventsAsOwn() async throws {
         let repo = try await ScratchRepository()
         _ = try await repo.commit("one")
         let repository = try Repository.open(path: repo.path)
         let journal = RollbackJournal(repository: repository)
+        let mine = try CloneIdentity.current(in: repository)
         func rollback(_ id: String, at seconds: Int64, clone: String?) throws {
+            let time = Timestamp(secondsSinceEpoch: seconds)
             var event: [String: JSONValue] = ["type": "rollback", "id": .string(id), "status": "succeeded", "mode": "revert",
-                                              "start": .string(Timestamp(secondsSinceEpoch: seconds).rfc3339)]
+                                              "start": .string(time.rfc3339)]
             if let clone { event["clone"] = .string(clone) }
-            try journal.append(.object(event), at: Timestamp(secondsSinceEpoch: seconds), by: ada)
+            try RegistryLedger(repository: repository).append([(shard: RegistryLedger.journalShard(for: time), event: event)],
+                                                             message: "journal: rollback \(id)", by: ada)
         }
-        // Written before clones were recorded: no `clone` field at all.
-        try RegistryLedger(repository: repository).append(
-            [(shard: RegistryLedger.journalShard(for: Timestamp(secondsSinceEpoch: 1_795_000_000)),
-              event: ["type": "rollback", "id": "legacy", "status": "succeeded", "mode": "revert",
-                      "start": .string(Timestamp(secondsSinceEpoch: 1_795_000_000).rfc3339)])],
-            message: "journal: rollback legacy", by: ada)
-        try rollback("mine", at: 1_795_000_100, clone: nil)
+        try rollback("legacy", at: 1_795_000_000, clone: nil)  // written before clones were recorded
+        try rollback("mine", at: 1_795_000_100, clone: mine)
         try rollback("theirs", at: 1_795_000_200, clone: "another-clone")
-        let mine = try #require(try CloneIdentity.existing(in: repository))
         let entries = try journal.entries().entries
         #expect(entries.map(\.id) == ["theirs", "mine", "legacy"])
-        #expect(entries.first { $0.id == "mine" }?.clone == mine, "written by this clone without saying so: filled in")
-        #expect(entries.first { $0.id == "theirs" }?.clone == "another-clone", "a clone given by the caller is kept")
-        #expect(try journal.entry(id: nil)?.id == "mine")
+        #expect(entries.map(\.clone) == ["another-clone", mine, nil])
+        #expect(try journal.entry(id: nil)?.id == "mine", "the newest is another clone's; a bare selection skips it")
         #expect(try journal.entry(id: "theirs")?.id == "theirs", "named, another clone's rollback is still found")
-        #expect(entries.first { $0.id == "legacy" }?.clone == nil)
         #expect(try journal.thisClone(entries).map(\.id) == ["mine", "legacy"], "events from before count as this clone's, as they did")
     }
 }

@@ -49,11 +49,11 @@ public enum CloneIdentity {
         let path = path(in: repository)
         guard let bytes = LocalFile.read(path) else { return nil }
         // A file seen between its O_EXCL creation and its write is empty for an instant.
-        let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: " \n\r\t")
+        let text = String(decoding: bytes, as: UTF8.self).withoutSurroundingWhitespace
         if text.isEmpty {
             for _ in 0..<50 {
                 usleep(2_000)
-                if let again = LocalFile.read(path), case let name = String(decoding: again, as: UTF8.self).trimmingCharacters(in: " \n\r\t"),
+                if let again = LocalFile.read(path), case let name = String(decoding: again, as: UTF8.self).withoutSurroundingWhitespace,
                    !name.isEmpty { return try validated(name, path: path) }
             }
             throw TimeturnerError(.failure, "\(path) is empty", hint: "delete it and a new clone id is made: rm \(path)")

@@ -43,7 +43,7 @@ public struct GitProgramResult: Sendable, Equatable {
     var remoteMessages: [String] {
         standardError.compactMap { line in
             guard line.hasPrefix("remote: ") else { return nil }
-            let text = String(line.dropFirst("remote: ".count)).trimmingCharacters(in: " ")
+            let text = String(line.dropFirst("remote: ".count)).withoutSurroundingWhitespace
             return text.isEmpty ? nil : text
         }
     }
@@ -62,5 +62,15 @@ public struct GitProgramResult: Sendable, Equatable {
         case .timedOut: "git did not finish in time and was stopped"
         case .aborted(let reason): "git did not run to the end: \(reason)"
         }
+    }
+}
+
+extension String {
+    /// Without leading and trailing spaces, tabs and line breaks (no Foundation in Core).
+    var withoutSurroundingWhitespace: String {
+        var text = Substring(self)
+        while let c = text.first, c == " " || c == "\t" || c == "\n" || c == "\r" { text = text.dropFirst() }
+        while let c = text.last, c == " " || c == "\t" || c == "\n" || c == "\r" { text = text.dropLast() }
+        return String(text)
     }
 }

@@ -339,7 +339,7 @@ struct SyncRun {
     }
 
     func timedOut(_ what: String) -> TimeturnerError {
-        TimeturnerError(.failure, "sync with '\(remote)' did not finish within \(timeout.wholeSeconds)s: \(what)",
+        TimeturnerError(.failure, "sync with '\(remote)' did not finish within \(timeout.components.seconds)s: \(what)",
                         hint: "nothing local was lost, and what was fetched is merged here; run 'git timeturner sync' again, or allow more time with --timeout <seconds> or 'git config timeturner.sync.timeout <seconds>'",
                         causes: report.retries > 0 ? ["\(report.retries) push\(report.retries == 1 ? " was" : "es were") refused because the remote had moved, and retried"] : [])
     }
@@ -366,10 +366,6 @@ struct SyncBackoff {
         try? await Task.sleep(for: wait)
         return true
     }
-}
-
-extension Swift.Duration {
-    var wholeSeconds: Int64 { components.seconds }
 }
 
 /// Where fetched copies of a remote's refs are kept: `refs/timeturner-remotes/<remote>/…`,
