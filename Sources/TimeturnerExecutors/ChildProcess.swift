@@ -27,12 +27,19 @@ public struct ChildProcess: Sendable {
     public var interruption: Interruption?
     /// Told the child's process id (which leads its group) as soon as it runs.
     public var started: (@Sendable (Int32) -> Void)?
+    /// Whether the child leads a process group of its own (the default), so that the time and
+    /// output limits stop everything it started. False only for children that may have to ask
+    /// the user something on the terminal (git asking for a password, ssh for a passphrase): a
+    /// process outside the terminal's foreground group is stopped by SIGTTIN when it reads
+    /// /dev/tty, and would hang until the time limit. Such a child is killed alone at the limit.
+    public var ownProcessGroup: Bool
 
     public enum StandardOutputHandling: Sendable { case capture, stream }
 
     public init(executable: String, arguments: [String] = [], environment: [String: String],
                 workingDirectory: String, input: [UInt8] = [], timeout: Duration = .seconds(300),
-                outputLimit: Int = 1 << 20, standardOutput: StandardOutputHandling = .capture) {
+                outputLimit: Int = 1 << 20, standardOutput: StandardOutputHandling = .capture,
+                ownProcessGroup: Bool = true) {
         self.executable = executable
         self.arguments = arguments
         self.environment = environment
@@ -43,6 +50,7 @@ public struct ChildProcess: Sendable {
         self.standardOutput = standardOutput
         self.interruption = nil
         self.started = nil
+        self.ownProcessGroup = ownProcessGroup
     }
 
     /// `/bin/sh -c <command>`: for verification commands the user wrote as one line.
@@ -112,7 +120,7 @@ public enum ChildProcessRunner {
                            onLine: @escaping @Sendable (ChildOutputLine) -> Void = { _ in })
         async throws(ChildProcessLaunchError) -> ChildProcessResult {
         var options = PlatformOptions()
-        options.processGroupID = 0  // setpgid(0, 0): the child leads a new group
+        if child.ownProcessGroup { options.processGroupID = 0 }  // setpgid(0, 0): the child leads a new group
         let executable: Executable = child.executable.contains("/")
             ? .path(FilePath(child.executable)) : .name(child.executable)
         var environment: [Environment.Key: String] = [:]
@@ -169,7 +177,7 @@ public enum ChildProcessRunner {
                                 onLine: @escaping @Sendable (ChildOutputLine) -> Void) async throws -> Collected {
         let killGroup: @Sendable () -> Void = {
             // ESRCH when the group is already gone is fine: that is what we wanted.
-            try? execution.send(signal: .kill, toProcessGroup: true)
+            try? execution.send(signal: .kill, toProcessGroup: child.ownProcessGroup)
         }
         child.started?(execution.processIdentifier.value)
         return await withTaskGroup(of: Event.self) { group in

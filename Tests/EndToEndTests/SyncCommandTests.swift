@@ -99,5 +99,12 @@ import TestSupport
         let bogus = try await repo.timeturner("sync", repo.siblingDirectory("nothing-here"))
         #expect(bogus.status == 1)
         #expect(bogus.stderr.contains("could not fetch"))
+        let badBudget = try await repo.timeturner("sync", repo.path, "--timeout", "soon")
+        #expect(badBudget.status == 64 && badBudget.stderr.contains("--timeout 'soon' is not a duration"), "\(badBudget)")
+        let dash = try await repo.timeturner("sync", "--", "--upload-pack=touch /tmp/x")
+        #expect(dash.status == 64 && dash.stderr.contains("cannot be empty or start with '-'"), "\(dash)")
+        try await repo.git("config", "timeturner.sync.publish", "sometimes")
+        let badPublish = try await repo.timeturner("sync", repo.path)
+        #expect(badPublish.status == 64 && badPublish.stderr.contains("timeturner.sync.publish 'sometimes'"), "\(badPublish)")
     }
 }

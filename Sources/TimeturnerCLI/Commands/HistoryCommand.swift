@@ -7,8 +7,11 @@ struct HistoryCommand: ParsableCommand {
         commandName: "history",
         abstract: "List rollbacks and undos, newest first, with duration and status.",
         discussion: """
-        Read from the journal in refs/timeturner/registry (journal/<YYYY-MM>.jsonl). --stats adds \
-        count, success rate, median and 95th-percentile duration, overall and by mode.
+        Read from the journal in refs/timeturner/registry (journal/<YYYY-MM>.jsonl), which sync \
+        shares between clones: ORIGIN says which clone ran each one ("this clone", or the other \
+        clone's id from its .git/timeturner/clone-id; empty for entries recorded before clones \
+        were). status and a bare undo only look at this clone's. --stats adds count, success \
+        rate, median and 95th-percentile duration, overall and by mode.
         """
     )
 
@@ -35,12 +38,14 @@ struct HistoryCommand: ParsableCommand {
         if entries.isEmpty {
             context.terminal.out("No rollbacks recorded yet.")
         } else {
+            let mine = try CloneIdentity.existing(in: repository)
             let rows = entries.map { entry in
                 [entry.id, entry.type, entry.mode, entry.status, "\(entry.durationMilliseconds) ms", entry.start.rfc3339,
                  (entry.event["from"]?.stringValue.map { String($0.prefix(7)) } ?? "") + " → " + (entry.event["to"]?.stringValue.map { String($0.prefix(7)) } ?? ""),
+                 entry.clone.map { $0 == mine ? "this clone" : $0 } ?? "",
                  entry.event["reason"]?.stringValue ?? ""].map { Terminal.escaped($0) }
             }
-            context.terminal.out(Table(header: ["ID", "TYPE", "MODE", "STATUS", "DURATION", "START", "FROM → TO", "REASON"], rows: rows).rendered)
+            context.terminal.out(Table(header: ["ID", "TYPE", "MODE", "STATUS", "DURATION", "START", "FROM → TO", "ORIGIN", "REASON"], rows: rows).rendered)
         }
         if stats {
             context.terminal.out("")

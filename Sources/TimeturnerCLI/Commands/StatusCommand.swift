@@ -24,7 +24,7 @@ struct StatusCommand: ParsableCommand {
         let (holder, state, lockPath) = engine.currentStatus()
         let journal = try? RollbackJournal(repository: repository).entries()
         journal?.skipped.forEach { context.terminal.warning($0.description) }
-        let last = journal?.entries.first
+        let last = try journal.flatMap { try RollbackJournal(repository: repository).thisClone($0.entries).first }
         let interrupted = (holder?.isStale ?? false) || (holder == nil && state != nil)
         if json {
             var fields: [String: JSONValue] = ["active": .bool(holder != nil && !interrupted), "interrupted": .bool(interrupted),

@@ -12,6 +12,9 @@ public enum StorageLayout {
     /// Fetched copies of other clones' refs, per remote (`sync`). Deliberately outside
     /// `refs/timeturner/`, so a plain `git push <remote> 'refs/timeturner/*'` never sends them.
     public static let remotesPrefix = "refs/timeturner-remotes/"
+    /// Per-clone copies of the registry and notes on a remote, with `timeturner.sync.publish=per-clone`
+    /// (`refs/timeturner/clones/<clone-id>/registry`, `…/notes`): each clone pushes only its own.
+    public static let clonesPrefix = "refs/timeturner/clones/"
 
     public static func pointRef(_ id: String) -> String { pointsPrefix + id }
 

@@ -96,4 +96,6 @@ public struct OperationEvent: Sendable, Equatable, Codable {
     public var undoes: String?
     /// Set when `recover` finished the operation after its process died.
     public var recoveredAt: String?
+    /// The clone that wrote it (Sync/CloneIdentity.swift); filled in when the line is written.
+    public var clone: String?
 }

@@ -15,7 +15,9 @@ public struct RollbackJournal {
     /// The one place where a typed event becomes a JSON line.
     @discardableResult
     func append(_ event: OperationEvent, by attribution: Attribution) throws(TimeturnerError) -> OperationEvent {
-        guard case .object(let fields) = Self.json(event) else { return event }
+        guard case .object(var fields) = Self.json(event) else { return event }
+        // Which clone did it: journals of all clones meet through sync (Sync/CloneIdentity.swift).
+        if fields["clone"] == nil { fields["clone"] = .string(try CloneIdentity.current(in: repository)) }
         let written = try RegistryLedger(repository: repository).append(
             [(shard: RegistryLedger.journalShard(for: attribution.time), event: fields)],
             message: "journal: \(event.type) \(event.id) \(event.status.rawValue)", by: attribution)
@@ -63,12 +65,21 @@ public struct RollbackJournal {
         return (entries, skipped)
     }
 
-    /// The newest rollback that can be undone (not itself undone, not failed before changing anything).
+    /// The rollback `id`, or else this clone's newest rollback that can be undone (not itself
+    /// undone, not failed before changing anything). Another clone's rollback is never picked
+    /// without its id: its result is that clone's HEAD, not this one's.
     public func entry(id: String?) throws(TimeturnerError) -> JournalEntry? {
         let all = try entries().entries
         if let id { return all.first { $0.id == id && $0.type == "rollback" } }
         let undone = Set(all.filter { $0.type == "undo" }.compactMap { $0.event["undoes"]?.stringValue })
-        return all.first { $0.type == "rollback" && $0.status == "succeeded" && !undone.contains($0.id) }
+        return try thisClone(all).first { $0.type == "rollback" && $0.status == "succeeded" && !undone.contains($0.id) }
+    }
+
+    /// The entries this clone wrote, in the given order. Events written before clones were
+    /// recorded name none and count as this clone's, as they did then.
+    public func thisClone(_ entries: [JournalEntry]) throws(TimeturnerError) -> [JournalEntry] {
+        let mine = try CloneIdentity.existing(in: repository)
+        return entries.filter { $0.clone == nil || $0.clone == mine }
     }
 }
 
@@ -95,6 +106,9 @@ public struct JournalEntry: Sendable, Equatable {
     }
 
     public var succeeded: Bool { status == "succeeded" }
+
+    /// The clone that wrote it (`clone`), nil for events from before clones were recorded.
+    public var clone: String? { event["clone"]?.stringValue }
 }
 
 
