@@ -135,8 +135,10 @@ internal import Glibc
         #expect(try await repo.git("rev-parse", "side^").trimmed == ids[2])
         #expect(try await sh(mainState, repo, in: repo.path) == mainBefore)
         #expect(try await repo.git("rev-parse", "main").trimmed == ids[2])
-        // Lock and state belong to the worktree's own git dir, never to the main one.
-        #expect(!FileManagerLite.exists(repo.path + "/.git/timeturner"))
+        // Lock and state belong to the worktree's own git dir, never to the main one; only the
+        // clone's identity (shared by all its worktrees, docs/storage.md) lives in the common dir.
+        #expect(!FileManagerLite.exists(repo.path + "/.git/timeturner/lock") && !FileManagerLite.exists(repo.path + "/.git/timeturner/state.json"))
+        #expect(try await sh("ls -A .git/timeturner 2>/dev/null || true", repo, in: repo.path).trimmed.split(separator: "\n").allSatisfy { $0 == "clone-id" })
     }
 
     // MARK: - 11: formats libgit2 1.5.1 cannot handle

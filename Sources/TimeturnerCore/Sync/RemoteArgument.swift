@@ -7,7 +7,8 @@ public enum RemoteArgument {
     /// Throws when `remote` is not a configured remote, not a URL, and names a local path
     /// (plain or `file://`) that does not exist.
     public static func check(_ remote: String, in repository: Repository) throws(TimeturnerError) {
-        if repository.hasRemote(named: remote) { return }
+        // An empty name or one starting with '-' is a usage error that RemoteSync reports.
+        if remote.isEmpty || remote.hasPrefix("-") || repository.hasRemote(named: remote) { return }
         let path: String
         if remote.hasPrefix("file://") {
             path = String(remote.dropFirst("file://".count))
