@@ -18,10 +18,8 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         let context = CommandContext.process
         let repository = try context.openRepository()
-        let attribution = try context.attribution(in: repository)
-        let configuration = try context.configuration(in: repository, overrides: [])
-        let engine = context.rollbackEngine(for: repository, attribution: attribution, configuration: configuration)
-        let (holder, state, lockPath) = engine.currentStatus()
+        // Reading only: no configuration, no engine, no signal handlers.
+        let (holder, state, lockPath) = OperationDirectory(repository: repository).currentStatus()
         let journal = try? RollbackJournal(repository: repository).entries()
         journal?.skipped.forEach { context.terminal.warning($0.description) }
         let last = try journal.flatMap { try RollbackJournal(repository: repository).thisClone($0.entries).first }

@@ -109,6 +109,11 @@ public struct OperationState: Sendable, Equatable {
 }
 
 extension OperationDirectory {
+    /// What `status` shows: the lock holder, the interrupted or running operation, the lock's path.
+    public func currentStatus() -> (holder: LockHolder?, state: OperationState?, lockPath: String) {
+        (lockExists ? currentHolder() : nil, readState(), lockPath)
+    }
+
     public func readState() -> OperationState? {
         guard let bytes = LocalFile.read(statePath), let value = JSONValue.parseDocument(bytes) else { return nil }
         return OperationState(json: value)

@@ -60,9 +60,4 @@ extension RollbackEngine {
             return event
         }
     }
-
-    /// What `status` shows: the lock holder, the interrupted or running operation, the lock's path.
-    public func currentStatus() -> (holder: LockHolder?, state: OperationState?, lockPath: String) {
-        (directory.lockExists ? directory.currentHolder() : nil, directory.readState(), directory.lockPath)
-    }
 }

@@ -28,21 +28,21 @@ public struct RollbackPlanner {
         let verification = try verificationCommands(request)
         return RollbackPlan(id: id, operation: .rollback, request: request, code: code, tiers: tiers, verification: verification,
                             steps: code.changesNothing && tiers.isEmpty ? []
-                                : Self.steps(tiers: tiers, verification: verification, code: !code.changesNothing),
+                                : Self.steps(tiers: tiers, verification: verification, codeSteps: code.changesNothing ? [] : [.moveBranch, .updateWorkTree]),
                             warnings: warnings, basis: basis)
     }
 
-    /// The order of a rollback: lock, every tier's present state, the safety backup, then each
-    /// tier in `Tier.order` (code moves the branch and the work tree; the others call their
-    /// executor and verify), then the verification commands, then the journal.
-    /// `code: false`: the branch already holds the target's tree, only other tiers move.
-    static func steps(tiers: [PlannedTier], verification: [VerificationCommand], code: Bool = true) -> [RollbackStep] {
+    /// The order of a rollback (and, with other code steps, of an undo): lock, every tier's
+    /// present state, the safety backup, then each tier in `Tier.order` (code runs `codeSteps`:
+    /// none when the branch already holds the target's tree; the others call their executor
+    /// and verify), then the verification commands, then the journal.
+    static func steps(tiers: [PlannedTier], verification: [VerificationCommand],
+                      codeSteps: [RollbackStep] = [.moveBranch, .updateWorkTree]) -> [RollbackStep] {
         var steps: [RollbackStep] = [.takeLock]
         steps += tiers.map { .captureTier($0.name) }
         steps.append(.writeSafetyBackup)
-        let names = ([Tier.code] + tiers.map(\.name)).sorted { Tier.rank($0) < Tier.rank($1) }
-        for name in names {
-            if name != Tier.code { steps += [.rollBackTier(name), .verifyTier(name)] } else if code { steps += [.moveBranch, .updateWorkTree] }
+        for name in ([Tier.code] + tiers.map(\.name)).sorted(by: { Tier.rank($0) < Tier.rank($1) }) {
+            steps += name == Tier.code ? codeSteps : [.rollBackTier(name), .verifyTier(name)]
         }
         steps += verification.indices.map(RollbackStep.runVerification)
         steps.append(.writeJournal)

@@ -39,11 +39,7 @@ public struct UndoPlanner {
         var warnings = SubmoduleNotice.warnings(for: code.changes, operation: "undo")
         let tiers = try planTiers(entry, codeOnly: request.codeOnly, warnings: &warnings)
         let id = UniqueID.stamped(at: attribution.time)
-        var steps: [RollbackStep] = [.takeLock] + tiers.map { .captureTier($0.name) } + [.writeSafetyBackup]
-        for name in ([Tier.code] + tiers.map(\.name)).sorted(by: { Tier.rank($0) < Tier.rank($1) }) {
-            steps += name == Tier.code ? [.restoreFromSafetyBackup] : [.rollBackTier(name), .verifyTier(name)]
-        }
-        steps.append(.writeJournal)
+        let steps = RollbackPlanner.steps(tiers: tiers, verification: [], codeSteps: [.restoreFromSafetyBackup])
         return RollbackPlan(id: id, operation: .undo(rollbackID: entry.id, backup: backup), request: RollbackRequest(target: entry.id),
                             code: code, tiers: tiers, verification: [], steps: steps, warnings: warnings, basis: basis)
     }
