@@ -103,23 +103,30 @@ public struct ExecutorResponse: Codable, Sendable, Equatable {
     public var capture: JSONValue?
     /// What happened, in the executor's words; required when `ok` is false.
     public var message: String?
+    /// For `capture`: what a later rollback to this capture throws away, in words, when it does
+    /// (a database dump: "writes to app made after 2026-12-01T10:00:00Z"). A plan that would
+    /// roll back to such a capture says so and needs `--accept-data-loss` or the prompt.
+    public var discards: String?
     /// For `describe`: one line about the executor, and the verbs it supports.
     public var summary: String?
     public var verbs: [ExecutorVerb]?
 
-    public init(ok: Bool = true, capture: JSONValue? = nil, message: String? = nil, summary: String? = nil, verbs: [ExecutorVerb]? = nil) {
+    public init(ok: Bool = true, capture: JSONValue? = nil, message: String? = nil, summary: String? = nil, verbs: [ExecutorVerb]? = nil,
+                discards: String? = nil) {
         self.protocol = ExecutorRequest.protocolVersion
         self.ok = ok
         self.capture = capture
         self.message = message
         self.summary = summary
         self.verbs = verbs
+        self.discards = discards
     }
 
     public var json: JSONValue {
         var fields: [String: JSONValue] = ["protocol": .int(Int64(`protocol`)), "ok": .bool(ok)]
         if let capture { fields["capture"] = capture }
         if let message { fields["message"] = .string(message) }
+        if let discards { fields["discards"] = .string(discards) }
         if let summary { fields["summary"] = .string(summary) }
         if let verbs { fields["verbs"] = .array(verbs.map { .string($0.rawValue) }) }
         return .object(fields)
@@ -197,6 +204,7 @@ extension ExecutorResponse {
             response.message = text
         }
         response.summary = fields["summary"]?.stringValue
+        response.discards = fields["discards"]?.stringValue
         response.verbs = fields["verbs"]?.arrayValue?.compactMap { $0.stringValue.flatMap(ExecutorVerb.init(rawValue:)) }
         return response
     }
