@@ -116,6 +116,10 @@ import TestSupport
         #expect(atTarget.status == 0, "\(atTarget)")
         #expect(states(repo) == ["schema-1", "config-1", "release-1"])
         #expect(!atTarget.stdout.contains("nothing to do"), "\(atTarget.stdout)")
+        // The branch did not move, so undo finds it where the rollback left it and puts the tiers back.
+        let undoAtTarget = try await repo.timeturner("undo", "--yes")
+        #expect(undoAtTarget.status == 0, "\(undoAtTarget)")
+        #expect(states(repo) == ["schema-2", "config-2", "release-2"])
     }
 
     @Test func aTierThatFailsBeforeChangingAnythingIsNotRestoredAndExitsOne() async throws {

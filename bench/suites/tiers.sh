@@ -96,7 +96,7 @@ t=$(median "${tool[@]}") h=$(median "${hand[@]}")
 target=$(awk -v h="$h" 'BEGIN { printf "%d", h * 1.10 + 100 }')
 verdict=$([ "$t" -le "$target" ] && echo PASS || echo MISS)
 tiers=$(git show refs/timeturner/registry:journal/"$(date -u +%Y-%m)".jsonl | grep '"type":"rollback"' | tail -1 \
-    | python3 -c 'import json,sys; e=json.loads(sys.stdin.read()); print(", ".join(f"{t["tier"]} {t["durationMs"]} ms" for t in e.get("tiers", [])))')
+    | python3 -c 'import json,sys; e=json.loads(sys.stdin.read()); print(", ".join("%s %s ms" % (t["tier"], t["durationMs"]) for t in e.get("tiers", [])))')
 echo "tiers: level-2 rollback, $rows rows        median ${t} ms (journal: $tiers)"
 echo "tiers: the same operations by hand       median ${h} ms"
 echo "tiers: target <= 1.10 x $h + 100 = $target ms: $verdict"
