@@ -193,4 +193,38 @@ import TestSupport
                                         environment: repo.environment, in: repo.path)
         #expect(left.stdout.trimmed.isEmpty, "\(left.stdout)")
     }
+
+    @Test func oneServiceAmongSeveralRollsBackOnItsOwn() async throws {
+        let repo = try await ScratchRepository()
+        // One executor for the tier, a setting per service.
+        try await repo.git("config", "timeturner.tier.deploy.executor", "command")
+        try await repo.git("config", "timeturner.tier.deploy.capture", "cat state/$SERVICE")
+        try await repo.git("config", "timeturner.tier.deploy.rollback", "printf '%s\\n' \"$TIMETURNER_CAPTURE\" > state/$SERVICE")
+        for service in ["web", "worker"] {
+            try await repo.git("config", "timeturner.tier.deploy.service.\(service).capture", "cat state/\(service)")
+            try await repo.git("config", "timeturner.tier.deploy.service.\(service).rollback",
+                               "printf '%s\\n' \"$TIMETURNER_CAPTURE\" > state/\(service)")
+            try repo.write("state/\(service)", "\(service)-1\n")
+        }
+        try await repo.commit("v1", files: ["app.txt": "v1\n", ".gitignore": "state/\n"])
+        let point = try await repo.timeturner("point", "--name", "p1", "--json")
+        #expect(point.status == 0, "\(point)")
+        #expect((parseJSON(point.stdout)?["captures"] as? [[String: Any]])?.compactMap { $0["tier"] as? String } == ["deploy.web", "deploy.worker"])
+        try repo.write("state/web", "web-2\n")
+        try repo.write("state/worker", "worker-2\n")
+
+        // Only the web service; the code and the worker stay.
+        let web = try await repo.timeturner("rollback", "--to", "p1", "--tiers", "deploy.web", "--yes", "--json")
+        #expect(web.status == 0, "\(web)")
+        #expect(repo.read("state/web") == "web-1\n" && repo.read("state/worker") == "worker-2\n")
+        #expect((parseJSON(web.stdout)?["tiers"] as? [[String: Any]])?.map { $0["tier"] as? String } == ["deploy.web"])
+        // The tier by its name: every service.
+        let all = try await repo.timeturner("rollback", "--to", "p1", "--tiers", "deploy", "--yes")
+        #expect(all.status == 0, "\(all)")
+        #expect(repo.read("state/worker") == "worker-1\n")
+        let unknown = try await repo.timeturner("rollback", "--to", "p1", "--tiers", "deploy.api", "--dry-run")
+        #expect(unknown.status == 64 && unknown.stderr.contains("configured: deploy.web, deploy.worker"), "\(unknown)")
+        let bad = try await repo.timeturner("rollback", "--to", "p1", "--tiers", "deploy.we/b", "--dry-run")
+        #expect(bad.status == 64 && bad.stderr.contains("'deploy.we/b' is not a tier"), "\(bad)")
+    }
 }

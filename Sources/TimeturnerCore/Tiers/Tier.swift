@@ -8,7 +8,19 @@ public enum Tier {
     public static let order = ["code", "deploy", "config", "db", "system"]
 
     /// Position in `order`; unknown names sort last. For listings, not for running.
-    public static func rank(_ tier: String) -> Int { order.firstIndex(of: tier) ?? order.count }
+    public static func rank(_ tier: String) -> Int { order.firstIndex(of: base(of: tier)) ?? order.count }
+
+    /// One service of a tier is named `<tier>.<service>` (`deploy.web`): configured with
+    /// `timeturner.tier.<tier>.service.<service>.*`, rolled back on its own with `--tiers deploy.web`
+    /// or with all the tier's services by `--tiers deploy` and `--level`.
+    public static func base(of tier: String) -> String {
+        tier.firstIndex(of: ".").map { String(tier[..<$0]) } ?? tier
+    }
+
+    /// A service name: letters, digits, `-` and `_`.
+    static func isServiceName(_ name: Substring) -> Bool {
+        !name.isEmpty && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+    }
 
     /// When a tier is rolled back unless `timeturner.tier.<name>.order` says otherwise (lower
     /// first). The machine first, then the data while the code being left is still in place
@@ -17,7 +29,7 @@ public enum Tier {
     /// then the code, then the switch of the deployed release. Nothing restarts in between:
     /// `timeturner.activate` runs once, after every tier is in place.
     public static func defaultPhase(_ tier: String) -> Int {
-        switch tier {
+        switch base(of: tier) {
         case "system": 10
         case "db": 20
         case "config": 30
@@ -41,14 +53,17 @@ public enum Tier {
     public static func parseList(_ text: String) throws(TimeturnerError) -> [String] {
         var tiers: [String] = []
         for part in text.split(separator: ",") {
-            let name = part.lowercased().filter { !$0.isWhitespace }
-            guard order.contains(name) else {
-                throw TimeturnerError(.usage, "'\(name)' is not a tier", hint: "tiers are: \(order.joined(separator: ", "))")
+            let given = String(part.filter { !$0.isWhitespace })
+            let base = base(of: given).lowercased()
+            let service = given.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).dropFirst().first
+            guard order.contains(base), service.map(isServiceName) ?? true, base != code || service == nil else {
+                throw TimeturnerError(.usage, "'\(given)' is not a tier", hint: "tiers are: \(order.joined(separator: ", ")), or <tier>.<service> for one service of a tier")
             }
+            let name = service.map { "\(base).\($0)" } ?? base
             if !tiers.contains(name) { tiers.append(name) }
         }
         guard !tiers.isEmpty else { throw TimeturnerError(.usage, "no tiers given", hint: "for example: --tiers code,db") }
-        return tiers.sorted { rank($0) < rank($1) }
+        return tiers.sorted { (rank($0), $0) < (rank($1), $1) }
     }
 }
 

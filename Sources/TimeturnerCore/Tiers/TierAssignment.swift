@@ -34,25 +34,56 @@ public struct TierAssignment: Sendable, Equatable {
 extension TimeturnerConfiguration {
     /// The tiers configured with `timeturner.tier.<tier>.executor`, in rollback order, checked
     /// for trust: a tier configured by an untrusted `.timeturner` refuses here, before anything runs.
+    /// A tier with services (`timeturner.tier.deploy.service.<name>.*`) is one assignment per
+    /// service, named `deploy.<name>`: the tier's settings overridden by the service's own.
     public func tierAssignments() throws(TimeturnerError) -> [TierAssignment] {
         var tiers: [String] = []
         for setting in effective {
             let prefix = "timeturner.tier."
             guard setting.key.hasPrefix(prefix), setting.key.hasSuffix(".executor") else { continue }
-            let tier = String(setting.key.dropFirst(prefix.count).dropLast(".executor".count))
-            guard !tiers.contains(tier) else { continue }
-            guard Tier.order.contains(tier), tier != Tier.code else {
-                throw TimeturnerError(.usage, "\(setting.key) (from \(setting.origin)): '\(tier)' is not a tier that takes an executor",
-                                      hint: "tiers with executors are: \(Tier.order.dropFirst().joined(separator: ", ")); code is rolled back by git-timeturner itself")
+            let middle = String(setting.key.dropFirst(prefix.count).dropLast(".executor".count))
+            let tier = Tier.base(of: middle)
+            guard Tier.order.contains(tier), tier != Tier.code,
+                  middle == tier || (middle.hasPrefix(tier + ".service.") && Tier.isServiceName(middle.dropFirst(tier.count + 9))) else {
+                throw TimeturnerError(.usage, "\(setting.key) (from \(setting.origin)): '\(middle)' is not a tier that takes an executor",
+                                      hint: "tiers with executors are: \(Tier.order.dropFirst().joined(separator: ", ")), or one service of them (timeturner.tier.deploy.service.web.executor); code is rolled back by git-timeturner itself")
             }
-            tiers.append(tier)
+            if !tiers.contains(tier) { tiers.append(tier) }
         }
-        return try tiers.sorted { Tier.rank($0) < Tier.rank($1) }.map { (tier) throws(TimeturnerError) in
-            let executorSetting = value("timeturner.tier.\(tier).executor")!
-            let assignment = try assignment(executor: executorSetting.value, tier: tier, extraSources: [executorSetting])
-            try requireTrusted(assignment.sources, for: "the \(tier) tier (executor '\(assignment.executor)')")
-            return assignment
+        var assignments: [TierAssignment] = []
+        for tier in tiers.sorted(by: { Tier.rank($0) < Tier.rank($1) }) {
+            let services = serviceNames(of: tier)
+            if services.isEmpty {
+                assignments.append(try tierAssignment(tier, service: nil))
+            } else {
+                for service in services { assignments.append(try tierAssignment(tier, service: service)) }
+            }
         }
+        return assignments
+    }
+
+    /// The services configured under `timeturner.tier.<tier>.service.`, sorted.
+    private func serviceNames(of tier: String) -> [String] {
+        let prefix = "timeturner.tier.\(tier).service."
+        let names = effective.compactMap { setting -> String? in
+            guard setting.key.hasPrefix(prefix) else { return nil }
+            let rest = setting.key.dropFirst(prefix.count)
+            guard let dot = rest.lastIndex(of: "."), Tier.isServiceName(rest[..<dot]) else { return nil }
+            return String(rest[..<dot])
+        }
+        return Set(names).sorted()
+    }
+
+    private func tierAssignment(_ tier: String, service: String?) throws(TimeturnerError) -> TierAssignment {
+        let name = service.map { "\(tier).\($0)" } ?? tier
+        guard let executorSetting = service.flatMap({ value("timeturner.tier.\(tier).service.\($0).executor") })
+                ?? value("timeturner.tier.\(tier).executor") else {
+            throw TimeturnerError(.usage, "the service \(name) has no executor: neither timeturner.tier.\(tier).executor nor timeturner.tier.\(tier).service.\(service ?? "").executor is set",
+                                  hint: "set one of them")
+        }
+        let assignment = try assignment(executor: executorSetting.value, tier: name, extraSources: [executorSetting])
+        try requireTrusted(assignment.sources, for: "the \(name) tier (executor '\(assignment.executor)')")
+        return assignment
     }
 
     /// The executor `name` with its settings, optionally as used by `tier`, for `executor run`.
@@ -77,9 +108,15 @@ extension TimeturnerConfiguration {
             if key == "command" { command = values.last?.value } else { settings[key] = values.map(\.value) }
         }
         if includeTierSettings {
-            for (key, values) in effective(under: "timeturner.tier.\(tier).") where key != "executor" {
-                sources += values
-                settings[key] = values.map(\.value)
+            // A service (`deploy.web`) has the tier's settings, then its own.
+            let base = Tier.base(of: tier)
+            var prefixes = ["timeturner.tier.\(base)."]
+            if tier != base { prefixes.append("timeturner.tier.\(base).service.\(tier.dropFirst(base.count + 1)).") }
+            for prefix in prefixes {
+                for (key, values) in effective(under: prefix) where key != "executor" {
+                    sources += values
+                    settings[key] = values.map(\.value)
+                }
             }
         }
         var timeout: Int64 = 300
