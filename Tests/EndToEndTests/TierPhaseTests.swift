@@ -227,4 +227,34 @@ import TestSupport
         let bad = try await repo.timeturner("rollback", "--to", "p1", "--tiers", "deploy.we/b", "--dry-run")
         #expect(bad.status == 64 && bad.stderr.contains("'deploy.we/b' is not a tier"), "\(bad)")
     }
+
+    @Test func aRollbackThatDiscardsDataNeedsThePromptOrAcceptDataLoss() async throws {
+        let repo = try await ScratchRepository()
+        repo.setEnvironment("PATH", Fixtures.executors + ":" + (repo.environment["PATH"] ?? "/usr/bin:/bin"))
+        try await repo.git("config", "timeturner.tier.db.executor", "testing")
+        try await repo.git("config", "timeturner.tier.db.discards", "the orders written since the capture")
+        try await repo.commit("v1", files: ["app.txt": "v1\n"])
+        #expect(try await repo.timeturner("point", "--name", "p1").status == 0)
+        try await repo.commit("v2", files: ["app.txt": "v2\n"])
+
+        let plan = try await repo.timeturner("rollback", "--to", "p1", "--level", "2", "--dry-run", "--json")
+        let loss = try #require((parseJSON(plan.stdout)?["dataLoss"] as? [[String: Any]])?.first, "\(plan)")
+        #expect(loss["tier"] as? String == "db" && loss["discards"] as? String == "the orders written since the capture")
+
+        let refused = try await repo.timeturner("rollback", "--to", "p1", "--level", "2", "--yes")
+        #expect(refused.status == 3, "\(refused)")
+        #expect(refused.stderr.contains("this rollback discards data: the db tier the orders written since the capture"), "\(refused.stderr)")
+        #expect(try await repo.git("show", "HEAD:app.txt") == "v2\n")
+
+        // At the prompt the person sees the loss; typing the word accepts it.
+        let binary = TimeturnerBinary.path
+        let command = "'\(binary)' rollback --to p1 --level 2"
+        let typed = try await runProcess("script", ["-qec", command, "/dev/null"], environment: repo.environment, in: repo.path,
+                                         input: "rollback\n")
+        #expect(typed.status == 0, "\(typed)")
+        #expect(typed.stdout.contains("data loss: rolling back the db tier discards the orders written since the capture"), "\(typed.stdout)")
+        #expect(try await repo.git("show", "HEAD:app.txt") == "v1\n")
+        let journal = try await repo.git("show", "refs/timeturner/registry:journal/2026-11.jsonl")
+        #expect(journal.contains("\"dataLoss\":[{"), "\(journal)")
+    }
 }
