@@ -8,21 +8,26 @@ public struct ExecutorTierDriver: TierDriver {
     public let repositoryPath: String
     /// Receives each line an executor writes on standard error (and built-ins' children's output).
     public let log: @Sendable (_ executor: String, _ line: String) -> Void
+    /// `timeturner.artifacts.dir`, handed to every executor as `artifactDir`.
+    public let artifactDirectory: String?
 
-    public init(environment: [String: String], repositoryPath: String,
+    public init(environment: [String: String], repositoryPath: String, artifactDirectory: String? = nil,
                 log: @escaping @Sendable (_ executor: String, _ line: String) -> Void) {
         self.environment = environment
         self.repositoryPath = repositoryPath
+        self.artifactDirectory = artifactDirectory
         self.log = log
     }
 
     /// One protocol exchange with the executor of `assignment`.
     public func call(_ assignment: TierAssignment, verb: ExecutorVerb, point: PointReference? = nil,
-                     capture: JSONValue? = nil, dryRun: Bool = false) async throws(TimeturnerError) -> (response: ExecutorResponse, microseconds: Int64) {
+                     capture: JSONValue? = nil, dryRun: Bool = false,
+                     purpose: CapturePurpose? = nil) async throws(TimeturnerError) -> (response: ExecutorResponse, microseconds: Int64) {
         let started = ContinuousClock.now
         let request = ExecutorRequest(verb: verb, tier: assignment.tier, executor: assignment.executor, repository: repositoryPath,
                                       dryRun: dryRun, point: point.map { .init(id: $0.id, commit: $0.commit) },
-                                      capture: capture, settings: ExecutorRequest.settings(of: assignment))
+                                      capture: capture, settings: ExecutorRequest.settings(of: assignment),
+                                      purpose: purpose.map(ExecutorRequest.Purpose.init), artifactDir: artifactDirectory)
         let environment = ExecutorEnvironment.scrubbed(self.environment, executor: assignment.executor, tier: assignment.tier,
                                                        repository: repositoryPath)
         let name = assignment.executor
@@ -48,7 +53,11 @@ public struct ExecutorTierDriver: TierDriver {
     }
 
     public func capture(_ tier: TierAssignment, point: PointReference?, dryRun: Bool) async throws(TimeturnerError) -> TierCallOutcome {
-        let (response, microseconds) = try await call(tier, verb: .capture, point: point, dryRun: dryRun)
+        try await capture(tier, point: point, dryRun: dryRun, purpose: nil)
+    }
+
+    public func capture(_ tier: TierAssignment, point: PointReference?, dryRun: Bool, purpose: CapturePurpose?) async throws(TimeturnerError) -> TierCallOutcome {
+        let (response, microseconds) = try await call(tier, verb: .capture, point: point, dryRun: dryRun, purpose: purpose)
         return TierCallOutcome(message: response.message, capture: response.capture ?? .object([:]), durationMilliseconds: microseconds / 1000)
     }
 

@@ -22,7 +22,8 @@ extension RollbackEngine {
         guard let tier = run.plan.tier(name) else { return }
         let since = run.now()
         do {
-            let outcome = try await tiers.capture(tier.assignment, point: tier.point, dryRun: false)
+            let outcome = try await tiers.capture(tier.assignment, point: tier.point, dryRun: false,
+                                                        purpose: .beforeOperation(run.plan.id))
             let capture = outcome.capture ?? .object([:])
             run.before[name] = capture
             run.recorder.state.captures[name] = .object(["executor": .string(tier.assignment.executor), "capture": capture])

@@ -9,6 +9,13 @@ public struct PointReference: Sendable, Equatable {
     }
 }
 
+/// Why a capture is taken, so that what it writes (a dump, an archive) is named by what it
+/// holds: the state a point records, or the present state just before an operation changes it.
+public enum CapturePurpose: Sendable, Equatable {
+    case point(String)
+    case beforeOperation(String)
+}
+
 /// What an executor call reported besides success.
 public struct TierCallOutcome: Sendable, Equatable {
     /// The executor's own words (`restored app from 20261121T223000Z.dump`).
@@ -32,6 +39,8 @@ public struct TierCallOutcome: Sendable, Equatable {
 public protocol TierDriver: Sendable {
     /// Records what is needed to return this tier to its present state.
     func capture(_ tier: TierAssignment, point: PointReference?, dryRun: Bool) async throws(TimeturnerError) -> TierCallOutcome
+    /// The same, saying why (drivers that name artifacts use it; the default ignores it).
+    func capture(_ tier: TierAssignment, point: PointReference?, dryRun: Bool, purpose: CapturePurpose?) async throws(TimeturnerError) -> TierCallOutcome
     /// Returns the tier to `capture` (as an earlier `capture` call returned it).
     func rollback(_ tier: TierAssignment, to capture: JSONValue, point: PointReference?, dryRun: Bool) async throws(TimeturnerError) -> TierCallOutcome
     /// Checks that the tier works now.
@@ -39,6 +48,10 @@ public protocol TierDriver: Sendable {
 }
 
 extension TierDriver {
+    public func capture(_ tier: TierAssignment, point: PointReference?, dryRun: Bool, purpose: CapturePurpose?) async throws(TimeturnerError) -> TierCallOutcome {
+        try await capture(tier, point: point, dryRun: dryRun)
+    }
+
     /// Returns a tier to the state captured just before a rollback (a rollback to that capture,
     /// with no point: it is not the point's state).
     func restore(_ tier: TierAssignment, to before: JSONValue) async throws(TimeturnerError) -> TierCallOutcome {
