@@ -63,6 +63,14 @@ import TestSupport
             #expect(tiers.map { $0["tier"] as? String } == ["code", "config", "db"])
             #expect(tiers.allSatisfy { $0["status"] as? String == "succeeded" && $0["durationMs"] is Int })
             #expect(event["status"] as? String == "succeeded")
+            // One dump per attempt, named by what it holds: the point's, and the present state
+            // captured just before this rollback (no second "safety" dump by the executor).
+            let id = try #require(event["id"] as? String)
+            let dumps = try await runProcess("/bin/sh", ["-c", "cd .git/timeturner/artifacts && ls db config"], environment: repo.environment, in: repo.path)
+            #expect(dumps.stdout.lines.filter { $0.hasSuffix(".dump") || $0.hasSuffix(".tar") }.sorted()
+                    == ["before-\(id).dump", "before-\(id).tar", "point-pre-v2.dump", "point-pre-v2.tar"], "\(dumps.stdout)")
+            let captured = try #require(event["captures"] as? [[String: Any]])
+            #expect(captured.compactMap { ($0["capture"] as? [String: Any])?["dump"] as? String } == ["db/before-\(id).dump"])
         }
     }
 
@@ -71,7 +79,7 @@ import TestSupport
         try await PostgresServer.with { server in
             let repo = try await deployedBadRelease(server)
             // The dump the point recorded is damaged: the postgres executor refuses it.
-            let dumps = try await runProcess("/bin/sh", ["-c", "ls .git/timeturner/backups/db/*.dump"], environment: repo.environment, in: repo.path)
+            let dumps = try await runProcess("/bin/sh", ["-c", "ls .git/timeturner/artifacts/db/point-*.dump"], environment: repo.environment, in: repo.path)
             let dump = try #require(dumps.stdout.lines.first)
             _ = try await runProcess("/bin/sh", ["-c", "printf corrupt >> '\(dump)'"], environment: repo.environment, in: repo.path)
 

@@ -32,16 +32,19 @@ enum BackupDirectory {
         return directory
     }
 
-    /// A new file in the tier's directory named by what it will hold: `point-<id>` (a point's
-    /// state), `before-<operation>` (the present state just before that rollback or undo), or a
-    /// time stamp (a capture run by hand). Never an existing file's name.
+    /// A new file in the tier's directory named by what it will hold: `before-<operation>` (the
+    /// present state just before that rollback or undo, even when the request names the point
+    /// being returned to), `point-<id>` (a point's state), or a time stamp (a capture run by hand
+    /// without a point). Never an existing file's name.
     static func newFile(_ request: ExecutorRequest, context: BuiltinContext, suffix: String) throws(TimeturnerError) -> String {
         let directory = try resolve(request, context: context)
         let base: String
-        switch (request.purpose?.kind, request.purpose?.operation, request.point) {
-        case ("before", let operation?, _): base = "before-" + ArtifactLocation.safeComponent(operation)
-        case ("point", _, let point?): base = "point-" + ArtifactLocation.safeComponent(point.id)
-        default: base = UniqueID.stamped(at: Timestamp.now())
+        if request.purpose?.kind == "before", let operation = request.purpose?.operation {
+            base = "before-" + ArtifactLocation.safeComponent(operation)
+        } else if let point = request.point {
+            base = "point-" + ArtifactLocation.safeComponent(point.id)
+        } else {
+            base = UniqueID.stamped(at: Timestamp.now())
         }
         var candidate = directory + "/" + base + suffix
         var attempt = 1
