@@ -12,7 +12,7 @@ struct ArtifactsPruneCommand: ParsableCommand {
 
         Examples:
           git timeturner artifacts prune --dry-run
-          git timeturner -c timeturner.artifacts.keep=2 artifacts prune
+          git timeturner artifacts prune -c timeturner.artifacts.keep=2
         """
     )
 

@@ -58,9 +58,17 @@ public struct ArtifactStore {
             return ArtifactLocation.defaultDirectory(commonGitDirectory: repository.commonDirectory)
         }
         try configuration.requireTrusted([setting], for: "the artifacts directory (\(directoryKey))")
-        var path = LocalFile.absolute(setting.value, relativeTo: configuration.repositoryPath)
-        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
-        return path
+        return ArtifactStore.normalised(LocalFile.absolute(setting.value, relativeTo: configuration.repositoryPath))
+    }
+
+    /// `..` and `.` resolved by name (`/srv/repo/../artifacts` → `/srv/artifacts`), so that the
+    /// directory reads the same however it was written.
+    static func normalised(_ absolute: String) -> String {
+        var parts: [Substring] = []
+        for part in absolute.split(separator: "/") where part != "." {
+            if part == ".." { _ = parts.popLast() } else { parts.append(part) }
+        }
+        return "/" + parts.joined(separator: "/")
     }
 
     /// Whether the artifact `capture` refers to exists and matches the SHA-256 recorded with it:
