@@ -87,8 +87,7 @@ internal import Glibc
         try writeFile(directory + "/later.txt", Array("new\n".utf8))
 
         // As the engine does: the present state first, named after the operation.
-        let before = try #require(try await runner.capture(assignment, point: PointReference(id: "p1", commit: "c"), dryRun: false,
-                                                           purpose: .beforeOperation("op1")).capture)
+        let before = try #require(try await runner.capture(assignment, point: PointReference(id: "p1", commit: "c"), context: TierCallContext(purpose: .beforeOperation("op1")), dryRun: false).capture)
         #expect(before["archive"]?.stringValue == backups + "/before-op1.tar")
         let rolledBack = try await runner.rollback(assignment, to: capture, point: nil, dryRun: false)
         #expect(readFile(directory + "/config/app.yml") == Array("db: primary\n".utf8))
@@ -110,8 +109,7 @@ internal import Glibc
         let artifacts = directory + "/artifacts"
         let relative = ExecutorTierDriver(environment: runner.environment, repositoryPath: directory, artifactDirectory: artifacts) { _, _ in }
         let assignment = TierAssignment(tier: "config", executor: "files", settings: ["path": ["app.env"]])
-        let capture = try #require(try await relative.capture(assignment, point: PointReference(id: "p7", commit: "c"), dryRun: false,
-                                                               purpose: .point("p7")).capture)
+        let capture = try #require(try await relative.capture(assignment, point: PointReference(id: "p7", commit: "c"), context: TierCallContext(purpose: .point("p7")), dryRun: false).capture)
         #expect(capture["archive"]?.stringValue == "config/point-p7.tar")
         // The same artifacts under another directory (a clone elsewhere) restore as well.
         #expect(rename(artifacts, directory + "/moved") == 0)

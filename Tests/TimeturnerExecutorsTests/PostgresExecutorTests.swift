@@ -42,8 +42,7 @@ struct PostgresExecutorTests {
             }
 
             // The engine's present-state capture, named after the operation it precedes.
-            let before = try #require(try await runner.capture(assignment, point: PointReference(id: "pre-migration", commit: "c"), dryRun: false,
-                                                               purpose: .beforeOperation("rb1")).capture)
+            let before = try #require(try await runner.capture(assignment, point: PointReference(id: "pre-migration", commit: "c"), context: TierCallContext(purpose: .beforeOperation("rb1")), dryRun: false).capture)
             #expect(before["dump"]?.stringValue == directory + "/dumps/before-rb1.dump")
             let outcome = try await runner.rollback(assignment, to: capture, point: nil, dryRun: false)
             #expect(try await server.sql("SELECT id || ':' || name FROM users ORDER BY id", database: "app").lines == ["1:ada", "2:grace"])
