@@ -47,7 +47,7 @@ import TestSupport
             #expect(plan.status == 0, "\(plan)")
             for call in ["config: files capture (the present state", "db: postgres capture (the present state",
                          "config: files rollback to the state captured with point pre-v2", "config: files verify",
-                         "db: postgres rollback to the state captured with point pre-v2", "would take a safety dump", "db: postgres verify",
+                         "db: postgres rollback to the state captured with point pre-v2", "would pg_restore --clean --if-exists", "db: postgres verify",
                          "data loss: rolling back the db tier discards every write to postgresql://postgres@127.0.0.1:"] {
                 #expect((plan.stdout + plan.stderr).contains(call), "plan lacks \(call): \(plan.stdout)\(plan.stderr)")
             }
