@@ -55,9 +55,17 @@ struct CommandContext: Sendable {
 
     /// Runs tiers through executors; what they write on standard error appears prefixed with
     /// the executor's name, escaped like everything else that did not come from us.
-    func tierDriver(for configuration: TimeturnerConfiguration) -> ExecutorTierDriver {
+    /// Executors get the artifacts directory (`timeturner.artifacts.dir`) in every request. One
+    /// set in an untrusted `.timeturner` is not used: they get the default in the git directory
+    /// (and `artifacts` refuses to list or prune until the file is trusted).
+    func tierDriver(for configuration: TimeturnerConfiguration, repository: Repository? = nil) -> ExecutorTierDriver {
         let terminal = self.terminal
-        return ExecutorTierDriver(environment: environment, repositoryPath: configuration.repositoryPath) { executor, line in
+        let artifacts = repository.map { repository in
+            (try? ArtifactStore.directory(repository: repository, configuration: configuration))
+                ?? ArtifactLocation.defaultDirectory(commonGitDirectory: repository.commonDirectory)
+        }
+        return ExecutorTierDriver(environment: environment, repositoryPath: configuration.repositoryPath,
+                                  artifactDirectory: artifacts) { executor, line in
             terminal.err(terminal.paint("\(executor):", .dim) + " " + Terminal.escaped(line))
         }
     }
@@ -69,7 +77,7 @@ struct CommandContext: Sendable {
     func rollbackEngine(for repository: Repository, attribution: Attribution,
                         configuration: TimeturnerConfiguration) -> RollbackEngine {
         RollbackEngine(repository: repository, attribution: attribution, progress: ProgressPrinter(terminal: terminal),
-                       tiers: tierDriver(for: configuration), verifier: ShellVerifier(environment: environment),
+                       tiers: tierDriver(for: configuration, repository: repository), verifier: ShellVerifier(environment: environment),
                        pauseBefore: environment["TIMETURNER_TEST_PAUSE_AT"].flatMap(OperationStep.init(rawValue:)),
                        interruption: InterruptionSignals.interruption,
                        fault: environment["TIMETURNER_TEST_FAULT"].flatMap(InjectedFault.init))

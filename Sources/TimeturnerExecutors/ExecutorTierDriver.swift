@@ -9,11 +9,14 @@ public struct ExecutorTierDriver: TierDriver {
     public let repositoryPath: String
     /// Receives each line an executor writes on standard error (and built-ins' children's output).
     public let log: @Sendable (_ executor: String, _ line: String) -> Void
+    /// `timeturner.artifacts.dir`, handed to every executor as `artifactDir`.
+    public let artifactDirectory: String?
 
-    public init(environment: [String: String], repositoryPath: String,
+    public init(environment: [String: String], repositoryPath: String, artifactDirectory: String? = nil,
                 log: @escaping @Sendable (_ executor: String, _ line: String) -> Void) {
         self.environment = environment
         self.repositoryPath = repositoryPath
+        self.artifactDirectory = artifactDirectory
         self.log = log
     }
 
@@ -27,7 +30,8 @@ public struct ExecutorTierDriver: TierDriver {
         let request = ExecutorRequest(verb: verb, tier: assignment.tier, executor: assignment.executor, repository: repositoryPath,
                                       dryRun: dryRun, point: point.map { .init(id: $0.id, commit: $0.commit) },
                                       capture: capture, settings: ExecutorRequest.settings(of: assignment),
-                                      from: context.from?.hex, to: context.to?.hex, checkouts: checkouts)
+                                      from: context.from?.hex, to: context.to?.hex, checkouts: checkouts,
+                                      purpose: context.purpose.map(ExecutorRequest.Purpose.init), artifactDir: artifactDirectory)
         let environment = ExecutorEnvironment.scrubbed(self.environment, executor: assignment.executor, tier: assignment.tier,
                                                        repository: repositoryPath)
         let name = assignment.executor

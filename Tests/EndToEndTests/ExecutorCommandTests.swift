@@ -36,7 +36,7 @@ import TestSupport
         #expect(shown.stdout.contains("\"trusted\": false"))
         let trusted = try await origin.timeturner(["trust"], in: clone)
         #expect(trusted.status == 0, "\(trusted)")
-        #expect(trusted.stdout.contains("may run: timeturner.tier.deploy.executor = command"))
+        #expect(trusted.stdout.contains("  executors:\n    timeturner.tier.deploy.executor = command"), "\(trusted)")
         let trustFile = origin.home + "/.config/git-timeturner/trust"
         #expect(String(decoding: readFile(trustFile) ?? [], as: UTF8.self).contains("\"sha256\":"))
 

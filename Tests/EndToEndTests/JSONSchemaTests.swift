@@ -50,6 +50,8 @@ import TestSupport
         try await record("status", "status", "--json")
         try await record("history", "history", "--json")
         try await record("history", "history", "--stats", "--json")
+        try await record("artifacts-list", "artifacts", "list", "--json")
+        try await record("artifacts-prune", "artifacts", "prune", "--dry-run", "--json")
         try await record("undo", "undo", "--yes", "--json")
         try await record("recover", "recover", "--yes", "--json")
         try await record("sync", "sync", "origin", "--json")

@@ -32,8 +32,9 @@ struct TierCaptureTests {
             #expect(captures.map { $0["tier"] as? String } == ["config", "db"])
             let db = try #require(captures.last?["capture"] as? [String: Any])
             let dump = try #require(db["dump"] as? String)
-            #expect(dump.hasPrefix(repo.path + "/.git/timeturner/backups/db/"))
-            let sum = try await runProcess("sha256sum", [dump], environment: repo.environment, in: repo.path)
+            // Named by what it holds, relative to the artifacts directory in the git dir.
+            #expect(dump == "db/point-pre-v2.dump")
+            let sum = try await runProcess("sha256sum", [repo.path + "/.git/timeturner/artifacts/" + dump], environment: repo.environment, in: repo.path)
             #expect(db["sha256"] as? String == String(sum.stdout.prefix(64)))
             let trailers = try await repo.git("for-each-ref", "--format=%(trailers:key=Timeturner-Tier,valueonly)", "refs/timeturner/points/pre-v2")
             #expect(trailers.lines == ["code", "config", "db"])

@@ -47,7 +47,7 @@ import TestSupport
             #expect(plan.status == 0, "\(plan)")
             for call in ["config: files capture (the present state", "db: postgres capture (the present state",
                          "config: files rollback to the state captured with point pre-v2", "config: files verify",
-                         "db: postgres rollback to the state captured with point pre-v2", "would take a safety dump", "db: postgres verify",
+                         "db: postgres rollback to the state captured with point pre-v2", "would pg_restore --clean --if-exists", "db: postgres verify",
                          "data loss: rolling back the db tier discards every write to postgresql://postgres@127.0.0.1:"] {
                 #expect((plan.stdout + plan.stderr).contains(call), "plan lacks \(call): \(plan.stdout)\(plan.stderr)")
             }
@@ -73,6 +73,14 @@ import TestSupport
             #expect(tiers.map { $0["tier"] as? String } == ["db", "config", "code"])
             #expect(tiers.allSatisfy { $0["status"] as? String == "succeeded" && $0["durationMs"] is Int })
             #expect(event["status"] as? String == "succeeded")
+            // One dump per attempt, named by what it holds: the point's, and the present state
+            // captured just before this rollback (no second "safety" dump by the executor).
+            let id = try #require(event["id"] as? String)
+            let dumps = try await runProcess("/bin/sh", ["-c", "cd .git/timeturner/artifacts && ls db config"], environment: repo.environment, in: repo.path)
+            #expect(dumps.stdout.lines.filter { $0.hasSuffix(".dump") || $0.hasSuffix(".tar") }.sorted()
+                    == ["before-\(id).dump", "before-\(id).tar", "point-pre-v2.dump", "point-pre-v2.tar"], "\(dumps.stdout)")
+            let captured = try #require(event["captures"] as? [[String: Any]])
+            #expect(captured.compactMap { ($0["capture"] as? [String: Any])?["dump"] as? String } == ["db/before-\(id).dump"])
             // The journal records what was discarded, and since when.
             let loss = try #require((event["dataLoss"] as? [[String: Any]])?.first)
             #expect(loss["tier"] as? String == "db" && loss["capturedAt"] is String && (loss["discards"] as? String)?.contains("made after") == true)
@@ -85,7 +93,7 @@ import TestSupport
             let repo = try await deployedBadRelease(server)
             // The dump the point recorded is damaged: the preflight (the executor's dry run) finds
             // it, in --dry-run and before a real run, and nothing changes.
-            let dumps = try await runProcess("/bin/sh", ["-c", "ls .git/timeturner/backups/db/*.dump"], environment: repo.environment, in: repo.path)
+            let dumps = try await runProcess("/bin/sh", ["-c", "ls .git/timeturner/artifacts/db/point-*.dump"], environment: repo.environment, in: repo.path)
             let dump = try #require(dumps.stdout.lines.first)
             let sh = { (script: String) async throws -> Void in
                 _ = try await runProcess("/bin/sh", ["-c", script], environment: repo.environment, in: repo.path)

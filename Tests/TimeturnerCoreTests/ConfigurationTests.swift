@@ -98,8 +98,80 @@ import TestSupport
         #expect(!(try store.revoke(repositoryPath: "/never")))
         let bytes = readFile(store.path) ?? []
         #expect(bytes.split(separator: 0x0a).contains { Array($0) == damaged })
-        #expect(store.records().records.map(\.repositoryPath) == ["/r"])
-        #expect(store.records().records.map(\.sha256) == ["dd"])
+        #expect(store.records().records.map(\.repositoryPath) == ["/r", "/r"])
+        // Trust is keyed by content: the earlier approval of "aa" stays next to "dd".
+        #expect(store.records().records.map(\.sha256) == ["aa", "dd"])
+    }
+
+    @Test func earlierContentsStayTrustedUpToABound() throws {
+        let directory = try makeTemporaryDirectory("trust-bound")
+        let store = TrustStore(path: directory + "/trust")
+        let who = Attribution(name: "Ada", email: "ada@example.com", time: Timestamp(secondsSinceEpoch: 1_795_000_000))
+        let limit = TrustStore.digestsPerRepository
+        for index in 0..<(limit + 3) { try store.trust(repositoryPath: "/r", sha256: "v\(index)", by: who) }
+        // The oldest three were dropped; every later one is still trusted.
+        #expect((0..<3).allSatisfy { !store.status(repositoryPath: "/r", sha256: "v\($0)", environment: [:]).isTrusted })
+        #expect((3..<(limit + 3)).allSatisfy { store.status(repositoryPath: "/r", sha256: "v\($0)", environment: [:]).isTrusted })
+        #expect(store.records().records.count == limit)
+        // Trusting a remembered content again makes it the newest, so it outlives the others.
+        try store.trust(repositoryPath: "/r", sha256: "v3", by: who)
+        try store.trust(repositoryPath: "/r", sha256: "new", by: who)
+        #expect(store.status(repositoryPath: "/r", sha256: "v3", environment: [:]).isTrusted)
+        #expect(!store.status(repositoryPath: "/r", sha256: "v4", environment: [:]).isTrusted)
+        #expect(store.records().records.last?.sha256 == "new")
+        // Another repository's approvals are not touched by the bound.
+        try store.trust(repositoryPath: "/s", sha256: "v0", by: who)
+        #expect(store.status(repositoryPath: "/s", sha256: "v0", environment: [:]).isTrusted)
+        #expect(!store.status(repositoryPath: "/r", sha256: "v0", environment: [:]).isTrusted)
+    }
+
+    @Test func trustReviewSortsEverySettingAndHidesURLPasswords() {
+        let origin = ConfigurationOrigin.sharedFile(path: "/r/.timeturner")
+        let review = TrustReview([
+            ConfigurationSetting(key: "timeturner.tier.db.executor", value: "postgres", origin: origin),
+            ConfigurationSetting(key: "timeturner.tier.db.url", value: "postgresql://app:pw@db/app", origin: origin),
+            ConfigurationSetting(key: "timeturner.tier.deploy.health", value: "bin/health", origin: origin),
+            ConfigurationSetting(key: "timeturner.check.api.url", value: "https://api/health", origin: origin),
+            ConfigurationSetting(key: "timeturner.tier.deploy.restartcommand", value: "bin/restart", origin: origin),
+            ConfigurationSetting(key: "timeturner.tier.config.path", value: "config/app.yml", origin: origin),
+        ])
+        #expect(review.executors.map(\.value) == ["postgres"])
+        #expect(review.commands.map(\.value) == ["bin/health", "bin/restart"])
+        #expect(review.urls.map(\.value) == ["postgresql://app:***@db/app", "https://api/health"])
+        #expect(review.other.map(\.key) == ["timeturner.tier.config.path"])
+    }
+}
+
+/// `ArtifactStore.check`: what a preflight asks of a capture before relying on it.
+@Suite struct ArtifactCheckTests {
+    @Test func aCapturesArtifactIsFoundByItsRelativeReferenceAndItsChecksum() async throws {
+        let repo = try await ScratchRepository()
+        try await repo.commit("v1")
+        let repository = try Repository.open(path: repo.path)
+        let directory = try makeTemporaryDirectory("artifacts")
+        let store = ArtifactStore(repository: repository, directory: directory)
+        try writeFile(directory + "/db/point-p1.dump", Array("dump bytes".utf8))
+        let sha = SHA256.hex(of: Array("dump bytes".utf8))
+        #expect(store.check(["dump": "db/point-p1.dump", "sha256": .string(sha)]) == .verified(path: directory + "/db/point-p1.dump", sha256: sha))
+        // An absolute reference (older versions) resolves as it is.
+        #expect(store.check(["dump": .string(directory + "/db/point-p1.dump"), "sha256": .string(sha)]).isUsable)
+        #expect(store.check(["archive": "config/point-p1.tar", "sha256": .string(sha)]) == .missing(path: directory + "/config/point-p1.tar"))
+        #expect(store.check(["dump": "db/point-p1.dump"]) == .noChecksum(path: directory + "/db/point-p1.dump"))
+        #expect(store.check(["release": "v41"]) == .noArtifact)
+        try writeFile(directory + "/db/point-p1.dump", Array("dump bytes, changed".utf8))
+        if case .mismatch(let path, let expected, _) = store.check(["dump": "db/point-p1.dump", "sha256": .string(sha)]) {
+            #expect(path == directory + "/db/point-p1.dump" && expected == sha)
+        } else {
+            Issue.record("a changed artifact was not reported")
+        }
+        // The default directory lives in the common git directory.
+        let configuration = try TimeturnerConfiguration.load(repository: repository, overrides: [], environment: [:],
+                                                             trustStore: TrustStore(path: repo.home + "/trust"))
+        #expect(try ArtifactStore.directory(repository: repository, configuration: configuration).hasSuffix("/.git/timeturner/artifacts"))
+        let relative = try TimeturnerConfiguration.load(repository: repository, overrides: ["timeturner.artifacts.dir=../shared/./a"], environment: [:],
+                                                        trustStore: TrustStore(path: repo.home + "/trust"))
+        #expect(try ArtifactStore.directory(repository: repository, configuration: relative) == ArtifactStore.normalised(configuration.repositoryPath + "/../shared/a"))
+        #expect(!ArtifactStore.normalised(configuration.repositoryPath + "/../shared/a").contains(".."))
     }
 }
 

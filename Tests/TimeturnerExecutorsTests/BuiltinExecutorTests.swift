@@ -75,7 +75,7 @@ internal import Glibc
         let capture = try #require(captured.capture)
         let archive = try #require(capture["archive"]?.stringValue)
         #expect(archive.hasPrefix(backups + "/"))
-        #expect(archive.hasSuffix("-p1-config.tar"))
+        #expect(archive == backups + "/point-p1.tar")
         #expect(capture["sha256"]?.stringValue == String(try await sh("sha256sum '\(archive)'").prefix(64)))
         #expect(capture["size"]?.intValue == LocalFile.size(archive))
         #expect(capture["paths"]?.arrayValue?.count == 4)
@@ -86,6 +86,9 @@ internal import Glibc
         try writeFile(directory + "/conf.d/b.conf", Array("b\n".utf8))
         try writeFile(directory + "/later.txt", Array("new\n".utf8))
 
+        // As the engine does: the present state first, named after the operation.
+        let before = try #require(try await runner.capture(assignment, point: PointReference(id: "p1", commit: "c"), context: TierCallContext(purpose: .beforeOperation("op1")), dryRun: false).capture)
+        #expect(before["archive"]?.stringValue == backups + "/before-op1.tar")
         let rolledBack = try await runner.rollback(assignment, to: capture, point: nil, dryRun: false)
         #expect(readFile(directory + "/config/app.yml") == Array("db: primary\n".utf8))
         #expect(readFile(directory + "/.env") == [0x53, 0x45, 0x43, 0x52, 0x45, 0x54, 0x3d, 0x00, 0xff, 0x0a])
@@ -93,12 +96,35 @@ internal import Glibc
         #expect(readFile(directory + "/conf.d/a.conf") == Array("a\n".utf8))
         #expect(!LocalFile.exists(directory + "/conf.d/b.conf"))
         #expect(!LocalFile.exists(directory + "/later.txt"))
-        // The state before the rollback was kept, and can be restored in turn.
-        let safety = try #require(rolledBack.capture)
-        #expect(safety["archive"]?.stringValue?.contains("/safety-") == true)
-        _ = try await runner.rollback(assignment, to: safety, point: nil, dryRun: false)
+        // No archive of its own: one per attempt, the engine's.
+        #expect(rolledBack.capture == nil)
+        #expect(LocalFile.names(in: backups) == ["before-op1.tar", "point-p1.tar"])
+        _ = try await runner.rollback(assignment, to: before, point: nil, dryRun: false)
         #expect(readFile(directory + "/later.txt") == Array("new\n".utf8))
         #expect(try await sh("stat -c %a config/app.yml").trimmed == "666")
+    }
+
+    @Test func filesRefersToArtifactsRelativeToTheArtifactsDirectory() async throws {
+        try writeFile(directory + "/app.env", Array("A=1\n".utf8))
+        let artifacts = directory + "/artifacts"
+        let relative = ExecutorTierDriver(environment: runner.environment, repositoryPath: directory, artifactDirectory: artifacts) { _, _ in }
+        let assignment = TierAssignment(tier: "config", executor: "files", settings: ["path": ["app.env"]])
+        let capture = try #require(try await relative.capture(assignment, point: PointReference(id: "p7", commit: "c"), context: TierCallContext(purpose: .point("p7")), dryRun: false).capture)
+        #expect(capture["archive"]?.stringValue == "config/point-p7.tar")
+        // The same artifacts under another directory (a clone elsewhere) restore as well.
+        #expect(rename(artifacts, directory + "/moved") == 0)
+        try writeFile(directory + "/app.env", Array("A=2\n".utf8))
+        let moved = ExecutorTierDriver(environment: runner.environment, repositoryPath: directory, artifactDirectory: directory + "/moved") { _, _ in }
+        _ = try await moved.rollback(assignment, to: capture, point: nil, dryRun: false)
+        #expect(readFile(directory + "/app.env") == Array("A=1\n".utf8))
+        // Where it is not: refused, naming the path.
+        do {
+            _ = try await relative.rollback(assignment, to: capture, point: nil, dryRun: false)
+            Issue.record("a missing archive was restored")
+        } catch {
+            #expect(error.kind == .refused)
+            #expect(error.message.contains(artifacts + "/config/point-p7.tar is missing"))
+        }
     }
 
     @Test func filesRefusesAnArchiveWhoseChecksumDoesNotMatch() async throws {
@@ -152,7 +178,8 @@ internal import Glibc
 
         let outcome = try await runner.rollback(assignment, to: capture, point: nil, dryRun: false)
         #expect(outcome.message == "current → releases/v1 (was releases/v2)")
-        #expect(outcome.capture == ["release": "v2", "target": "releases/v2"])
+        // The state it replaced is the engine's present-state capture, not part of the reply.
+        #expect(outcome.capture == nil)
         #expect(LocalFile.linkTarget(root + "/current") == "releases/v1")
         #expect(String(decoding: readFile(root + "/restarts") ?? [], as: UTF8.self) == "v1\n")
         #expect(try await sh(health).trimmed == "ok v1")
@@ -168,5 +195,23 @@ internal import Glibc
             #expect(error.kind == .refused)
         }
         #expect(LocalFile.linkTarget(root + "/current") == "releases/v1")
+    }
+}
+
+/// An empty health or verify command must not report a healthy tier without checking anything.
+@Suite struct EmptyCheckCommandTests {
+    @Test func anEmptyHealthCommandIsReportedAsNoCheck() async throws {
+        let directory = try makeTemporaryDirectory("empty-health")
+        try writeFile(directory + "/app/releases/v1/index.html", Array("v1\n".utf8))
+        #expect(symlink("releases/v1", directory + "/app/current") == 0)
+        let runner = ExecutorTierDriver(environment: ["PATH": "/usr/bin:/bin", "HOME": directory], repositoryPath: directory) { _, _ in }
+        let empty = TierAssignment(tier: "deploy", executor: "release-dir", settings: ["root": ["app"], "health": [""]])
+        let verified = try await runner.verify(empty, dryRun: false)
+        #expect(verified.message == "current points at release v1; health is empty, so no health check ran")
+        #expect(verified.message?.contains("healthy") == false)
+        let unset = TierAssignment(tier: "deploy", executor: "release-dir", settings: ["root": ["app"]])
+        #expect(try await runner.verify(unset, dryRun: false).message == "current points at release v1; no health command configured")
+        let command = TierAssignment(tier: "system", executor: "command", settings: ["verify": ["  "]])
+        #expect(try await runner.verify(command, dryRun: false).message == "verify is empty, so no check ran")
     }
 }

@@ -23,7 +23,7 @@ struct PostgresExecutorTests {
 
             let capture = try #require(try await runner.capture(assignment, point: PointReference(id: "pre-migration", commit: "c"), dryRun: false).capture)
             let dump = try #require(capture["dump"]?.stringValue)
-            #expect(dump.hasPrefix(directory + "/dumps/") && dump.hasSuffix("-pre-migration-db.dump"))
+            #expect(dump == directory + "/dumps/point-pre-migration.dump")
             let sum = try await runProcess("sha256sum", [dump], environment: ["PATH": "/usr/bin:/bin"], in: directory)
             #expect(capture["sha256"]?.stringValue == String(sum.stdout.prefix(64)))
             #expect(capture["size"]?.intValue == LocalFile.size(dump))
@@ -41,13 +41,19 @@ struct PostgresExecutorTests {
                 #expect(error.message.contains("executor 'postgres' failed to verify the db tier"))
             }
 
+            // The engine's present-state capture, named after the operation it precedes.
+            let before = try #require(try await runner.capture(assignment, point: PointReference(id: "pre-migration", commit: "c"), context: TierCallContext(purpose: .beforeOperation("rb1")), dryRun: false).capture)
+            #expect(before["dump"]?.stringValue == directory + "/dumps/before-rb1.dump")
             let outcome = try await runner.rollback(assignment, to: capture, point: nil, dryRun: false)
             #expect(try await server.sql("SELECT id || ':' || name FROM users ORDER BY id", database: "app").lines == ["1:ada", "2:grace"])
             _ = try await runner.verify(assignment, dryRun: false)
-            // The safety dump holds the state before the rollback (three rows, no name column).
-            let safety = try #require(outcome.capture?["dump"]?.stringValue)
-            #expect(safety.contains("/safety-"))
-            #expect(SHA256.hex(ofFile: safety) == outcome.capture?["sha256"]?.stringValue)
+            // One dump per attempt: the executor takes no safety dump of its own.
+            #expect(outcome.capture == nil)
+            #expect(LocalFile.names(in: directory + "/dumps") == ["before-rb1.dump", "point-pre-migration.dump"])
+            // The present-state dump holds the state before the rollback (three rows, no name column).
+            _ = try await runner.rollback(assignment, to: before, point: nil, dryRun: false)
+            #expect(try await server.sql("SELECT count(*) FROM users", database: "app").trimmed == "3")
+            _ = try await runner.rollback(assignment, to: capture, point: nil, dryRun: false)
 
             // Circuit breaker: a dump changed after capture is refused and nothing is touched.
             try await server.sql("INSERT INTO users VALUES (9, 'marker')", database: "app")

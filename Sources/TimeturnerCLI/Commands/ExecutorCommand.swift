@@ -48,7 +48,7 @@ extension ExecutorCommand {
             for program in resolver.programsOnPath() where !rows.contains(where: { $0.name == program.name }) {
                 rows.append((program.name, program.path, ""))
             }
-            let runner = context.tierDriver(for: configuration)
+            let runner = context.tierDriver(for: configuration, repository: repository)
             for index in rows.indices where rows[index].source != "built-in" {
                 rows[index].summary = await Self.summary(of: rows[index].name, configuration: configuration, runner: runner)
             }
@@ -85,7 +85,7 @@ extension ExecutorCommand {
             let repository = try context.openRepository()
             let configuration = try context.configuration(in: repository, overrides: options.overrides)
             let assignment = try configuration.executorAssignment(name: name, tier: nil)
-            let runner = context.tierDriver(for: configuration)
+            let runner = context.tierDriver(for: configuration, repository: repository)
             let (response, _) = try await runner.call(assignment, verb: .describe)
             let source = try ExecutorResolver(environment: context.environment, repositoryPath: configuration.repositoryPath).resolve(assignment)
             if json {
@@ -160,7 +160,7 @@ extension ExecutorCommand {
                 }
                 pointReference = PointReference(id: found.id, commit: found.commit.hex)
             }
-            let runner = context.tierDriver(for: configuration)
+            let runner = context.tierDriver(for: configuration, repository: repository)
             var response = ExecutorResponse()
             var durations: [Int64] = []
             let progress = ProgressLine(terminal: context.terminal, environment: context.environment)

@@ -10,15 +10,19 @@ struct HistoryCommand: ParsableCommand {
         Read from the journal in refs/timeturner/registry (journal/<YYYY-MM>.jsonl), which sync \
         shares between clones: ORIGIN says which clone ran each one ("this clone", or the other \
         clone's id from its .git/timeturner/clone-id; empty for entries recorded before clones \
-        were). status and a bare undo only look at this clone's. --stats adds count, success \
-        rate, median and 95th-percentile duration, overall and by mode.
+        were). status and a bare undo only look at this clone's. LEVEL is --level (empty for \
+        code-only or --tiers); TIERS lists each tier the operation covered with its duration. \
+        --stats adds count, success rate, median and 95th-percentile duration, overall and by \
+        mode, and the time to recovery of each incident: from the first bad mark in an \
+        environment to the end of the next rollback there that succeeded (its verification \
+        passed); a rollback without --env ends the incidents of every environment.
         """
     )
 
     @Flag(help: "Print JSON.")
     var json = false
 
-    @Flag(help: "Count, success rate, median and p95 duration, by mode.")
+    @Flag(help: "Count, success rate, median and p95 duration, by mode; time to recovery per incident.")
     var stats = false
 
     func run() throws {
@@ -27,9 +31,10 @@ struct HistoryCommand: ParsableCommand {
         let (entries, skipped) = try RollbackJournal(repository: repository).entries()
         skipped.forEach { context.terminal.warning($0.description) }
         let statistics = JournalStatistics(entries)
+        let recovery = stats ? try Self.recovery(repository, entries: entries, context: context) : nil
         if json {
-            if stats {
-                context.printJSON(.object(["entries": .array(entries.map(\.event)), "stats": statistics.json]))
+            if stats, let recovery {
+                context.printJSON(.object(["entries": .array(entries.map(\.event)), "stats": statistics.json, "recovery": recovery.json]))
             } else {
                 context.printJSON(.array(entries.map(\.event)))
             }
@@ -39,13 +44,8 @@ struct HistoryCommand: ParsableCommand {
             context.terminal.out("No rollbacks recorded yet.")
         } else {
             let mine = try CloneIdentity.existing(in: repository)
-            let rows = entries.map { entry in
-                [entry.id, entry.type, entry.mode, entry.status, "\(entry.durationMilliseconds) ms", entry.start.rfc3339,
-                 (entry.event["from"]?.stringValue.map { String($0.prefix(7)) } ?? "") + " → " + (entry.event["to"]?.stringValue.map { String($0.prefix(7)) } ?? ""),
-                 entry.clone.map { $0 == mine ? "this clone" : $0 } ?? "",
-                 entry.event["reason"]?.stringValue ?? ""].map { Terminal.escaped($0) }
-            }
-            context.terminal.out(Table(header: ["ID", "TYPE", "MODE", "STATUS", "DURATION", "START", "FROM → TO", "ORIGIN", "REASON"], rows: rows).rendered)
+            let rows = entries.map { Self.row($0, mine: mine) }
+            context.terminal.out(Table(header: ["ID", "TYPE", "MODE", "STATUS", "LEVEL", "TIERS", "DURATION", "START", "FROM → TO", "ORIGIN", "REASON"], rows: rows).rendered)
         }
         if stats {
             context.terminal.out("")
@@ -54,5 +54,53 @@ struct HistoryCommand: ParsableCommand {
                 [group.name, "\(group.count)", "\(Int((group.successRate * 100).rounded()))%", "\(group.medianMilliseconds) ms", "\(group.p95Milliseconds) ms"]
             }).rendered)
         }
+        if let recovery {
+            context.terminal.out("")
+            if recovery.incidents.isEmpty {
+                context.terminal.out("No incidents: no bad marks recorded.")
+                return
+            }
+            context.terminal.out(Table(header: ["ENV", "FIRST BAD", "BAD COMMIT", "RECOVERED BY", "TIME TO RECOVERY"], rows: recovery.incidents.map { incident in
+                [incident.env, incident.openedAt.rfc3339, String(incident.badCommit.prefix(7)), incident.rollbackID ?? "(open)",
+                 incident.timeToRecoveryMilliseconds.map { Self.duration($0) } ?? ""].map { Terminal.escaped($0) }
+            }).rendered)
+            if !recovery.recovered.isEmpty {
+                context.terminal.out("time to recovery: median \(Self.duration(recovery.medianMilliseconds)), p95 \(Self.duration(recovery.p95Milliseconds)) over \(recovery.recovered.count) incident(s)")
+            }
+        }
     }
+
+    static func row(_ entry: JournalEntry, mine: String?) -> [String] {
+        let level: String = entry.event["level"]?.intValue.map { "\($0)" } ?? ""
+        let from: String = entry.event["from"]?.stringValue.map { String($0.prefix(7)) } ?? ""
+        let to: String = entry.event["to"]?.stringValue.map { String($0.prefix(7)) } ?? ""
+        let origin: String = entry.clone.map { $0 == mine ? "this clone" : $0 } ?? ""
+        let cells: [String] = [entry.id, entry.type, entry.mode, entry.status, level, tiers(entry), "\(entry.durationMilliseconds) ms",
+                               entry.start.rfc3339, from + " → " + to, origin, entry.event["reason"]?.stringValue ?? ""]
+        return cells.map { Terminal.escaped($0) }
+    }
+
+    /// Bad marks of every environment with the journal: the incidents and their recovery times.
+    static func recovery(_ repository: Repository, entries: [JournalEntry], context: CommandContext) throws(TimeturnerError) -> IncidentRecovery {
+        let (marks, warnings) = try KnownGoodRegistry(repository: repository).marks(env: nil)
+        warnings.forEach { context.terminal.warning($0.description) }
+        return IncidentRecovery(marks: marks, journal: entries)
+    }
+
+    /// `code 11 ms, db 812 ms`: each tier the operation covered, in the order they ran.
+    static func tiers(_ entry: JournalEntry) -> String {
+        (entry.typed?.tiers ?? []).map { "\($0.tier) \($0.durationMs) ms" + ($0.succeeded ? "" : " (\($0.status))") }.joined(separator: ", ")
+    }
+
+    static func duration(_ milliseconds: Int64) -> String {
+        if milliseconds < 10_000 { return "\(milliseconds) ms" }
+        let seconds = milliseconds / 1000
+        if seconds < 3600 { return "\(seconds / 60)m\(String(format0: seconds % 60))s" }
+        return "\(seconds / 3600)h\(String(format0: seconds / 60 % 60))m"
+    }
+}
+
+private extension String {
+    /// Two digits, zero-padded.
+    init(format0 value: Int64) { self = value < 10 ? "0\(value)" : "\(value)" }
 }

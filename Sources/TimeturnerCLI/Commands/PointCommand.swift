@@ -61,7 +61,7 @@ struct PointCommand: AsyncParsableCommand {
         var captures: [TierCaptureRecord] = []
         if let configuration, !tiers.isEmpty {
             // Captures run executors (pg_dump of a large database takes a while): a progress line.
-            let runner = context.tierDriver(for: configuration)
+            let runner = context.tierDriver(for: configuration, repository: repository)
             (point, captures) = try await ProgressLine(terminal: context.terminal, environment: context.environment)
                 .during("capturing " + tiers.map(\.tier).joined(separator: ", ")) {
                     try await store.createCapturing(request, tiers: tiers, executing: runner, by: attribution)

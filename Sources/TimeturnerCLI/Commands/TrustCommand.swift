@@ -10,8 +10,10 @@ struct TrustCommand: ParsableCommand {
         A committed .timeturner can name programs to run. They run only after you trust that \
         exact content: trust records the repository path and the file's SHA-256 in \
         $XDG_CONFIG_HOME/git-timeturner/trust (default ~/.config/git-timeturner/trust), outside \
-        every repository. Any edit makes the file untrusted again. In CI, set \
-        TIMETURNER_TRUST=<sha256> instead.
+        every repository. It lists everything it approves: every executor, every command line \
+        (verify, restart, health, activate, checks), every URL, and the other settings. Any edit \
+        makes the file untrusted again; a content trusted before (the last 32 per repository) is \
+        trusted again when a rollback brings it back. In CI, set TIMETURNER_TRUST=<sha256> instead.
 
         Examples:
           cat .timeturner && git timeturner trust
@@ -59,28 +61,41 @@ struct TrustCommand: ParsableCommand {
             throw TimeturnerError(.failure, "there is no .timeturner in \(root), so there is nothing to trust",
                                   hint: "shared settings go in .timeturner, e.g. git config -f .timeturner timeturner.tier.db.executor postgres")
         }
+        let review = TrustReview(configuration)
         if show {
             if json {
                 context.printJSON(["repository": .string(root), "sharedFile": .string(shared.path), "sha256": .string(shared.sha256),
                                    "trusted": .bool(configuration.trust.isTrusted), "detail": .string(configuration.trust.description),
-                                   "trustFile": .string(store.path)])
+                                   "trustFile": .string(store.path), "approves": review.json])
             } else {
                 context.terminal.out("\(Terminal.escaped(shared.path))")
                 context.terminal.out("  sha256 \(shared.sha256)")
                 context.terminal.out("  \(Terminal.escaped(configuration.trust.description))")
+                printReview(review, context: context)
                 if !configuration.trust.isTrusted { context.terminal.out("  trust it after reading it: git timeturner trust") }
             }
             return
         }
         try store.trust(repositoryPath: root, sha256: shared.sha256, by: context.attribution(in: repository))
-        let programs = configuration.effective.filter { $0.origin.needsTrust && ($0.key.hasSuffix(".executor") || $0.key.hasSuffix(".command")) }
         if json {
             context.printJSON(["repository": .string(root), "sharedFile": .string(shared.path), "sha256": .string(shared.sha256),
-                               "trusted": true, "trustFile": .string(store.path)])
+                               "trusted": true, "trustFile": .string(store.path), "approves": review.json])
         } else {
             context.terminal.out("Trusted \(Terminal.escaped(shared.path)) (sha256 \(shared.sha256)).")
-            for setting in programs { context.terminal.out("  may run: \(Terminal.escaped(setting.key)) = \(Terminal.escaped(setting.value))") }
+            printReview(review, context: context)
             context.terminal.out("Any edit to it needs 'git timeturner trust' again.")
+        }
+    }
+
+    /// Every setting the trust covers, grouped; values escaped like anything read from a file.
+    private func printReview(_ review: TrustReview, context: CommandContext) {
+        if review.isEmpty {
+            context.terminal.out("  it sets nothing under timeturner.*")
+            return
+        }
+        for (heading, settings) in review.sections {
+            context.terminal.out("  \(heading):")
+            for setting in settings { context.terminal.out("    \(Terminal.escaped(setting.key)) = \(Terminal.escaped(setting.value))") }
         }
     }
 }

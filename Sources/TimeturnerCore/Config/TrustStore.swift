@@ -34,6 +34,9 @@ public struct TrustRecord: Sendable, Equatable {
 /// Approvals of `.timeturner` files, kept outside every repository (like `direnv allow`), in
 /// `$XDG_CONFIG_HOME/git-timeturner/trust` (default `~/.config/git-timeturner/trust`), one
 /// JSON object per line. A clone cannot trust itself: the file is the user's, not the repository's.
+/// Trust is keyed by content: each repository path keeps a bounded set of approved SHA-256
+/// digests, so returning to a content approved before (a rollback past a `.timeturner` change)
+/// needs no new approval, while a content never approved stays untrusted.
 public struct TrustStore: Sendable {
     public let path: String
     /// The variable CI sets to the expected SHA-256 instead of running `trust`.
@@ -77,19 +80,28 @@ public struct TrustStore: Sendable {
         let mine = records().records.filter { $0.repositoryPath == repositoryPath }
         if mine.contains(where: { $0.sha256 == sha256 }) { return .trusted(via: path) }
         if let last = mine.last {
-            return .untrusted(reason: "it changed since you trusted it on \(last.at.rfc3339) (trusted SHA-256 \(last.sha256.prefix(12))…, now \(sha256.prefix(12))…)")
+            let others = mine.count > 1 ? " or any of \(mine.count - 1) earlier content(s) you trusted" : ""
+            return .untrusted(reason: "it changed since you trusted it on \(last.at.rfc3339) (trusted SHA-256 \(last.sha256.prefix(12))…\(others), now \(sha256.prefix(12))…)")
         }
         return .untrusted(reason: "never trusted on this machine")
     }
 
+    /// How many approved contents are remembered per repository path, newest kept: enough to
+    /// span the `.timeturner` versions a rollback can return to, bounded so the file stays small.
+    public static let digestsPerRepository = 32
+
     /// Records that `repositoryPath` may run the `.timeturner` whose content hashes to `sha256`.
-    /// Earlier approvals for the same path are replaced: only the current content is trusted.
+    /// Earlier approvals of other contents stay (up to `digestsPerRepository`, oldest dropped
+    /// first): a rollback that returns the file to content trusted before finds it still
+    /// trusted. Approving a content again makes it the newest.
     public func trust(repositoryPath: String, sha256: String, by attribution: Attribution) throws(TimeturnerError) {
         var lines = otherLines(excluding: repositoryPath)
-        lines.append(Array(JSONValue.object([
+        var mine = linesApproving(repositoryPath).filter { $0.sha256 != sha256 }.map(\.line)
+        mine.append(Array(JSONValue.object([
             "type": "trust", "v": .int(1), "path": .string(repositoryPath), "sha256": .string(sha256),
             "at": .string(attribution.time.rfc3339), "by": .string(attribution.identity),
         ]).canonicalLine.utf8))
+        lines += mine.suffix(TrustStore.digestsPerRepository)
         try write(lines)
     }
 
@@ -111,6 +123,17 @@ public struct TrustStore: Sendable {
                 return nil
             }
             return Array(line)
+        }
+    }
+
+    /// The lines approving `repositoryPath`, oldest first, with the content each approves.
+    private func linesApproving(_ repositoryPath: String) -> [(line: [UInt8], sha256: String)] {
+        guard let bytes = LocalFile.read(path) else { return [] }
+        let decoder = JSONDecoder()
+        return bytes.split(separator: UInt8(ascii: "\n")).compactMap { line in
+            guard let value = try? decoder.decode(JSONValue.self, from: Data(line)), value["path"]?.stringValue == repositoryPath,
+                  let sha256 = value["sha256"]?.stringValue else { return nil }
+            return (Array(line), sha256)
         }
     }
 

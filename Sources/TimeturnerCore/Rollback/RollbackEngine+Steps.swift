@@ -23,7 +23,8 @@ extension RollbackEngine {
         guard let tier = run.plan.tier(name) else { return }
         let since = run.now()
         do {
-            let context = try run.checkouts.context(from: run.plan.code.from, to: nil, wanted: tiers.wantsCheckouts(tier.assignment))
+            var context = try run.checkouts.context(from: run.plan.code.from, to: nil, wanted: tiers.wantsCheckouts(tier.assignment))
+            context.purpose = .beforeOperation(run.plan.id)
             let outcome = try await tiers.capture(tier.assignment, point: nil, context: context, dryRun: false)
             let capture = outcome.capture ?? .object([:])
             run.before[name] = capture
@@ -145,6 +146,8 @@ extension RollbackEngine {
     /// (each capture is a new file), so those tiers are always restored.
     private func isUnchanged(_ tier: PlannedTier, _ run: RollbackRun, context: TierCallContext) async -> Bool {
         guard let before = run.before[tier.name] else { return false }
+        // A capture that writes an artifact never compares equal: do not write a second dump.
+        guard ArtifactLocation.referenced(by: before) == nil else { return false }
         let now = try? await tiers.capture(tier.assignment, point: nil, context: TierCallContext(from: context.from, checkoutFrom: context.checkoutFrom),
                                            dryRun: false)
         return now?.capture == before

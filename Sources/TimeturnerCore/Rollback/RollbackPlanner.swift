@@ -75,6 +75,11 @@ public struct RollbackPlanner {
     func verificationCommands(_ request: RollbackRequest) throws(TimeturnerError) -> [VerificationCommand] {
         let configured = configuration.values("timeturner.verify")
         try configuration.requireTrusted(configured, for: "verification (timeturner.verify)")
+        // An empty command "passes" without checking anything: refuse it rather than report a verified rollback.
+        if let empty = configured.first(where: { $0.value.allSatisfy(\.isWhitespace) }) {
+            throw TimeturnerError(.usage, "timeturner.verify (from \(empty.origin)) is empty: it would pass without checking anything",
+                                  hint: "set a command that exits 0 when the application works, or remove the empty line")
+        }
         let timeout = request.verifyTimeout
         return request.verifyCommands.map { VerificationCommand(command: $0, timeout: timeout, origin: "command line") }
             + configured.map { VerificationCommand(command: $0.value, timeout: timeout, origin: $0.origin.description) }

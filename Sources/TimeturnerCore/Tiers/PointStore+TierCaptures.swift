@@ -16,7 +16,8 @@ extension PointStore {
         var records: [TierCaptureRecord] = []
         for tier in tiers {
             do {
-                let outcome = try await executing.capture(tier, point: PointReference(id: point.id, commit: point.commit.hex), dryRun: false)
+                let outcome = try await executing.capture(tier, point: PointReference(id: point.id, commit: point.commit.hex),
+                                                          context: TierCallContext(purpose: .point(point.id)), dryRun: false)
                 let capture = outcome.capture ?? .object([:])
                 var fields: [String: JSONValue] = [
                     "point": .string(point.id), "tier": .string(tier.tier), "executor": .string(tier.executor),

@@ -15,12 +15,16 @@ public struct TierCallContext: Sendable, Equatable {
     /// Directories with exactly the trees of `from` and `to`, when the executor asked for them.
     public var checkoutFrom: String?
     public var checkoutTo: String?
+    /// For `capture`: why it is taken, so that a dump or archive is named by what it holds.
+    public var purpose: CapturePurpose?
 
-    public init(from: OID? = nil, to: OID? = nil, checkoutFrom: String? = nil, checkoutTo: String? = nil) {
+    public init(from: OID? = nil, to: OID? = nil, checkoutFrom: String? = nil, checkoutTo: String? = nil,
+                purpose: CapturePurpose? = nil) {
         self.from = from
         self.to = to
         self.checkoutFrom = checkoutFrom
         self.checkoutTo = checkoutTo
+        self.purpose = purpose
     }
 }
 

@@ -9,6 +9,13 @@ public struct PointReference: Sendable, Equatable {
     }
 }
 
+/// Why a capture is taken, so that what it writes (a dump, an archive) is named by what it
+/// holds: the state a point records, or the present state just before an operation changes it.
+public enum CapturePurpose: Sendable, Equatable {
+    case point(String)
+    case beforeOperation(String)
+}
+
 /// What an executor call reported besides success.
 public struct TierCallOutcome: Sendable, Equatable {
     /// The executor's own words (`restored app from 20261121T223000Z.dump`).

@@ -47,8 +47,9 @@ public struct CommandExecutor: BuiltinExecutor {
             try await context.shell(command, what: "rollback command", extraEnvironment: environment)
             return ExecutorResponse(message: "ran \(command)")
         case .verify:
-            guard let command = request.setting("verify") else {
-                return ExecutorResponse(message: "no verify command configured")
+            guard let command = request.setting("verify"), !command.trimming(\.isWhitespace).isEmpty else {
+                return ExecutorResponse(message: request.setting("verify") == nil ? "no verify command configured"
+                                                                                 : "verify is empty, so no check ran")
             }
             if request.dryRun { return ExecutorResponse(message: "would run: \(command)") }
             try await context.shell(command, what: "verify command", extraEnvironment: environment)

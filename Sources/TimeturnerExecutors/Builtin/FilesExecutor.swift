@@ -3,16 +3,17 @@ public import TimeturnerCore
 /// `files`: snapshots configured paths (configuration files, `.env`, directories) into a tar
 /// archive in the backup directory, with the archive's SHA-256 and a manifest of each path
 /// (kind, mode, SHA-256 of regular files, or absence). Rollback refuses an archive whose
-/// checksum does not match, takes a safety snapshot of the present state, replaces each path
-/// with its captured bytes and modes (removing paths that did not exist at capture time), and
-/// checks the result against the manifest.
+/// checksum does not match, replaces each path with its captured bytes and modes (removing
+/// paths that did not exist at capture time), and checks the result against the manifest.
+/// It takes no snapshot of its own: the rollback engine captures the present state just before
+/// (one archive per attempt) and restores from that on failure.
 public struct FilesExecutor: BuiltinExecutor {
     public init() {}
     public let name = "files"
     public let summary = "snapshots configured paths into a checksummed archive and restores exact bytes and modes"
     public var settingsHelp: [(key: String, meaning: String)] {
         [("path", "a file or directory to snapshot, relative to the work tree or absolute (repeat for several)"),
-         ("backupDir", "where archives go (default .git/timeturner/backups/<tier>)")]
+         ("backupDir", "where archives go (default <timeturner.artifacts.dir>/<tier>)")]
     }
 
     public func perform(_ request: ExecutorRequest, context: BuiltinContext) async throws(TimeturnerError) -> ExecutorResponse {
@@ -22,7 +23,7 @@ public struct FilesExecutor: BuiltinExecutor {
         case .capture:
             let paths = try configuredPaths(request, context: context)
             if request.dryRun { return ExecutorResponse(capture: [:], message: "would snapshot \(paths.joined(separator: ", "))") }
-            let capture = try await snapshot(paths, request: request, context: context, prefix: "")
+            let capture = try await snapshot(paths, request: request, context: context)
             return ExecutorResponse(capture: capture)
         case .rollback:
             let (archive, _) = try BackupDirectory.checkedFile(request, key: "archive", context: context)
@@ -34,15 +35,12 @@ public struct FilesExecutor: BuiltinExecutor {
             if request.dryRun {
                 return ExecutorResponse(message: "would restore \(paths.joined(separator: ", ")) from \(archive)")
             }
-            // The present state first, so this rollback can itself be undone.
-            let safety = try await snapshot(paths, request: request, context: context, prefix: "safety-")
             for path in paths where LocalFile.exists(path) {
                 try await context.run(["rm", "-rf", "--", path], what: "removing \(path) before restoring it")
             }
             try await context.run(["tar", "-xpf", archive, "--numeric-owner", "-C", "/"], what: "extracting \(archive)")
             try check(manifest, context: context)
-            return ExecutorResponse(capture: safety,
-                                    message: "restored \(paths.count) path(s) from \(archive); the state before is in \(safety["archive"]?.stringValue ?? "?")")
+            return ExecutorResponse(message: "restored \(paths.count) path(s) from \(archive)")
         case .verify:
             let paths = try configuredPaths(request, context: context)
             let missing = paths.filter { !LocalFile.exists($0) }
@@ -68,9 +66,8 @@ public struct FilesExecutor: BuiltinExecutor {
         return out
     }
 
-    private func snapshot(_ paths: [String], request: ExecutorRequest, context: BuiltinContext, prefix: String) async throws(TimeturnerError) -> JSONValue {
-        let directory = try BackupDirectory.resolve(request, context: context)
-        let archive = directory + "/" + BackupDirectory.fileName(request, prefix: prefix, suffix: ".tar")
+    private func snapshot(_ paths: [String], request: ExecutorRequest, context: BuiltinContext) async throws(TimeturnerError) -> JSONValue {
+        let archive = try BackupDirectory.newFile(request, context: context, suffix: ".tar")
         var manifest: [JSONValue] = []
         var present: [String] = []
         for path in paths {
@@ -90,7 +87,7 @@ public struct FilesExecutor: BuiltinExecutor {
         guard let sha256 = SHA256.hex(ofFile: archive), let size = LocalFile.size(archive) else {
             throw context.fail("could not read back \(archive)")
         }
-        return ["archive": .string(archive), "sha256": .string(sha256), "size": .int(size), "paths": .array(manifest)]
+        return ["archive": .string(BackupDirectory.reference(to: archive, request)), "sha256": .string(sha256), "size": .int(size), "paths": .array(manifest)]
     }
 
     /// After extraction, every path must be as the manifest recorded it.

@@ -2,17 +2,19 @@ import GitKit
 public import TimeturnerCore
 
 /// `postgres`: captures a database with `pg_dump -Fc` into the backup directory and records the
-/// dump's path, size and SHA-256. Rollback refuses a dump whose checksum does not match (a
-/// circuit breaker), takes a safety dump of the present database, then runs
+/// dump's path (relative to the artifacts directory), size and SHA-256. Rollback refuses a dump
+/// whose checksum does not match (a circuit breaker), then runs
 /// `pg_restore --clean --if-exists --single-transaction`, so a restore that fails halfway
-/// leaves the database as it was. Verify connects and runs an optional query.
+/// leaves the database as it was. It takes no safety dump of its own: the rollback engine
+/// captures the present state just before (one dump per attempt) and restores from that on
+/// failure. Verify connects and runs an optional query.
 public struct PostgresExecutor: BuiltinExecutor {
     public init() {}
     public let name = "postgres"
-    public let summary = "pg_dump -Fc captures with checksums; pg_restore --clean --if-exists after a safety dump"
+    public let summary = "pg_dump -Fc captures with checksums; pg_restore --clean --if-exists in one transaction"
     public var settingsHelp: [(key: String, meaning: String)] {
         [("url", "connection string or URI for pg_dump/pg_restore/psql -d (passwords: use PGPASSWORD or ~/.pgpass)"),
-         ("backupDir", "where dumps go (default .git/timeturner/backups/<tier>)"),
+         ("backupDir", "where dumps go (default <timeturner.artifacts.dir>/<tier>)"),
          ("verifyQuery", "SQL whose first value must not be false, 0 or empty (optional)"),
          ("bin", "directory holding pg_dump, pg_restore and psql (default: PATH)")]
     }
@@ -25,22 +27,20 @@ public struct PostgresExecutor: BuiltinExecutor {
             let url = try context.required("url", example: "postgresql://app@127.0.0.1:5432/app")
             if request.dryRun { return ExecutorResponse(capture: [:], message: "would run pg_dump -Fc on \(PostgresExecutor.redacted(url))") }
             let started = Timestamp.now()
-            let captured = try await dump(url: url, request: request, context: context, prefix: "")
+            let captured = try await dump(url: url, request: request, context: context)
             // A restore replaces the whole database with the dump: whatever was written after it started is gone.
             return ExecutorResponse(capture: captured, discards: "every write to \(PostgresExecutor.redacted(url)) made after \(started.rfc3339)")
         case .rollback:
             let url = try context.required("url", example: "postgresql://app@127.0.0.1:5432/app")
             let (dump, _) = try BackupDirectory.checkedFile(request, key: "dump", context: context)
             if request.dryRun {
-                return ExecutorResponse(message: "would take a safety dump of \(PostgresExecutor.redacted(url)), then pg_restore --clean --if-exists \(dump)")
+                return ExecutorResponse(message: "would pg_restore --clean --if-exists \(dump) into \(PostgresExecutor.redacted(url))")
             }
-            let safety = try await self.dump(url: url, request: request, context: context, prefix: "safety-")
             try await context.run([tool("pg_restore", request), "--clean", "--if-exists", "--single-transaction", "--no-password",
                                    "-d", url, dump],
                                   what: "pg_restore of \(dump)",
-                                  hint: "the restore ran in one transaction, so the database is as it was; the safety dump is \(safety["dump"]?.stringValue ?? "?")")
-            return ExecutorResponse(capture: safety,
-                                    message: "restored \(PostgresExecutor.redacted(url)) from \(dump); the state before is in \(safety["dump"]?.stringValue ?? "?")")
+                                  hint: "the restore ran in one transaction, so the database is as it was")
+            return ExecutorResponse(message: "restored \(PostgresExecutor.redacted(url)) from \(dump)")
         case .verify:
             let url = try context.required("url", example: "postgresql://app@127.0.0.1:5432/app")
             if request.dryRun { return ExecutorResponse(message: "would connect to \(PostgresExecutor.redacted(url))") }
@@ -56,15 +56,14 @@ public struct PostgresExecutor: BuiltinExecutor {
         }
     }
 
-    private func dump(url: String, request: ExecutorRequest, context: BuiltinContext, prefix: String) async throws(TimeturnerError) -> JSONValue {
-        let directory = try BackupDirectory.resolve(request, context: context)
-        let path = directory + "/" + BackupDirectory.fileName(request, prefix: prefix, suffix: ".dump")
+    private func dump(url: String, request: ExecutorRequest, context: BuiltinContext) async throws(TimeturnerError) -> JSONValue {
+        let path = try BackupDirectory.newFile(request, context: context, suffix: ".dump")
         try await context.run([tool("pg_dump", request), "-Fc", "--no-password", "-f", path, "-d", url],
                               what: "pg_dump of \(PostgresExecutor.redacted(url))")
         guard let sha256 = SHA256.hex(ofFile: path), let size = LocalFile.size(path) else {
             throw context.fail("could not read back the dump \(path)")
         }
-        return ["dump": .string(path), "sha256": .string(sha256), "size": .int(size),
+        return ["dump": .string(BackupDirectory.reference(to: path, request)), "sha256": .string(sha256), "size": .int(size),
                 "database": .string(PostgresExecutor.redacted(url)), "format": "custom"]
     }
 

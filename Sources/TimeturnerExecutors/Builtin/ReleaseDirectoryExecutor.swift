@@ -1,5 +1,6 @@
 internal import Glibc
 public import TimeturnerCore
+import GitKit
 
 /// `release-dir`: the Capistrano-style layout `<root>/releases/<id>/` plus a `<root>/current`
 /// symlink. Capture records where `current` points; rollback points it back atomically (a new
@@ -44,21 +45,21 @@ public struct ReleaseDirectoryExecutor: BuiltinExecutor {
                 unlink(temporary)
                 throw context.fail("could not replace \(current): \(reason)")
             }
-            if let restart = request.setting("restart") {
+            if let restart = request.setting("restart"), !restart.trimming(\.isWhitespace).isEmpty {
                 try await context.shell(restart, what: "restart command",
                                         extraEnvironment: ["TIMETURNER_RELEASE": release, "TIMETURNER_RELEASE_PATH": root + "/" + target])
             }
-            var undo: JSONValue? = nil
-            if let before { undo = ["release": .string(before.release), "target": .string(before.target)] }
-            return ExecutorResponse(capture: undo, message: "current → \(target) (was \(before?.target ?? "nothing"))")
+            return ExecutorResponse(message: "current → \(target) (was \(before?.target ?? "nothing"))")
         case .verify:
             let (release, _) = try pointedRelease(current, root: root, context: context)
-            if let health = request.setting("health") {
+            // An empty health command would "pass" without checking anything: no check, said so.
+            if let health = request.setting("health"), !health.trimming(\.isWhitespace).isEmpty {
                 if request.dryRun { return ExecutorResponse(message: "would run: \(health)") }
                 try await context.shell(health, what: "health command", extraEnvironment: ["TIMETURNER_RELEASE": release])
                 return ExecutorResponse(message: "release \(release) is healthy")
             }
-            return ExecutorResponse(message: "current points at release \(release)")
+            let unset = request.setting("health") == nil ? "no health command configured" : "health is empty, so no health check ran"
+            return ExecutorResponse(message: "current points at release \(release); \(unset)")
         }
     }
 

@@ -58,10 +58,36 @@ public struct ExecutorRequest: Codable, Sendable, Equatable {
     /// The executor's settings from configuration, keys lowercased as git normalises them;
     /// a key given several times arrives as an array of strings.
     public var settings: [String: JSONValue]
+    /// For `capture`: why it is taken, so that an artifact can be named by what it holds.
+    /// Absent when not known (`git timeturner executor run`).
+    public var purpose: Purpose?
+    /// The artifacts directory (`timeturner.artifacts.dir`): where dumps and archives go, and
+    /// what relative paths in a capture are relative to. Absent: the executor's own default.
+    public var artifactDir: String?
+
+    public struct Purpose: Codable, Sendable, Equatable {
+        /// `point`: the state a point records; `before`: the present state, taken just before
+        /// operation `operation` changes anything (what a failure or an undo returns to).
+        public var kind: String
+        public var operation: String?
+
+        public init(kind: String, operation: String? = nil) {
+            self.kind = kind
+            self.operation = operation
+        }
+
+        public init(_ purpose: CapturePurpose) {
+            switch purpose {
+            case .point: self.init(kind: "point")
+            case .beforeOperation(let id): self.init(kind: "before", operation: id)
+            }
+        }
+    }
 
     public init(verb: ExecutorVerb, tier: String, executor: String, repository: String, dryRun: Bool = false,
                 point: Point? = nil, capture: JSONValue? = nil, settings: [String: JSONValue] = [:],
-                from: String? = nil, to: String? = nil, checkouts: Checkouts? = nil) {
+                from: String? = nil, to: String? = nil, checkouts: Checkouts? = nil,
+                purpose: Purpose? = nil, artifactDir: String? = nil) {
         self.protocol = ExecutorRequest.protocolVersion
         self.verb = verb
         self.tier = tier
@@ -74,6 +100,8 @@ public struct ExecutorRequest: Codable, Sendable, Equatable {
         self.from = from
         self.to = to
         self.checkouts = checkouts
+        self.purpose = purpose
+        self.artifactDir = artifactDir
     }
 
     /// One settings value as a string (the last, when there are several).
@@ -145,6 +173,12 @@ extension ExecutorRequest {
         if let capture { fields["capture"] = capture }
         if let from { fields["from"] = .string(from) }
         if let to { fields["to"] = .string(to) }
+        if let purpose {
+            var described: [String: JSONValue] = ["kind": .string(purpose.kind)]
+            if let operation = purpose.operation { described["operation"] = .string(operation) }
+            fields["purpose"] = .object(described)
+        }
+        if let artifactDir { fields["artifactDir"] = .string(artifactDir) }
         if let checkouts {
             var paths: [String: JSONValue] = [:]
             if let from = checkouts.from { paths["from"] = .string(from) }
