@@ -41,7 +41,7 @@ struct GoodCommand: AsyncParsableCommand {
         let configuration = try context.configuration(in: repository, overrides: configurationOptions.overrides)
         let captured = try await PointStore(repository: repository).ensureCaptured(
             revision: options.commit, environment: options.env, tiers: try configuration.tierAssignments(),
-            executing: context.tierDriver(for: configuration), by: attribution)
+            executing: context.tierDriver(for: configuration, repository: repository), by: attribution)
         try options.record(.good, note: evidence, captured: captured.map { ($0.point, $0.captures, $0.created) })
     }
 }

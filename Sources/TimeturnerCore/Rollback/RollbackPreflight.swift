@@ -62,7 +62,7 @@ struct RollbackPreflight {
     private func spaceProblem(_ plan: RollbackPlan) -> String? {
         let needed = plan.tiers.compactMap { $0.target["size"]?.intValue }.reduce(0, +)
         guard needed > 0 else { return nil }
-        let directory = OperationDirectory(repository: repository).path
+        let directory = tiers.artifactDirectory ?? ArtifactLocation.defaultDirectory(commonGitDirectory: repository.commonDirectory)
         var info = statvfs()
         let probe = LocalFile.exists(directory) ? directory : repository.gitDirectory
         guard statvfs(probe, &info) == 0 else { return nil }

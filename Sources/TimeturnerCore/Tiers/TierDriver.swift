@@ -48,10 +48,14 @@ public protocol TierDriver: Sendable {
     func verify(_ tier: TierAssignment, context: TierCallContext, dryRun: Bool) async throws(TimeturnerError) -> TierCallOutcome
     /// Whether this tier's executor needs copies of the `from` and `to` trees (`checkouts`).
     func wantsCheckouts(_ tier: TierAssignment) -> Bool
+    /// Where the executors put their artifacts (nil: the default in the git directory), for the
+    /// preflight's free-space check.
+    var artifactDirectory: String? { get }
 }
 
 extension TierDriver {
     public func wantsCheckouts(_ tier: TierAssignment) -> Bool { false }
+    public var artifactDirectory: String? { nil }
 
     /// The calls without a context: an executor run by hand, a point's captures.
     public func capture(_ tier: TierAssignment, point: PointReference?, dryRun: Bool) async throws(TimeturnerError) -> TierCallOutcome {
