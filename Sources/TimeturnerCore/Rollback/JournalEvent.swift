@@ -25,6 +25,8 @@ public struct TierRecord: Sendable, Equatable, Codable {
     public var detail: String?
     /// The capture the tier was rolled back (or restored) to; for a capture, what it captured.
     public var capture: JSONValue?
+    /// For a capture: what a later return to it throws away (an undo restoring a dump).
+    public var discards: String?
 
     public init(tier: String, executor: String? = nil, action: String? = nil, status: String, start: String? = nil,
                 durationMs: Int64, detail: String? = nil, capture: JSONValue? = nil) {
@@ -49,6 +51,14 @@ public struct VerificationRecord: Sendable, Equatable, Codable {
     public var signal: Int32?
     public var error: String?
     public var durationMs: Int64
+}
+
+/// A tier whose rollback threw data away, and the window: writes after `capturedAt` are gone.
+public struct DataLossRecord: Sendable, Equatable, Codable {
+    public var tier: String
+    /// The executor's words (`writes to app made after 2026-12-01T10:00:00Z`).
+    public var discards: String
+    public var capturedAt: String?
 }
 
 /// A rollback or undo as one journal line (`journal/<YYYY-MM>.jsonl`). Written once, at the end
@@ -78,13 +88,17 @@ public struct OperationEvent: Sendable, Equatable, Codable {
     public var files: Int?
     /// `--level` of this attempt; nil for a code-only rollback or `--tiers`.
     public var level: Int?
-    /// Every tier this attempt covered, `code` first, in the order they ran.
+    /// Every tier this attempt covered, code included, in the order their rollbacks started.
     public var tiers: [TierRecord]?
     /// The tiers' present-state captures, taken before anything changed.
     public var captures: [TierRecord]?
     /// Tiers put back after a failure, newest first.
     public var tierRestores: [TierRecord]?
     public var verification: [VerificationRecord]?
+    /// `timeturner.activate` runs: after the tiers, and again after a restore.
+    public var activation: [VerificationRecord]?
+    /// Tiers rolled back to a capture that discards data (accepted with --accept-data-loss or at the prompt).
+    public var dataLoss: [DataLossRecord]?
     /// 1 for the first attempt; with `--escalate`, the next level's attempt is 2, and so on.
     public var attempt: Int?
     public var escalatedFrom: String?
@@ -96,6 +110,9 @@ public struct OperationEvent: Sendable, Equatable, Codable {
     public var undoes: String?
     /// Set when `recover` finished the operation after its process died.
     public var recoveredAt: String?
+    /// `recover`'s own line for an operation that had already journaled its end (a restore that
+    /// failed): the id of that operation. Each line keeps its own id.
+    public var recovers: String?
     /// The clone that wrote it (Sync/CloneIdentity.swift); filled in when the line is written.
     public var clone: String?
 }

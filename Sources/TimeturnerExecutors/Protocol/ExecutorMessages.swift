@@ -34,12 +34,34 @@ public struct ExecutorRequest: Codable, Sendable, Equatable {
     public var point: Point?
     /// For `rollback`: what `capture` returned.
     public var capture: JSONValue?
+    /// The code a call is about. `capture`: `from` is the commit the system runs now.
+    /// `rollback`: `from` is the commit being left, `to` the commit whose state the call returns
+    /// to (the point's commit; for a restore or an undo, the commit returned to). Absent when
+    /// not known (an executor run by hand with `git timeturner executor`).
+    public var from: String?
+    public var to: String?
+    /// Directories holding exactly the trees of `from` and `to` (the files as committed, not the
+    /// work tree's edits), for executors that need the scripts of the code being left or
+    /// returned to (a database downgrade runs the present release's migrations). Read-only for
+    /// the executor; made by git-timeturner for the call and removed after the operation.
+    public var checkouts: Checkouts?
+
+    public struct Checkouts: Codable, Sendable, Equatable {
+        public var from: String?
+        public var to: String?
+
+        public init(from: String? = nil, to: String? = nil) {
+            self.from = from
+            self.to = to
+        }
+    }
     /// The executor's settings from configuration, keys lowercased as git normalises them;
     /// a key given several times arrives as an array of strings.
     public var settings: [String: JSONValue]
 
     public init(verb: ExecutorVerb, tier: String, executor: String, repository: String, dryRun: Bool = false,
-                point: Point? = nil, capture: JSONValue? = nil, settings: [String: JSONValue] = [:]) {
+                point: Point? = nil, capture: JSONValue? = nil, settings: [String: JSONValue] = [:],
+                from: String? = nil, to: String? = nil, checkouts: Checkouts? = nil) {
         self.protocol = ExecutorRequest.protocolVersion
         self.verb = verb
         self.tier = tier
@@ -49,6 +71,9 @@ public struct ExecutorRequest: Codable, Sendable, Equatable {
         self.point = point
         self.capture = capture
         self.settings = settings
+        self.from = from
+        self.to = to
+        self.checkouts = checkouts
     }
 
     /// One settings value as a string (the last, when there are several).
@@ -78,23 +103,30 @@ public struct ExecutorResponse: Codable, Sendable, Equatable {
     public var capture: JSONValue?
     /// What happened, in the executor's words; required when `ok` is false.
     public var message: String?
+    /// For `capture`: what a later rollback to this capture throws away, in words, when it does
+    /// (a database dump: "writes to app made after 2026-12-01T10:00:00Z"). A plan that would
+    /// roll back to such a capture says so and needs `--accept-data-loss` or the prompt.
+    public var discards: String?
     /// For `describe`: one line about the executor, and the verbs it supports.
     public var summary: String?
     public var verbs: [ExecutorVerb]?
 
-    public init(ok: Bool = true, capture: JSONValue? = nil, message: String? = nil, summary: String? = nil, verbs: [ExecutorVerb]? = nil) {
+    public init(ok: Bool = true, capture: JSONValue? = nil, message: String? = nil, summary: String? = nil, verbs: [ExecutorVerb]? = nil,
+                discards: String? = nil) {
         self.protocol = ExecutorRequest.protocolVersion
         self.ok = ok
         self.capture = capture
         self.message = message
         self.summary = summary
         self.verbs = verbs
+        self.discards = discards
     }
 
     public var json: JSONValue {
         var fields: [String: JSONValue] = ["protocol": .int(Int64(`protocol`)), "ok": .bool(ok)]
         if let capture { fields["capture"] = capture }
         if let message { fields["message"] = .string(message) }
+        if let discards { fields["discards"] = .string(discards) }
         if let summary { fields["summary"] = .string(summary) }
         if let verbs { fields["verbs"] = .array(verbs.map { .string($0.rawValue) }) }
         return .object(fields)
@@ -111,6 +143,14 @@ extension ExecutorRequest {
         ]
         if let point { fields["point"] = ["id": .string(point.id), "commit": .string(point.commit)] }
         if let capture { fields["capture"] = capture }
+        if let from { fields["from"] = .string(from) }
+        if let to { fields["to"] = .string(to) }
+        if let checkouts {
+            var paths: [String: JSONValue] = [:]
+            if let from = checkouts.from { paths["from"] = .string(from) }
+            if let to = checkouts.to { paths["to"] = .string(to) }
+            fields["checkouts"] = .object(paths)
+        }
         return Array((JSONValue.object(fields).canonicalLine + "\n").utf8)
     }
 
@@ -164,6 +204,7 @@ extension ExecutorResponse {
             response.message = text
         }
         response.summary = fields["summary"]?.stringValue
+        response.discards = fields["discards"]?.stringValue
         response.verbs = fields["verbs"]?.arrayValue?.compactMap { $0.stringValue.flatMap(ExecutorVerb.init(rawValue:)) }
         return response
     }
