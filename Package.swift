@@ -34,8 +34,11 @@ let package = Package(
             name: "CMbedCrypto",
             providers: [.apt(["libmbedtls-dev"])]
         ),
+        // Keeps libgit2's initialisation from parsing the system CA bundle (nothing here uses
+        // libgit2's TLS); see the file and docs/design-decisions.md.
+        .target(name: "CDeferredCertificates"),
         // The only importer of CLibgit2: a Swift surface over the few libgit2 calls we need.
-        .target(name: "GitKit", dependencies: ["CLibgit2"], swiftSettings: strictSettings),
+        .target(name: "GitKit", dependencies: ["CLibgit2", "CDeferredCertificates"], swiftSettings: strictSettings),
         // The domain: rollback points, registry, journal, planning. Knows git only through GitKit.
         .target(name: "TimeturnerCore", dependencies: ["GitKit", "CMbedCrypto"], swiftSettings: strictSettings),
         // Child processes (verification commands, executors) bounded in time and output, and the

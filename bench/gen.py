@@ -2,6 +2,8 @@
 """Streams for `git fast-import` that build the benchmark repositories.
 
     gen.py history --commits N            > stream   # the code history (branch refs/heads/main)
+    gen.py long --commits N [--skew K]    > stream
+                                                     # a long history with constant-size trees
     gen.py points  --marks FILE --points N --updates FILE --targets FILE > stream
                                                      # notes on every commit + N point tags
 
@@ -20,6 +22,14 @@ ordinary day-to-day work.
     notes can name them, and checked against what fast-import wrote afterwards;
   * the list of commits that carry no point yet (--targets), for the `point` benchmark to use,
     one new commit per timed run.
+
+`long` is for histories of a million commits: 16 files of one short line, each commit rewriting
+one of them with one of 64 contents, so there are only 1,024 distinct trees and 64 blobs and the
+repository grows by one commit object per commit (about 150 bytes packed), never by its files.
+With `--skew K` the newest K commits are dated before all their ancestors and each before its
+parent (imported or rebased history; a clock set back): any walk that orders or stops by commit
+date meets HEAD last. Only the newest 2,000 commits get fast-import marks (for
+registry_gen.py), so the file `--export-marks` writes stays small.
 
 Everything is derived from a fixed seed, so the repositories are the same on every machine.
 """
@@ -109,6 +119,36 @@ def history(args):
             data(out, "".join(lines))
         out.append(b"\n")
         if len(out) > 4096:
+            w.write(b"".join(out))
+            out.clear()
+    w.write(b"".join(out))
+
+
+def long_history(args):
+    """One commit object per commit; see the module docstring."""
+    w = sys.stdout.buffer
+    out = []
+    files = [f"s{i:02d}" for i in range(16)]
+    n = args.commits
+    skew_from = n - args.skew + 1 if args.skew else n + 1
+    marked_from = max(1, n - 1999)
+    for i in range(1, n + 1):
+        # Skewed commits: START minus a day, then a minute earlier per commit.
+        t = START + i * 60 if i < skew_from else START - 86400 - (i - skew_from) * 60
+        out.append(b"commit refs/heads/main\n")
+        if i >= marked_from:
+            out.append(b"mark :%d\n" % i)
+        out.append(b"committer Bench Bot <bench@example.com> %d +0000\n" % t)
+        if i == 1:
+            out.append(b"data 15\nInitial import\n\n")
+            for f in files:
+                out.append(b"M 100644 inline %s\ndata 2\n0\n\n" % f.encode())
+        else:
+            msg = b"Change %d\n" % i
+            out.append(b"data %d\n%s" % (len(msg), msg))
+            value = b"%d\n" % ((i // 16) % 64)
+            out.append(b"M 100644 inline %s\ndata %d\n%s\n" % (files[i % 16].encode(), len(value), value))
+        if len(out) > 8192:
             w.write(b"".join(out))
             out.clear()
     w.write(b"".join(out))
@@ -206,13 +246,16 @@ def main():
     sub = p.add_subparsers(dest="cmd", required=True)
     h = sub.add_parser("history")
     h.add_argument("--commits", type=int, required=True)
+    g = sub.add_parser("long")
+    g.add_argument("--commits", type=int, required=True)
+    g.add_argument("--skew", type=int, default=0)
     q = sub.add_parser("points")
     q.add_argument("--marks", required=True)
     q.add_argument("--points", type=int, required=True)
     q.add_argument("--updates", required=True)
     q.add_argument("--targets", required=True)
     a = p.parse_args()
-    history(a) if a.cmd == "history" else points(a)
+    {"history": history, "long": long_history, "points": points}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -92,13 +92,10 @@ extension Repository {
     }
 
     /// Whether `ancestor` is reachable from `descendant` (a commit counts as its own ancestor).
+    /// For many questions about one descendant, `AncestorSet` walks once for all of them.
     public func isAncestor(_ ancestor: OID, of descendant: OID) throws(GitError) -> Bool {
         if ancestor == descendant { return true }
-        var a = ancestor.raw, d = descendant.raw
-        let result = try Libgit2.check("check whether \(ancestor.short) is an ancestor of \(descendant.short)") {
-            git_graph_descendant_of(handle, &d, &a)
-        }
-        return result == 1
+        return try AncestorSet(of: descendant, in: self).contains(ancestor)
     }
 
     /// Writes a commit object without moving any reference (callers move refs with compare-and-swap).

@@ -95,6 +95,59 @@ extension Repository {
         return names
     }
 
+    /// The names under `namespace` (without it) of the references that may point, through a
+    /// tag, at `commit`: the packed ones whose peeled line says so, and every loose one (only
+    /// reading its tag would tell). Read from the files as `referenceNamesInFiles` does, so that
+    /// finding the points on one commit does not read every point's tag. A `packed-refs` written
+    /// without the `fully-peeled` trait (git before 1.8.5) names every packed ref as a candidate.
+    /// Nil when the repository keeps its references some other way.
+    public func referenceNamesInFiles(under namespace: String, peelingTo commit: OID) -> [String]? {
+        let common = commonDirectory.hasSuffix("/") ? String(commonDirectory.dropLast()) : commonDirectory
+        if ((try? configString("extensions.refStorage")) ?? nil).map({ $0 != "files" }) == true { return nil }
+        var names: [String] = []
+        let skip = namespace.utf8.count
+        if let packed = Repository.readWholeFile(common + "/packed-refs") {
+            let wanted = Array(namespace.utf8), hex = Array(commit.hex.utf8)
+            packed.withUnsafeBufferPointer { bytes in
+                var lineStart = 0
+                var fullyPeeled = false
+                var pending: (name: Range<Int>, target: Int)? = nil
+                func settle(peeled: Int?) {
+                    guard let entry = pending else { return }
+                    pending = nil
+                    let object = peeled ?? entry.target
+                    if !fullyPeeled || memcmp(bytes.baseAddress! + object, hex, 40) == 0 {
+                        names.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[entry.name]), as: UTF8.self))
+                    }
+                }
+                while lineStart < bytes.count {
+                    var lineEnd = lineStart
+                    while lineEnd < bytes.count, bytes[lineEnd] != 0x0a { lineEnd += 1 }
+                    if bytes[lineStart] == 0x23 {   // "# pack-refs with: peeled fully-peeled sorted"
+                        let header = String(decoding: UnsafeBufferPointer(rebasing: bytes[lineStart..<lineEnd]), as: UTF8.self)
+                        fullyPeeled = header.split(separator: " ").contains("fully-peeled")
+                    } else if bytes[lineStart] == 0x5e {   // "^<40 hex>": what the ref above peels to
+                        settle(peeled: lineEnd - lineStart >= 41 ? lineStart + 1 : nil)
+                    } else {
+                        settle(peeled: nil)
+                        let nameStart = lineStart + 41
+                        if lineEnd - nameStart >= wanted.count, bytes[nameStart - 1] == 0x20,
+                           memcmp(bytes.baseAddress! + nameStart, wanted, wanted.count) == 0 {
+                            pending = ((nameStart + skip)..<lineEnd, lineStart)
+                        }
+                    }
+                    lineStart = lineEnd + 1
+                }
+                settle(peeled: nil)
+            }
+        }
+        // Loose refs: new since the last pack, or also packed (a loose file wins over its packed line).
+        var loose: [String] = []
+        Repository.collectLooseNames(in: common + "/" + namespace, as: "", into: &loose)
+        for name in loose where !names.contains(name) { names.append(name) }
+        return names
+    }
+
     private static func collectLooseNames(in directory: String, as prefix: String, into names: inout [String]) {
         guard let handle = opendir(directory) else { return }
         defer { closedir(handle) }

@@ -32,6 +32,30 @@ import TestSupport
         }
     }
 
+    /// `show <commit>` without a note finds the points on the commit from packed-refs' peeled
+    /// lines: candidates are the packed refs peeling to it and every loose ref, never others.
+    @Test func referencesPeelingToACommitComeFromPeeledLines() async throws {
+        let scratch = try await ScratchRepository()
+        let ids = try await scratch.commits(3)
+        for (name, commit) in [("a", 0), ("b", 1), ("c/d", 1), ("e", 2)] {
+            try await scratch.git("tag", "-a", "-m", name, "t-\(name)", ids[commit])
+            try await scratch.git("update-ref", "refs/timeturner/points/\(name)", "t-\(name)")
+            try await scratch.git("tag", "-d", "t-\(name)")
+        }
+        try await scratch.git("pack-refs", "--all")
+        try await scratch.git("tag", "-a", "-m", "new", "t-new", ids[0])
+        try await scratch.git("update-ref", "refs/timeturner/points/new", "t-new")
+        let repository = try Repository.open(path: scratch.path)
+        let on = { (i: Int) in repository.referenceNamesInFiles(under: "refs/timeturner/points/", peelingTo: OID(hex: ids[i])!)?.sorted() }
+        #expect(on(1) == ["b", "c/d", "new"])
+        #expect(on(2) == ["e", "new"])
+        // Without the fully-peeled trait nothing can be ruled out.
+        let packed = scratch.path + "/.git/packed-refs"
+        let text = String(decoding: try #require(readFile(packed)), as: UTF8.self)
+        try writeFile(packed, Array(text.replacing(" fully-peeled", with: "").utf8))
+        #expect(on(2) == ["a", "b", "c/d", "e", "new"])
+    }
+
     @Test func createExpectingAbsentRefusesAnExistingRef() async throws {
         let scratch = try await ScratchRepository()
         let head = try await scratch.commit("one")

@@ -26,6 +26,7 @@ struct ExecutorCommand: ParsableCommand {
 extension ExecutorCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List built-in, configured and installed executors, and which tier uses which.",
             discussion: "The summary of a configured or installed executor is what its 'describe' verb answers; it is asked each time (a configured one only once .timeturner is trusted)."
         )
@@ -70,7 +71,7 @@ extension ExecutorCommand {
     }
 
     struct Describe: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Say what an executor is and which settings it reads (runs its 'describe' verb).")
+        static let configuration = CommandConfiguration(commandName: "describe", abstract: "Say what an executor is and which settings it reads (runs its 'describe' verb).")
 
         @Argument(help: "The executor's name.")
         var name: String
@@ -107,6 +108,7 @@ extension ExecutorCommand {
 
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "run",
             abstract: "Run one verb of an executor and print its response.",
             discussion: "The request is built exactly as a rollback would build it; --capture supplies the capture for 'rollback'."
         )

@@ -28,6 +28,7 @@ struct HooksCommand: ParsableCommand {
 extension HooksCommand {
     struct Install: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "install",
             abstract: "Install (or with --uninstall remove) hook shims; without a hook flag, post-deploy.",
             discussion: """
             post-deploy: not run by git; a deploy pipeline runs it after deploying, with the \
@@ -82,6 +83,7 @@ extension HooksCommand {
     /// What the shims call. Hidden from help: people run the hooks, not this.
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "run",
             abstract: "Run a hook (called by the installed shims).",
             shouldDisplay: false
         )

@@ -152,18 +152,24 @@ public struct PointStore {
     /// The note names every point made on the commit (`{"type":"point","id":…}` lines), so only
     /// those refs are read; `show` used to read every point in the repository to find them.
     /// Each named ref is checked to still point at this commit (the point may have been deleted
-    /// and its id reused elsewhere). Without a note, every point is read and filtered: points
-    /// made by another tool, or fetched without `refs/notes/timeturner`, have no note line.
+    /// and its id reused elsewhere). Without a note (points made by another tool, or fetched
+    /// without `refs/notes/timeturner`), `packed-refs` tells which packed points peel to the
+    /// commit, and only those and the loose ones are read: not every point's tag.
     public func points(on commit: OID, noteEvents: [JSONValue]) -> (points: [RollbackPoint], warnings: [String]) {
+        var ids = noteEvents.compactMap { $0["type"]?.stringValue == "point" ? $0["id"]?.stringValue : nil }
         if noteEvents.isEmpty {
-            let listing = list()
-            return (listing.points.filter { $0.commit == commit }, listing.warnings)
+            // No note: the refs whose peeled target (in packed-refs) is this commit, and the loose ones.
+            guard let candidates = repository.referenceNamesInFiles(under: StorageLayout.pointsPrefix, peelingTo: commit) else {
+                let listing = list()
+                return (listing.points.filter { $0.commit == commit }, listing.warnings)
+            }
+            ids = candidates
         }
         var seen: Set<String> = []
         var points: [RollbackPoint] = []
         var warnings: [String] = []
-        for event in noteEvents where event["type"]?.stringValue == "point" {
-            guard let id = event["id"]?.stringValue, seen.insert(id).inserted else { continue }
+        for id in ids {
+            guard seen.insert(id).inserted else { continue }
             do {
                 if let point = try point(id: id), point.commit == commit { points.append(point) }
             } catch {

@@ -87,6 +87,8 @@ public struct KnownGoodRegistry {
         var warnings: [SkippedLine] = []
         var cancelled: Set<OID> = []
         var notAncestors = 0, unverified = 0, goodSeen = 0
+        // One walk from HEAD answers every candidate in turn, going only as deep as needed.
+        var ancestors: AncestorSet? = nil
         for shard in try ledger.shards(under: KnownGoodRegistry.marksDirectory(env: environment.value)).reversed() {
             guard let bytes = try ledger.contents(ofShard: shard) else { continue }
             let lines = ShardLines(shard: shard, bytes: bytes)
@@ -96,7 +98,7 @@ public struct KnownGoodRegistry {
                 goodSeen += 1
                 if cancelled.contains(mark.commit) { continue }
                 if !mark.verified { unverified += 1; continue }
-                if let head, !(try isAncestor(mark.commit, of: head)) { notAncestors += 1; continue }
+                if let head, !(try isAncestor(mark.commit, of: head, walk: &ancestors)) { notAncestors += 1; continue }
                 if let maxAge = query.maxAge, query.now.secondsSinceEpoch - mark.at.secondsSinceEpoch > maxAge.seconds {
                     throw TimeturnerError(.failure,
                         "the last good commit in \(environment.value) (\(mark.commit.short), marked \(mark.at.rfc3339)) is \(mark.at.age(relativeTo: query.now).replacingAgo()) old, more than --max-age \(maxAge)",
@@ -233,10 +235,13 @@ public struct KnownGoodRegistry {
         }
     }
 
-    func isAncestor(_ commit: OID, of head: OID) throws(TimeturnerError) -> Bool {
+    func isAncestor(_ commit: OID, of head: OID, walk: inout AncestorSet?) throws(TimeturnerError) -> Bool {
         // A mark made in another clone may name a commit this one has not fetched.
         guard repository.objectExists(commit) else { return false }
-        do { return try repository.isAncestor(commit, of: head) } catch {
+        do {
+            if walk == nil { walk = try AncestorSet(of: head, in: repository) }
+            return try walk!.contains(commit)
+        } catch {
             throw TimeturnerError(error, doing: "check whether \(commit.short) is an ancestor of HEAD")
         }
     }
