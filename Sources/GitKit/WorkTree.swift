@@ -198,6 +198,27 @@ extension Repository {
         }
     }
 
+    /// Writes every file of `tree` into `directory` (which must be empty or absent), as
+    /// committed: no index, no HEAD, no work tree of this repository is touched. For executors
+    /// that need the scripts of another commit (a database downgrade run with the migrations of
+    /// the code being left). Filters (line endings) apply as in a checkout.
+    public func export(tree: OID, to directory: String) throws(GitError) {
+        var treePointer: OpaquePointer? = nil
+        var raw = tree.raw
+        try Libgit2.check("look up tree \(tree.hex)") { git_tree_lookup(&treePointer, handle, &raw) }
+        defer { git_tree_free(treePointer) }
+        var options = git_checkout_options()
+        try Libgit2.check("prepare checkout options") { git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)) }
+        options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue | GIT_CHECKOUT_RECREATE_MISSING.rawValue
+            | GIT_CHECKOUT_DONT_UPDATE_INDEX.rawValue | GIT_CHECKOUT_DONT_WRITE_INDEX.rawValue
+        // The baseline is the tree itself: every file counts as missing from the directory and is written.
+        options.baseline = treePointer
+        let path = strdup(directory)
+        defer { free(path) }
+        options.target_directory = UnsafePointer(path)
+        try Libgit2.check("write tree \(tree.short) into \(directory)") { git_checkout_tree(handle, treePointer, &options) }
+    }
+
     // MARK: - History
 
     /// Commits reachable from `head` but not from `hidden`, newest first (topological), like

@@ -1,4 +1,5 @@
 public import TimeturnerCore
+import GitKit
 
 /// Core's `TierDriver`, carried out by built-in and external executors: each call is one
 /// protocol exchange with the tier's executor.
@@ -18,11 +19,15 @@ public struct ExecutorTierDriver: TierDriver {
 
     /// One protocol exchange with the executor of `assignment`.
     public func call(_ assignment: TierAssignment, verb: ExecutorVerb, point: PointReference? = nil,
-                     capture: JSONValue? = nil, dryRun: Bool = false) async throws(TimeturnerError) -> (response: ExecutorResponse, microseconds: Int64) {
+                     capture: JSONValue? = nil, context: TierCallContext = TierCallContext(),
+                     dryRun: Bool = false) async throws(TimeturnerError) -> (response: ExecutorResponse, microseconds: Int64) {
         let started = ContinuousClock.now
+        let checkouts = context.checkoutFrom == nil && context.checkoutTo == nil ? nil
+            : ExecutorRequest.Checkouts(from: context.checkoutFrom, to: context.checkoutTo)
         let request = ExecutorRequest(verb: verb, tier: assignment.tier, executor: assignment.executor, repository: repositoryPath,
                                       dryRun: dryRun, point: point.map { .init(id: $0.id, commit: $0.commit) },
-                                      capture: capture, settings: ExecutorRequest.settings(of: assignment))
+                                      capture: capture, settings: ExecutorRequest.settings(of: assignment),
+                                      from: context.from?.hex, to: context.to?.hex, checkouts: checkouts)
         let environment = ExecutorEnvironment.scrubbed(self.environment, executor: assignment.executor, tier: assignment.tier,
                                                        repository: repositoryPath)
         let name = assignment.executor
@@ -47,18 +52,25 @@ public struct ExecutorTierDriver: TierDriver {
         return (response, (ContinuousClock.now - started).wholeMicroseconds)
     }
 
-    public func capture(_ tier: TierAssignment, point: PointReference?, dryRun: Bool) async throws(TimeturnerError) -> TierCallOutcome {
-        let (response, microseconds) = try await call(tier, verb: .capture, point: point, dryRun: dryRun)
-        return TierCallOutcome(message: response.message, capture: response.capture ?? .object([:]), durationMilliseconds: microseconds / 1000)
+    /// Built-ins say so themselves; an external executor asks with `timeturner.tier.<tier>.checkouts = true`.
+    public func wantsCheckouts(_ tier: TierAssignment) -> Bool {
+        if tier.executorCommand == nil, ExecutorResolver.builtin(named: tier.executor)?.wantsCheckouts == true { return true }
+        return ["true", "yes", "on", "1"].contains(tier.setting("checkouts")?.lowercased() ?? "")
     }
 
-    public func rollback(_ tier: TierAssignment, to capture: JSONValue, point: PointReference?, dryRun: Bool) async throws(TimeturnerError) -> TierCallOutcome {
-        let (response, microseconds) = try await call(tier, verb: .rollback, point: point, capture: capture, dryRun: dryRun)
+    public func capture(_ tier: TierAssignment, point: PointReference?, context: TierCallContext, dryRun: Bool) async throws(TimeturnerError) -> TierCallOutcome {
+        let (response, microseconds) = try await call(tier, verb: .capture, point: point, context: context, dryRun: dryRun)
+        return TierCallOutcome(message: response.message, capture: response.capture ?? .object([:]), durationMilliseconds: microseconds / 1000,
+                               discards: response.discards)
+    }
+
+    public func rollback(_ tier: TierAssignment, to capture: JSONValue, point: PointReference?, context: TierCallContext, dryRun: Bool) async throws(TimeturnerError) -> TierCallOutcome {
+        let (response, microseconds) = try await call(tier, verb: .rollback, point: point, capture: capture, context: context, dryRun: dryRun)
         return TierCallOutcome(message: response.message, capture: response.capture, durationMilliseconds: microseconds / 1000)
     }
 
-    public func verify(_ tier: TierAssignment, dryRun: Bool) async throws(TimeturnerError) -> TierCallOutcome {
-        let (response, microseconds) = try await call(tier, verb: .verify, dryRun: dryRun)
+    public func verify(_ tier: TierAssignment, context: TierCallContext, dryRun: Bool) async throws(TimeturnerError) -> TierCallOutcome {
+        let (response, microseconds) = try await call(tier, verb: .verify, context: context, dryRun: dryRun)
         return TierCallOutcome(message: response.message, durationMilliseconds: microseconds / 1000)
     }
 }

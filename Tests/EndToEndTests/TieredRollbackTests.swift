@@ -60,7 +60,8 @@ import TestSupport
             // The journal event lists each tier with its outcome and duration.
             let event = try #require(parseJSON(done.stdout))
             let tiers = try #require(event["tiers"] as? [[String: Any]])
-            #expect(tiers.map { $0["tier"] as? String } == ["code", "config", "db"])
+            // In the order they ran: the data, then the configuration, then the code.
+            #expect(tiers.map { $0["tier"] as? String } == ["db", "config", "code"])
             #expect(tiers.allSatisfy { $0["status"] as? String == "succeeded" && $0["durationMs"] is Int })
             #expect(event["status"] as? String == "succeeded")
         }
@@ -75,6 +76,16 @@ import TestSupport
             let dump = try #require(dumps.stdout.lines.first)
             _ = try await runProcess("/bin/sh", ["-c", "printf corrupt >> '\(dump)'"], environment: repo.environment, in: repo.path)
 
+            // By default the database goes first: it refuses its dump before anything changed.
+            let first = try await timeturner(repo, ["rollback", "--to", "pre-v2", "--level", "2", "--yes", "--json"], server)
+            #expect(first.status == 1, "\(first)")
+            #expect(first.stderr.contains("the db tier failed before changing anything; nothing was rolled back"), "\(first.stderr)")
+            #expect(try await head(repo) == "v2\n" && repo.read("config/app.env") == "DB=replica-typo\n")
+            #expect(try await repo.git("for-each-ref", "refs/timeturner/safety").isEmpty)
+
+            // Moved after the configuration and the code (the user's own git config), it fails
+            // once they have changed: they are put back.
+            try await repo.git("config", "timeturner.tier.db.order", "60")
             let failed = try await timeturner(repo, ["rollback", "--to", "pre-v2", "--level", "2", "--yes", "--json"], server)
             #expect(failed.status == 5, "\(failed)")
             #expect(failed.stderr.contains("does not match its recorded checksum"))
@@ -84,7 +95,7 @@ import TestSupport
             #expect(try await runProcess("stat", ["-c", "%a", "config/app.env"], environment: repo.environment, in: repo.path).stdout.trimmed == "644")
             #expect(try await server.sql("SELECT count(*) FROM orders", database: "shop").trimmed == "3")
             let event = try #require(parseJSON(failed.stdout))
-            #expect((event["tiers"] as? [[String: Any]])?.map { "\($0["tier"]!) \($0["status"]!)" } == ["code succeeded", "config succeeded", "db failed"])
+            #expect((event["tiers"] as? [[String: Any]])?.map { "\($0["tier"]!) \($0["status"]!)" } == ["config succeeded", "code succeeded", "db failed"])
             #expect((event["tierRestores"] as? [[String: Any]])?.map { "\($0["tier"]!) \($0["action"]!) \($0["status"]!)" } == ["config restore succeeded"])
             let status = try await repo.gitResult(["status", "--porcelain"]).stdout
             #expect(status.lines == [" M config/app.env"], "\(status)")  // tracked, and back to its bad pre-rollback content
@@ -121,6 +132,8 @@ import TestSupport
         try await repo.git("config", "timeturner.tier.system.executor", "command")
         try await repo.git("config", "timeturner.tier.system.capture", "echo kernel-1")
         try await repo.git("config", "timeturner.tier.system.rollback", "echo downgrade failed >&2; exit 4")
+        // After the deploy tier (by default the system goes first), so the deploy has changed when it fails.
+        try await repo.git("config", "timeturner.tier.system.order", "60")
         try repo.write("deployed", "v1\n")
         try await repo.commit("v1", files: ["app.txt": "v1\n", ".gitignore": "deployed\n"])
         #expect(try await repo.timeturner("point", "--name", "p").status == 0)

@@ -33,19 +33,28 @@ final class StandInTiers: TierDriver, Sendable {
         }
     }
 
-    func capture(_ tier: TierAssignment, point: PointReference?, dryRun: Bool) async throws(TimeturnerError) -> TierCallOutcome {
+    /// Every call's context, as `<verb>:<tier> <from> <to>` (short ids).
+    let contexts = Mutex<[String]>([])
+
+    private func note(_ verb: String, _ tier: TierAssignment, _ context: TierCallContext) {
+        contexts.withLock { $0.append("\(verb):\(tier.tier) \(context.from?.short ?? "-") \(context.to?.short ?? "-")") }
+    }
+
+    func capture(_ tier: TierAssignment, point: PointReference?, context: TierCallContext, dryRun: Bool) async throws(TimeturnerError) -> TierCallOutcome {
+        note("capture", tier, context)
         try call("capture", tier)
         return TierCallOutcome(capture: .object(["state": .string(world.withLock { $0[tier.tier] ?? "" })]))
     }
 
-    func rollback(_ tier: TierAssignment, to capture: JSONValue, point: PointReference?, dryRun: Bool) async throws(TimeturnerError) -> TierCallOutcome {
+    func rollback(_ tier: TierAssignment, to capture: JSONValue, point: PointReference?, context: TierCallContext, dryRun: Bool) async throws(TimeturnerError) -> TierCallOutcome {
+        note(point == nil ? "restore" : "rollback", tier, context)
         // A restore is a rollback to the state captured just before (no point).
         try call(point == nil ? "restore" : "rollback", tier)
         world.withLock { $0[tier.tier] = capture["state"]?.stringValue ?? "" }
         return TierCallOutcome(message: "now \(capture["state"]?.stringValue ?? "")")
     }
 
-    func verify(_ tier: TierAssignment, dryRun: Bool) async throws(TimeturnerError) -> TierCallOutcome {
+    func verify(_ tier: TierAssignment, context: TierCallContext, dryRun: Bool) async throws(TimeturnerError) -> TierCallOutcome {
         try call("verify", tier)
         return TierCallOutcome()
     }
@@ -118,18 +127,25 @@ final class WarningLog: RollbackProgress {
     @Test func thePlanIsTheListOfStepsTheEngineRuns() async throws {
         let (repo, repository, tiers, configuration) = try await scenario()
         let plan = try plan(repository, configuration)
-        #expect(plan.steps == [.takeLock, .captureTier("config"), .captureTier("db"), .writeSafetyBackup, .moveBranch, .updateWorkTree,
-                               .rollBackTier("config"), .verifyTier("config"), .rollBackTier("db"), .verifyTier("db"),
-                               .runVerification(0), .runVerification(1), .writeJournal])
+        // Phases: the data first, while the code being left is in place, then the configuration,
+        // then the code; each tier verifies once everything is in place.
+        #expect(plan.steps == [.takeLock, .captureTier("config"), .captureTier("db"), .writeSafetyBackup,
+                               .rollBackTier("db"), .rollBackTier("config"), .moveBranch, .updateWorkTree,
+                               .verifyTier("db"), .verifyTier("config"), .runVerification(0), .runVerification(1), .writeJournal])
         let result = await engine(repository, tiers).execute(plan, approval: try Approval(plan, consent: .assumeYes))
         guard case .succeeded = result.outcome else { Issue.record("\(result.outcome)"); return }
-        #expect(tiers.log == ["capture:config", "capture:db", "rollback:config", "verify:config", "rollback:db", "verify:db"])
+        #expect(tiers.log == ["capture:config", "capture:db", "rollback:db", "rollback:config", "verify:db", "verify:config"])
+        // Every call says which code it is about: captures and rollbacks from v3 (HEAD, the code
+        // being left: the db rollback runs before the branch moves) to v1 (the point's commit).
+        let v1 = try #require(OID(hex: try await repo.git("rev-parse", "HEAD~3").trimmed)).short
+        let v3 = try #require(OID(hex: try await repo.git("rev-parse", "HEAD~1").trimmed)).short
+        #expect(tiers.contexts.withLock { $0 }.filter { $0.hasPrefix("rollback") } == ["rollback:db \(v3) \(v1)", "rollback:config \(v3) \(v1)"])
         #expect(tiers.state == ["config": "v1", "db": "v1"])
         #expect(repo.read("app.txt") == "v1\n" && repo.read("keep.txt") == "edited, not committed\n" && repo.read("scratch.txt") == "untracked\n")
         // The journal event is typed and has the level, the tiers with their captures, the attempt.
         let event = try #require(result.event)
         #expect(event.level == 2 && event.attempt == 1 && event.status == .succeeded)
-        #expect(event.tiers?.map { "\($0.tier) \($0.status)" } == ["code succeeded", "config succeeded", "db succeeded"])
+        #expect(event.tiers?.map { "\($0.tier) \($0.status)" } == ["db succeeded", "config succeeded", "code succeeded"])
         #expect(event.tiers?[1].capture?["state"]?.stringValue == "v1" && event.tiers?[1].start != nil)
         #expect(event.captures?.map { "\($0.tier)=\($0.capture?["state"]?.stringValue ?? "")" } == ["config=v3", "db=v3"])
         let journal = try await repo.git("show", "refs/timeturner/registry:journal/2026-11.jsonl")
@@ -140,18 +156,20 @@ final class WarningLog: RollbackProgress {
     static let injected: [(name: String, tiers: Set<String>, verification: Set<String>, outcome: String, calls: [String])] = [
         ("capture config", ["capture:config"], [], "refused", ["capture:config"]),
         ("capture db", ["capture:db"], [], "refused", ["capture:config", "capture:db"]),
+        // The first tier fails without changing anything (a fresh capture equals the one before):
+        // nothing changed at all, so nothing is restored or journaled.
+        ("rollback db", ["rollback:db"], [], "refused", ["capture:config", "capture:db", "rollback:db", "capture:db"]),
+        // The second fails the same way: only the first is put back.
         ("rollback config", ["rollback:config"], [], "tier-failed-restored",
-         ["capture:config", "capture:db", "rollback:config", "restore:config"]),
-        ("verify config", ["verify:config"], [], "tier-failed-restored",
-         ["capture:config", "capture:db", "rollback:config", "verify:config", "restore:config"]),
-        ("rollback db", ["rollback:db"], [], "tier-failed-restored",
-         ["capture:config", "capture:db", "rollback:config", "verify:config", "rollback:db", "restore:db", "restore:config"]),
+         ["capture:config", "capture:db", "rollback:db", "rollback:config", "capture:config", "restore:db"]),
         ("verify db", ["verify:db"], [], "tier-failed-restored",
-         ["capture:config", "capture:db", "rollback:config", "verify:config", "rollback:db", "verify:db", "restore:db", "restore:config"]),
+         ["capture:config", "capture:db", "rollback:db", "rollback:config", "verify:db", "restore:config", "restore:db"]),
+        ("verify config", ["verify:config"], [], "tier-failed-restored",
+         ["capture:config", "capture:db", "rollback:db", "rollback:config", "verify:db", "verify:config", "restore:config", "restore:db"]),
         ("first verification", [], ["first"], "verification-failed-restored",
-         ["capture:config", "capture:db", "rollback:config", "verify:config", "rollback:db", "verify:db", "restore:db", "restore:config"]),
+         ["capture:config", "capture:db", "rollback:db", "rollback:config", "verify:db", "verify:config", "restore:config", "restore:db"]),
         ("second verification", [], ["second"], "verification-failed-restored",
-         ["capture:config", "capture:db", "rollback:config", "verify:config", "rollback:db", "verify:db", "restore:db", "restore:config"]),
+         ["capture:config", "capture:db", "rollback:db", "rollback:config", "verify:db", "verify:config", "restore:config", "restore:db"]),
     ]
 
     @Test(arguments: injected.indices)
@@ -231,7 +249,9 @@ final class WarningLog: RollbackProgress {
         try repo.write("new.txt", "new\n")
         let after = try await repo.fingerprint()
         #expect(after == before, "\(before)\n----\n\(after)")
-        #expect(!tiers.log.contains("rollback:config"), "a tier ran after the code failed")
+        // The tiers that ran before the code (data, configuration) are put back, newest first.
+        #expect(tiers.log == ["capture:config", "capture:db", "rollback:db", "rollback:config", "restore:config", "restore:db"])
+        #expect(tiers.state == ["config": "v3", "db": "v3"])
     }
 
     @Test func aFailedRestoreKeepsTheStateForRecoverAndSaysSo() async throws {

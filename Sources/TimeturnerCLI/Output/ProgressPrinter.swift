@@ -19,6 +19,9 @@ struct ProgressPrinter: RollbackProgress {
         case .verificationFinished(let outcome):
             let verdict = outcome.passed ? terminal.paint("passed", .green) : terminal.paint("failed", .red)
             terminal.err("verify: \(Terminal.escaped(outcome.command)) \(verdict) (\(outcome.explanation), \(outcome.durationMilliseconds) ms)")
+        case .activationFinished(let outcome):
+            let verdict = outcome.passed ? terminal.paint("done", .green) : terminal.paint("failed", .red)
+            terminal.err("activate: \(Terminal.escaped(outcome.command)) \(verdict) (\(outcome.explanation), \(outcome.durationMilliseconds) ms)")
         case .tierFinished(let record):
             let action = record.action.map { " " + $0 } ?? ""
             terminal.err("tier \(record.tier)\(action): \(record.status)" + (record.detail.map { " — " + Terminal.escaped($0) } ?? ""))
@@ -40,6 +43,7 @@ struct ProgressPrinter: RollbackProgress {
         case .updateWorkTree: "updating the work tree"
         case .rollBackTier(let tier): "rolling back the \(tier) tier"
         case .verifyTier(let tier): "verifying the \(tier) tier"
+        case .activate: "activating (every tier is in place)"
         case .runVerification: "verifying"
         case .restoreFromSafetyBackup: "restoring from the safety backup"
         case .writeJournal: "writing the journal"

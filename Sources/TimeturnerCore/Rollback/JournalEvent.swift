@@ -51,6 +51,14 @@ public struct VerificationRecord: Sendable, Equatable, Codable {
     public var durationMs: Int64
 }
 
+/// A tier whose rollback threw data away, and the window: writes after `capturedAt` are gone.
+public struct DataLossRecord: Sendable, Equatable, Codable {
+    public var tier: String
+    /// The executor's words (`writes to app made after 2026-12-01T10:00:00Z`).
+    public var discards: String
+    public var capturedAt: String?
+}
+
 /// A rollback or undo as one journal line (`journal/<YYYY-MM>.jsonl`). Written once, at the end
 /// of the operation, by `RollbackJournal`; converted to JSON there and nowhere else. Every field
 /// added since the first version is optional, so older lines still decode.
@@ -78,13 +86,17 @@ public struct OperationEvent: Sendable, Equatable, Codable {
     public var files: Int?
     /// `--level` of this attempt; nil for a code-only rollback or `--tiers`.
     public var level: Int?
-    /// Every tier this attempt covered, `code` first, in the order they ran.
+    /// Every tier this attempt covered, code included, in the order their rollbacks started.
     public var tiers: [TierRecord]?
     /// The tiers' present-state captures, taken before anything changed.
     public var captures: [TierRecord]?
     /// Tiers put back after a failure, newest first.
     public var tierRestores: [TierRecord]?
     public var verification: [VerificationRecord]?
+    /// `timeturner.activate` runs: after the tiers, and again after a restore.
+    public var activation: [VerificationRecord]?
+    /// Tiers rolled back to a capture that discards data (accepted with --accept-data-loss or at the prompt).
+    public var dataLoss: [DataLossRecord]?
     /// 1 for the first attempt; with `--escalate`, the next level's attempt is 2, and so on.
     public var attempt: Int?
     public var escalatedFrom: String?
@@ -96,6 +108,9 @@ public struct OperationEvent: Sendable, Equatable, Codable {
     public var undoes: String?
     /// Set when `recover` finished the operation after its process died.
     public var recoveredAt: String?
+    /// `recover`'s own line for an operation that had already journaled its end (a restore that
+    /// failed): the id of that operation. Each line keeps its own id.
+    public var recovers: String?
     /// The clone that wrote it (Sync/CloneIdentity.swift); filled in when the line is written.
     public var clone: String?
 }

@@ -34,6 +34,9 @@ public struct OperationState: Sendable, Equatable {
     public var captures: [String: JSONValue] = [:]
     /// Tiers whose rollback has started, in order: they may differ from their capture.
     public var changedTiers: [String] = []
+    /// `timeturner.activate`, once the activation step started: `recover` runs it again after
+    /// putting the tiers back, as a restore does.
+    public var activation: String?
     /// The journal event so far (reason, target, verification…), so recover can finish it.
     public var event: JSONValue
 
@@ -79,6 +82,7 @@ public struct OperationState: Sendable, Equatable {
         if let stepLabel { fields["stepLabel"] = .string(stepLabel) }
         if let towardsTree { fields["towardsTree"] = .string(towardsTree.hex) }
         if let pausedBefore { fields["pausedBefore"] = .string(pausedBefore) }
+        if let activation { fields["activation"] = .string(activation) }
         return .object(fields)
     }
 
@@ -103,6 +107,7 @@ public struct OperationState: Sendable, Equatable {
         pausedBefore = json["pausedBefore"]?.stringValue
         if case .object(let fields)? = json["captures"] { captures = fields }
         changedTiers = json["changedTiers"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        activation = json["activation"]?.stringValue
     }
 
     public var publicJSON: JSONValue { json }

@@ -31,7 +31,14 @@ extension RollbackEngine {
         case .complete: event?.status = .succeeded
         case .restore:
             try await restoreInterrupted(state, plan: plan)
+            try await reactivate(state)
             event?.status = .interruptedRestored
+        }
+        // An operation whose restore failed has journaled its end already: recover's line is
+        // its own, pointing at it, so no id is ever written twice.
+        if event != nil, (try? RollbackJournal(repository: repository).entries().entries.contains { $0.id == state.id }) == true {
+            event?.recovers = state.id
+            event?.id = UniqueID.stamped(at: attribution.time)
         }
         let written = event.map(journalOrWarn)
         directory.removeState()
@@ -39,8 +46,13 @@ extension RollbackEngine {
     }
 
     private func restoreInterrupted(_ state: OperationState, plan: RecoveryPlan) async throws(TimeturnerError) {
+        let checkouts = TreeCheckouts(repository: repository, operationID: "recover-" + state.id)
+        defer { checkouts.removeAll() }
         for tier in plan.tiers {
-            do { _ = try await tiers.restore(tier.assignment, to: tier.target) } catch {
+            do {
+                let context = try checkouts.context(from: state.to, to: state.from, wanted: tiers.wantsCheckouts(tier.assignment))
+                _ = try await tiers.restore(tier.assignment, to: tier.target, context: context)
+            } catch {
                 throw TimeturnerError(.verificationFailedRestoreFailed, "could not restore the \(tier.name) tier of \(state.operation) \(state.id)",
                                       hint: "nothing was deleted; fix the cause and run 'git timeturner recover' again",
                                       causes: [error.message] + error.causes)
@@ -52,6 +64,18 @@ extension RollbackEngine {
         let towards: OID?
         if let tree = state.towardsTree { towards = tree } else { towards = try? repository.commit(state.result).tree }
         try backup.restore(from: plan.current ?? state.from, workTreeTowards: towards, in: repository)
+    }
+
+    /// The interrupted operation had started `timeturner.activate`: the system may be stopped or
+    /// running the rolled-back state, so it is activated again on the restored one.
+    private func reactivate(_ state: OperationState) async throws(TimeturnerError) {
+        guard let command = state.activation else { return }
+        let outcome = await runCommand(VerificationCommand(command: command, timeout: TimeSpan(seconds: 300), origin: "state.json"))
+        progress.report(.activationFinished(outcome))
+        guard outcome.passed else {
+            throw TimeturnerError(.verificationFailedRestoreFailed, "everything of \(state.operation) \(state.id) was put back, but activating it failed: '\(command)' \(outcome.explanation)",
+                                  hint: "start the application by hand, or fix the cause and run 'git timeturner recover' again")
+        }
     }
 
     private func journalOrWarn(_ event: OperationEvent) -> OperationEvent {

@@ -13,8 +13,10 @@ extension RollbackEngine {
                 if let error = await restoreTier(name, run) { errors.append(error) }
             case .code:
                 do throws(TimeturnerError) { try restoreCode(run) } catch { errors.append(error) }
+            case .activation: break  // last, once everything is back
             }
         }
+        if errors.isEmpty, run.compensations.contains(.activation), let error = await reactivate(run) { errors.append(error) }
         guard errors.isEmpty else { return .restoreFailed(failure, restoreErrors: errors) }
         try? run.recorder.finish(.restoreFromSafetyBackup)
         if case .interrupted = failure.error.kind { return .interruptedRestored(failure) }
@@ -37,12 +39,26 @@ extension RollbackEngine {
         try backup.restore(from: ours ? current! : (run.result ?? run.plan.code.from), workTreeTowards: run.plan.code.resultTree, in: repository)
     }
 
+    /// The system restarted (or began to) on the rolled-back state: once everything is back,
+    /// it restarts on the restored one.
+    private func reactivate(_ run: RollbackRun) async -> TimeturnerError? {
+        guard let command = run.plan.activation else { return nil }
+        let outcome = await runCommand(command)
+        run.activations.append(outcome.record)
+        progress.report(.activationFinished(outcome))
+        guard !outcome.passed else { return nil }
+        return TimeturnerError(.failure, "everything was put back, but activating the restored state failed: '\(command.command)' \(outcome.explanation)")
+    }
+
     /// Returns one tier to its present-state capture; the error when that failed.
     private func restoreTier(_ name: String, _ run: RollbackRun) async -> TimeturnerError? {
         guard let tier = run.plan.tier(name), let before = run.before[name] else { return nil }
         let since = run.now()
         do {
-            let outcome = try await tiers.restore(tier.assignment, to: before)
+            // The tier is on its target's state (or part way there); it goes back to the code's start.
+            let context = try run.checkouts.context(from: tier.targetCommit ?? run.currentCode, to: run.plan.code.from,
+                                                    wanted: tiers.wantsCheckouts(tier.assignment))
+            let outcome = try await tiers.restore(tier.assignment, to: before, context: context)
             let record = run.record(name, executor: tier.assignment.executor, action: "restore", succeeded: true, since: since,
                                     detail: outcome.message, capture: before)
             run.restoreRecords.append(record)

@@ -13,6 +13,7 @@ extension RollbackEngine {
         run.recorder.holdsLock = true
         try run.recorder.save()
         run.status = try requireUnchanged(run.plan.basis, operation: operation)
+        TreeCheckouts.removeLeftovers(in: repository)
         if run.plan.confirmationWord == "rollback" {
             try WorkTreeGuard.check(run.status ?? run.plan.basis.status, against: run.plan.code.changes, in: repository)
         }
@@ -22,7 +23,8 @@ extension RollbackEngine {
         guard let tier = run.plan.tier(name) else { return }
         let since = run.now()
         do {
-            let outcome = try await tiers.capture(tier.assignment, point: tier.point, dryRun: false)
+            let context = try run.checkouts.context(from: run.plan.code.from, to: nil, wanted: tiers.wantsCheckouts(tier.assignment))
+            let outcome = try await tiers.capture(tier.assignment, point: nil, context: context, dryRun: false)
             let capture = outcome.capture ?? .object([:])
             run.before[name] = capture
             run.recorder.state.captures[name] = .object(["executor": .string(tier.assignment.executor), "capture": capture])
@@ -106,27 +108,52 @@ extension RollbackEngine {
     }
 
     /// A tier's executor returns it to the point's capture. It may have changed the tier even
-    /// when it fails, so it is restored then, unless the executor refused before changing anything.
+    /// when it fails, so it is restored then, unless it did not: the executor refused before
+    /// changing anything, or a fresh capture equals the one taken before (re-running a restore
+    /// that fails the same way would turn "nothing changed" into "needs a person").
     func rollBackTier(_ name: String, _ run: RollbackRun) async throws(TimeturnerError) {
         guard let tier = run.plan.tier(name) else { return }
+        // The first change of the operation: a commit made since the lock was taken stops it
+        // here, before any tier moves (the branch move checks again by compare-and-swap).
+        if run.compensations.isEmpty { _ = try requireUnchanged(run.plan.basis, operation: run.plan.operation.name, checkWorkTree: false) }
         run.tierStarted[name] = run.now()
         run.compensations.append(.tier(name))
         run.recorder.state.changedTiers.append(name)
         try run.recorder.save()
+        let context = try run.checkouts.context(from: run.currentCode, to: tier.targetCommit ?? run.plan.code.target,
+                                                wanted: tiers.wantsCheckouts(tier.assignment))
         do {
-            let outcome = try await tiers.rollback(tier.assignment, to: tier.target, point: tier.point, dryRun: false)
+            let outcome = try await tiers.rollback(tier.assignment, to: tier.target, point: tier.point, context: context, dryRun: false)
             recordTier(run, tier, error: nil, detail: outcome.message, final: false)
         } catch {
-            if error.kind == .refused { run.compensations.removeLast() }
+            let unchanged = error.kind == .refused ? true : await isUnchanged(tier, run, context: context)
+            if unchanged {
+                run.compensations.removeLast()
+                run.recorder.state.changedTiers.removeLast()
+            }
             recordTier(run, tier, error: error, detail: nil, final: true)
-            throw TimeturnerError(.failure, "the \(name) tier failed", hint: error.hint, causes: [error.message] + error.causes)
+            let untouched = unchanged ? (run.compensations.isEmpty ? " before changing anything; nothing was rolled back" : " without changing it") : ""
+            throw TimeturnerError(.failure, "the \(name) tier failed" + untouched, hint: error.hint, causes: [error.message] + error.causes)
         }
+    }
+
+    /// Whether a tier whose rollback failed is still in the state captured before: its executor
+    /// captures it again and the answer is the same. Dumps and archives never compare equal
+    /// (each capture is a new file), so those tiers are always restored.
+    private func isUnchanged(_ tier: PlannedTier, _ run: RollbackRun, context: TierCallContext) async -> Bool {
+        guard let before = run.before[tier.name] else { return false }
+        let now = try? await tiers.capture(tier.assignment, point: nil, context: TierCallContext(from: context.from, checkoutFrom: context.checkoutFrom),
+                                           dryRun: false)
+        return now?.capture == before
     }
 
     func verifyTier(_ name: String, _ run: RollbackRun) async throws(TimeturnerError) {
         guard let tier = run.plan.tier(name) else { return }
+        run.tierVerifyStarted[name] = run.clock.now
         do {
-            let outcome = try await tiers.verify(tier.assignment, dryRun: false)
+            let commit = tier.targetCommit ?? run.plan.code.target
+            let context = try run.checkouts.context(from: commit, to: nil, wanted: tiers.wantsCheckouts(tier.assignment))
+            let outcome = try await tiers.verify(tier.assignment, context: context, dryRun: false)
             recordTier(run, tier, error: nil, detail: outcome.message, final: true)
         } catch {
             recordTier(run, tier, error: error, detail: nil, final: true)
@@ -135,25 +162,57 @@ extension RollbackEngine {
     }
 
     /// One journal record per tier, covering its rollback and its verification: started when the
-    /// rollback started, replaced as each call ends; reported once the tier is done.
+    /// rollback started, replaced as each call ends; reported once the tier is done. Its duration
+    /// is the time of its own two calls (other tiers and the activation run between them).
     private func recordTier(_ run: RollbackRun, _ tier: PlannedTier, error: TimeturnerError?, detail: String?, final: Bool) {
         let since = run.tierStarted[tier.name] ?? run.now()
+        let callStart = final ? (run.tierVerifyStarted[tier.name] ?? since.instant) : since.instant
+        let busy = (run.tierBusyMilliseconds[tier.name] ?? 0) + (run.clock.now - callStart).wholeMilliseconds
+        run.tierBusyMilliseconds[tier.name] = busy
         let previous = run.tierRecords.last { $0.tier == tier.name }?.detail
         let text = [previous, detail ?? error.map { ([$0.message] + $0.causes).joined(separator: "; ") }].compactMap { $0 }
             .filter { !$0.isEmpty }.joined(separator: "; ")
-        let record = run.record(tier.name, executor: tier.assignment.executor, action: nil, succeeded: error == nil, since: since,
+        var record = run.record(tier.name, executor: tier.assignment.executor, action: nil, succeeded: error == nil, since: since,
                                 detail: text.isEmpty ? nil : text, capture: tier.target)
-        run.tierRecords.removeAll { $0.tier == tier.name }
-        run.tierRecords.append(record)
+        record.durationMs = busy
+        if let index = run.tierRecords.firstIndex(where: { $0.tier == tier.name }) {
+            run.tierRecords[index] = record
+        } else {
+            run.tierRecords.append(record)
+        }
         if final { progress.report(.tierFinished(record)) }
     }
 
-    func runVerification(_ index: Int, _ run: RollbackRun) async throws(TimeturnerError) {
-        let command = run.plan.verification[index]
+    /// `timeturner.activate`: every tier is in place, the system restarts once on it. Recorded as
+    /// a change before it runs: a failed or interrupted activation may have stopped the system,
+    /// so a restore runs it again on the restored state.
+    func activate(_ run: RollbackRun) async throws(TimeturnerError) {
+        guard let command = run.plan.activation else { return }
+        run.compensations.append(.activation)
+        run.recorder.state.activation = command.command
+        try run.recorder.save()
+        let outcome = await runCommand(command)
+        run.activations.append(outcome.record)
+        progress.report(.activationFinished(outcome))
+        if !outcome.passed {
+            throw TimeturnerError(.failure, "activation failed: '\(command.command)' \(outcome.explanation)",
+                                  hint: "every tier is being put back; look at the command's output above")
+        }
+    }
+
+    /// Runs a configured command (activation) the way verification commands run: bounded in
+    /// time, its process group recorded so `recover` can end it, stopped on a signal.
+    func runCommand(_ command: VerificationCommand) async -> VerificationOutcome {
         let directory = self.directory
         let outcome = await verifier.verify(command.command, in: repository.workTree ?? ".", timeout: command.timeout, progress: progress,
                                             interruption: interruption, started: { directory.recordChildGroup($0) })
         directory.clearChildGroup()
+        return outcome
+    }
+
+    func runVerification(_ index: Int, _ run: RollbackRun) async throws(TimeturnerError) {
+        let command = run.plan.verification[index]
+        let outcome = await runCommand(command)
         run.verification.append(outcome.record)
         progress.report(.verificationFinished(outcome))
         if !outcome.passed {

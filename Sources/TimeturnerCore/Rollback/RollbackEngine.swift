@@ -38,8 +38,10 @@ public struct RollbackEngine {
     }
 
     private func run(_ plan: RollbackPlan, approval: Approval) async -> OperationResult {
-        let run = RollbackRun(plan: plan, recorder: recorder(for: plan), attribution: attribution)
+        let run = RollbackRun(plan: plan, recorder: recorder(for: plan), attribution: attribution,
+                              checkouts: TreeCheckouts(repository: repository, operationID: plan.id))
         do { try approval.require(for: plan) } catch { return run.result(.refused(error), event: nil) }
+        defer { run.checkouts.removeAll() }
         var failure: StepFailure? = nil
         for step in plan.steps where step != .writeJournal {
             do throws(TimeturnerError) {
@@ -75,6 +77,7 @@ public struct RollbackEngine {
         case .updateWorkTree: try updateWorkTree(run)
         case .rollBackTier(let name): try await rollBackTier(name, run)
         case .verifyTier(let name): try await verifyTier(name, run)
+        case .activate: try await activate(run)
         case .runVerification(let index): try await runVerification(index, run)
         case .restoreFromSafetyBackup: try restoreUndoneRollback(run)
         case .writeJournal: break  // always last, run by `journal`

@@ -13,6 +13,9 @@ extension RollbackPlan {
         case .updateWorkTree: return "update the work tree and index: \(code.changes.count) path\(code.changes.count == 1 ? "" : "s")"
         case .rollBackTier(let name): return "\(name): \(executor(name)) rollback to \(tier(name)?.target.canonicalLine ?? "{}")"
         case .verifyTier(let name): return "\(name): \(executor(name)) verify"
+        case .activate:
+            guard let activation else { return "activate" }
+            return "activate: \(activation.command) (timeout \(activation.timeout), from \(activation.origin)), once every tier is in place"
         case .runVerification(let index):
             let command = verification[index]
             return "verify: \(command.command) (timeout \(command.timeout), from \(command.origin))"

@@ -54,6 +54,25 @@ public struct PlannedTier: Sendable {
     /// The point's capture of this tier: the state it goes back to.
     public let target: JSONValue
     public let point: PointReference?
+    /// When it runs among the tiers (lower first; `Tier.defaultPhase`, or the tier's `order`).
+    public let phase: Int
+    /// The commit whose state `target` is (the point's commit; for an undo, the commit returned to).
+    public let targetCommit: OID?
+    /// When `target` was captured, and what rolling back to it throws away (the executor's
+    /// words, from its capture answer), when it does.
+    public let capturedAt: Timestamp?
+    public let discards: String?
+
+    public init(assignment: TierAssignment, target: JSONValue, point: PointReference?, phase: Int? = nil,
+                targetCommit: OID? = nil, capturedAt: Timestamp? = nil, discards: String? = nil) {
+        self.assignment = assignment
+        self.target = target
+        self.point = point
+        self.phase = phase ?? Tier.defaultPhase(assignment.tier)
+        self.targetCommit = targetCommit ?? point.flatMap { OID(hex: $0.commit) }
+        self.capturedAt = capturedAt
+        self.discards = discards
+    }
 
     public var name: String { assignment.tier }
 }
@@ -94,6 +113,11 @@ public struct RollbackPlan: Sendable, ConfirmablePlan {
     public let code: CodeRollback
     public let tiers: [PlannedTier]
     public let verification: [VerificationCommand]
+    /// `timeturner.activate`: run once after every tier is in place (and again after a restore
+    /// put them back), so the system restarts exactly once, on a consistent state.
+    public let activation: VerificationCommand?
+    /// When the code moves among the tiers (`Tier.defaultPhase`, or `timeturner.tier.code.order`).
+    public let codePhase: Int
     public let steps: [RollbackStep]
     /// Registry lines skipped while resolving the target, submodules the rollback cannot check out.
     public let warnings: [String]
@@ -109,6 +133,9 @@ public struct RollbackPlan: Sendable, ConfirmablePlan {
     public var isDirty: Bool { !basis.status.isClean }
 
     public func tier(_ name: String) -> PlannedTier? { tiers.first { $0.name == name } }
+
+    /// The tiers whose rollback throws data away (a dump restored), for the plan and the consent.
+    public var dataLoss: [PlannedTier] { tiers.filter { $0.discards != nil } }
 
     /// A SHA-256 over the plan as JSON: an approval carries it, so only this plan can run with it.
     public var digest: String { SHA256.hex(of: Array(json.canonicalLine.utf8)) }

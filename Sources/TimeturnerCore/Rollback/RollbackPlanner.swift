@@ -26,27 +26,44 @@ public struct RollbackPlanner {
             .plan(request, warnings: &warnings)
         let tiers = try planTiers(request, target: code.target)
         let verification = try verificationCommands(request)
+        let codePhase = try configuration.codePhase()
+        let changes = !code.changesNothing || !tiers.isEmpty
+        let activation = changes ? try configuration.activation(environment: request.environment) : nil
+        let codeSteps: [RollbackStep] = code.changesNothing ? [] : [.moveBranch, .updateWorkTree]
         return RollbackPlan(id: id, operation: .rollback, request: request, code: code, tiers: tiers, verification: verification,
-                            steps: code.changesNothing && tiers.isEmpty ? []
-                                : Self.steps(tiers: tiers, verification: verification, codeSteps: code.changesNothing ? [] : [.moveBranch, .updateWorkTree]),
-                            warnings: warnings, basis: basis)
+                            activation: activation, codePhase: codePhase,
+                            steps: changes ? Self.steps(tiers: tiers, codePhase: codePhase, activation: activation != nil,
+                                                        verification: verification, codeSteps: codeSteps) : [],
+                            warnings: warnings + Self.dataLossWarnings(tiers), basis: basis)
     }
 
-    /// The order of a rollback (and, with other code steps, of an undo): lock, every tier's
-    /// present state, the safety backup, then each tier in `Tier.order` (code runs `codeSteps`:
-    /// none when the branch already holds the target's tree; the others call their executor
-    /// and verify), then the verification commands, then the journal.
-    static func steps(tiers: [PlannedTier], verification: [VerificationCommand],
+    /// The order of a rollback (and, with other code steps, of an undo), in phases: lock; every
+    /// tier's present state; the safety backup; each tier's rollback by phase (code runs
+    /// `codeSteps`: none when the branch already holds the target's tree); `activate` once
+    /// everything is in place; each tier's own verification (after the restart, so a health
+    /// check sees the restarted system); the verification commands; the journal.
+    static func steps(tiers: [PlannedTier], codePhase: Int, activation: Bool, verification: [VerificationCommand],
                       codeSteps: [RollbackStep] = [.moveBranch, .updateWorkTree]) -> [RollbackStep] {
         var steps: [RollbackStep] = [.takeLock]
         steps += tiers.map { .captureTier($0.name) }
         steps.append(.writeSafetyBackup)
-        for name in ([Tier.code] + tiers.map(\.name)).sorted(by: { Tier.rank($0) < Tier.rank($1) }) {
-            steps += name == Tier.code ? codeSteps : [.rollBackTier(name), .verifyTier(name)]
+        let ordered = ([(name: Tier.code, phase: codePhase)] + tiers.map { (name: $0.name, phase: $0.phase) })
+            .sorted { ($0.phase, Tier.defaultPhase($0.name), $0.name) < ($1.phase, Tier.defaultPhase($1.name), $1.name) }
+        for tier in ordered {
+            steps += tier.name == Tier.code ? codeSteps : [.rollBackTier(tier.name)]
         }
+        if activation { steps.append(.activate) }
+        steps += ordered.filter { $0.name != Tier.code }.map { .verifyTier($0.name) }
         steps += verification.indices.map(RollbackStep.runVerification)
         steps.append(.writeJournal)
         return steps
+    }
+
+    /// One line per tier whose rollback throws data away, for the plan and the prompt.
+    static func dataLossWarnings(_ tiers: [PlannedTier]) -> [String] {
+        tiers.compactMap { tier in
+            tier.discards.map { "data loss: rolling back the \(tier.name) tier discards \($0)" + (tier.capturedAt.map { " (captured \($0.rfc3339))" } ?? "") }
+        }
     }
 
     /// Command-line `--verify` first, then `timeturner.verify` from the layered configuration
@@ -73,8 +90,11 @@ public struct RollbackPlanner {
             throw TimeturnerError(.refused, "the point \(point?.id ?? "") has no capture for the \(missing.joined(separator: ", ")) tier(s), so they cannot be rolled back to it",
                                   hint: "roll back fewer tiers (--tiers code,…), or choose a point made after those tiers were configured (git timeturner show <point> lists its captures)")
         }
-        return selected.map { assignment in
-            PlannedTier(assignment: assignment, target: found!.captures.first { $0.tier == assignment.tier }!.capture, point: point)
+        return try selected.map { (assignment) throws(TimeturnerError) in
+            let record = found!.captures.first { $0.tier == assignment.tier }!
+            let phase = try Tier.phase(assignment.tier, setting: assignment.setting("order"), origin: "configuration")
+            return PlannedTier(assignment: assignment, target: record.capture, point: point, phase: phase,
+                               capturedAt: record.at, discards: record.discards)
         }
     }
 

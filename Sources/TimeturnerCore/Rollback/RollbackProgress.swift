@@ -11,6 +11,8 @@ public enum ProgressEvent: Sendable {
     /// A line from a child process; `source` names it ("verify: make test", "deploy: kubectl").
     case output(source: String, line: String, isError: Bool)
     case verificationFinished(VerificationOutcome)
+    /// `timeturner.activate` ended (after the tiers, or after a restore put them back).
+    case activationFinished(VerificationOutcome)
     case tierFinished(TierRecord)
     case warning(String)
     /// A signal asked the operation to stop: the running step stops, then the restore runs.

@@ -9,6 +9,9 @@ final class RollbackRun {
         case code
         /// A tier's rollback started: its present-state capture puts it back.
         case tier(String)
+        /// `timeturner.activate` ran (or started): once everything is put back it runs again,
+        /// so what runs is the restored state, not a half-restarted one.
+        case activation
     }
 
     let plan: RollbackPlan
@@ -28,13 +31,21 @@ final class RollbackRun {
     var restoreRecords: [TierRecord] = []
     var verification: [VerificationRecord] = []
     var codeStarted: (at: Timestamp, instant: ContinuousClock.Instant)?
+    /// The activation command's runs (the one of the plan, and the one after a restore).
+    var activations: [VerificationRecord] = []
+    /// Copies of the `from` and `to` trees for executors that ask for them; removed at the end.
+    let checkouts: TreeCheckouts
 
-    init(plan: RollbackPlan, recorder: OperationRecorder, attribution: Attribution) {
+    init(plan: RollbackPlan, recorder: OperationRecorder, attribution: Attribution, checkouts: TreeCheckouts) {
         self.plan = plan
         self.recorder = recorder
         self.attribution = attribution
+        self.checkouts = checkouts
         started = clock.now
     }
+
+    /// The code as the system runs it now: the result once the branch moved, else where it started.
+    var currentCode: OID { compensations.contains(.code) ? (result ?? plan.code.target) : plan.code.from }
 
     var elapsedMilliseconds: Int64 { (clock.now - started).wholeMilliseconds }
 
@@ -61,6 +72,9 @@ final class RollbackRun {
         event.captures = captureRecords.isEmpty ? nil : captureRecords
         event.tierRestores = restoreRecords.isEmpty ? nil : restoreRecords
         event.verification = verification
+        event.activation = activations.isEmpty ? nil : activations
+        let lossy = plan.dataLoss
+        event.dataLoss = lossy.isEmpty ? nil : lossy.map { DataLossRecord(tier: $0.name, discards: $0.discards ?? "", capturedAt: $0.capturedAt?.rfc3339) }
         event.attempt = plan.request.attempt
         event.escalatedFrom = plan.request.escalatedFrom
         if let failure = outcome?.failure {
@@ -80,8 +94,11 @@ final class RollbackRun {
                    start: since.at.rfc3339, durationMs: (clock.now - since.instant).wholeMilliseconds, detail: detail, capture: capture)
     }
 
-    /// When each tier's rollback started, for its one record covering rollback and verification.
+    /// When each tier's rollback started, for its one record covering rollback and verification,
+    /// and how long its own calls took (the steps of other tiers run between the two).
     var tierStarted: [String: (at: Timestamp, instant: ContinuousClock.Instant)] = [:]
+    var tierBusyMilliseconds: [String: Int64] = [:]
+    var tierVerifyStarted: [String: ContinuousClock.Instant] = [:]
 
     func now() -> (at: Timestamp, instant: ContinuousClock.Instant) { (Timestamp.now(), clock.now) }
 }

@@ -15,6 +15,8 @@ public enum RollbackStep: Sendable, Equatable, Hashable {
     case rollBackTier(String)
     /// … and its executor checks that it works.
     case verifyTier(String)
+    /// `timeturner.activate`, once every tier is in place (restart or reload the application).
+    case activate
     /// The plan's verification command at this index.
     case runVerification(Int)
     /// Undo: branch, index and work tree go back to the state the undone rollback's safety ref keeps.
@@ -30,6 +32,7 @@ public enum RollbackStep: Sendable, Equatable, Hashable {
         case .moveBranch: .moveRef
         case .updateWorkTree: .workTree
         case .rollBackTier, .verifyTier: .tiers
+        case .activate: .activate
         case .runVerification: .verify
         case .restoreFromSafetyBackup: .restore
         case .writeJournal: .journal
@@ -50,7 +53,7 @@ public enum RollbackStep: Sendable, Equatable, Hashable {
     /// Whether the step changes something that a failure later must put back.
     var changesState: Bool {
         switch self {
-        case .moveBranch, .updateWorkTree, .rollBackTier, .verifyTier, .restoreFromSafetyBackup: true
+        case .moveBranch, .updateWorkTree, .rollBackTier, .verifyTier, .activate, .restoreFromSafetyBackup: true
         default: false
         }
     }
@@ -66,6 +69,8 @@ public enum OperationStep: String, Sendable, CaseIterable, Codable {
     case workTree = "work-tree"
     /// Tiers beyond code (deploy, config, db, system): each one's rollback and verification.
     case tiers
+    /// `timeturner.activate`: the restart once every tier is in place.
+    case activate
     case verify
     /// Putting back the state before the operation: after a failure, or as an undo.
     case restore

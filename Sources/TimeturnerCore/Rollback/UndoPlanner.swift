@@ -37,11 +37,15 @@ public struct UndoPlanner {
         try RepositoryPreflight(repository: repository).check(head: backup.head, operation: "undo")
         let (code, basis) = try planCode(entry: entry, backup: backup, result: result)
         var warnings = SubmoduleNotice.warnings(for: code.changes, operation: "undo")
-        let tiers = try planTiers(entry, codeOnly: request.codeOnly, warnings: &warnings)
+        let tiers = try planTiers(entry, returningTo: backup.headCommit, codeOnly: request.codeOnly, warnings: &warnings)
         let id = UniqueID.stamped(at: attribution.time)
-        let steps = RollbackPlanner.steps(tiers: tiers, verification: [], codeSteps: [.restoreFromSafetyBackup])
+        let codePhase = try configuration.codePhase()
+        let activation = try configuration.activation(environment: code.environment)
+        let steps = RollbackPlanner.steps(tiers: tiers, codePhase: codePhase, activation: activation != nil, verification: [],
+                                          codeSteps: [.restoreFromSafetyBackup])
         return RollbackPlan(id: id, operation: .undo(rollbackID: entry.id, backup: backup), request: RollbackRequest(target: entry.id),
-                            code: code, tiers: tiers, verification: [], steps: steps, warnings: warnings, basis: basis)
+                            code: code, tiers: tiers, verification: [], activation: activation, codePhase: codePhase, steps: steps,
+                            warnings: warnings, basis: basis)
     }
 
     private func undoableEntry(_ rollbackID: String?) throws(TimeturnerError) -> JournalEntry {
@@ -103,7 +107,8 @@ public struct UndoPlanner {
 
     /// The tiers the rollback changed, each returned to the state it had just before the
     /// rollback, through the executor configured (and trusted) for it now.
-    private func planTiers(_ entry: JournalEntry, codeOnly: Bool, warnings: inout [String]) throws(TimeturnerError) -> [PlannedTier] {
+    private func planTiers(_ entry: JournalEntry, returningTo commit: OID, codeOnly: Bool,
+                           warnings: inout [String]) throws(TimeturnerError) -> [PlannedTier] {
         let event = entry.typed
         let changed = Set((event?.tiers ?? []).map(\.tier).filter { $0 != Tier.code })
         guard !changed.isEmpty else { return [] }
@@ -123,7 +128,9 @@ public struct UndoPlanner {
                 throw TimeturnerError(.refused, "the \(record.tier) tier was rolled back with the \(record.executor ?? "?") executor, which is not configured for it now, so the undo cannot put it back",
                                       hint: "configure it again (timeturner.tier.\(record.tier).executor = \(record.executor ?? "?")), or undo only the code with --code-only")
             }
-            return PlannedTier(assignment: assignment, target: record.capture ?? .object([:]), point: nil)
+            let phase = try Tier.phase(assignment.tier, setting: assignment.setting("order"), origin: "configuration")
+            return PlannedTier(assignment: assignment, target: record.capture ?? .object([:]), point: nil, phase: phase,
+                               targetCommit: commit, capturedAt: record.start.flatMap(Timestamp.init(rfc3339:)))
         }
     }
 }

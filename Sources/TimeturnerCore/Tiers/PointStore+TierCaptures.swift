@@ -18,11 +18,14 @@ extension PointStore {
             do {
                 let outcome = try await executing.capture(tier, point: PointReference(id: point.id, commit: point.commit.hex), dryRun: false)
                 let capture = outcome.capture ?? .object([:])
-                try appendEvent(type: "capture", on: point.commit, fields: [
+                var fields: [String: JSONValue] = [
                     "point": .string(point.id), "tier": .string(tier.tier), "executor": .string(tier.executor),
                     "capture": capture, "ms": .int(outcome.durationMilliseconds),
-                ], by: attribution)
-                records.append(TierCaptureRecord(point: point.id, tier: tier.tier, executor: tier.executor, capture: capture, at: attribution.time))
+                ]
+                if let discards = outcome.discards { fields["discards"] = .string(discards) }
+                try appendEvent(type: "capture", on: point.commit, fields: fields, by: attribution)
+                records.append(TierCaptureRecord(point: point.id, tier: tier.tier, executor: tier.executor, capture: capture,
+                                                 at: attribution.time, discards: outcome.discards))
             } catch {
                 let undo = (try? delete(id: point.id, by: attribution)) != nil
                 throw TimeturnerError(error.kind == .refused ? .refused : .failure,
@@ -42,7 +45,8 @@ extension PointStore {
             guard let tier = event["tier"]?.stringValue, let executor = event["executor"]?.stringValue,
                   let capture = event["capture"] else { continue }
             newest[tier] = TierCaptureRecord(point: point.id, tier: tier, executor: executor, capture: capture,
-                                             at: event["at"]?.stringValue.flatMap(Timestamp.init(rfc3339:)) ?? point.at)
+                                             at: event["at"]?.stringValue.flatMap(Timestamp.init(rfc3339:)) ?? point.at,
+                                             discards: event["discards"]?.stringValue)
         }
         return (newest.values.sorted { Tier.rank($0.tier) < Tier.rank($1.tier) }, skipped)
     }

@@ -1,14 +1,41 @@
-/// The tiers a rollback can cover, in the order they are rolled back: code first (in-process,
-/// git), then what was deployed from it, then the configuration and the data it runs with,
-/// then the machine under it. Configuration comes before the database: restoring files is fast
-/// and cheap to undo, the database is the slowest step and the hardest to undo, so it runs when
-/// everything cheaper has already worked.
+import GitKit
+
+/// The tiers a rollback can cover. `order` lists them as people name them (code, then what was
+/// deployed from it, then the configuration and data it runs with, then the machine under it);
+/// the order they are *rolled back* in is `defaultPhase`, which a tier's `order` setting moves.
 public enum Tier {
     public static let code = "code"
     public static let order = ["code", "deploy", "config", "db", "system"]
 
-    /// Position in `order`; unknown names sort last.
+    /// Position in `order`; unknown names sort last. For listings, not for running.
     public static func rank(_ tier: String) -> Int { order.firstIndex(of: tier) ?? order.count }
+
+    /// When a tier is rolled back unless `timeturner.tier.<name>.order` says otherwise (lower
+    /// first). The machine first, then the data while the code being left is still in place
+    /// (a database downgrade needs the present release's migration scripts, and the old code
+    /// must never start against the new schema), then the configuration the old code reads,
+    /// then the code, then the switch of the deployed release. Nothing restarts in between:
+    /// `timeturner.activate` runs once, after every tier is in place.
+    public static func defaultPhase(_ tier: String) -> Int {
+        switch tier {
+        case "system": 10
+        case "db": 20
+        case "config": 30
+        case code: 40
+        case "deploy": 50
+        default: 60
+        }
+    }
+
+    /// Parses a tier's `order` setting: a whole number from 0 to 1000.
+    public static func phase(_ tier: String, setting: String?, origin: String) throws(TimeturnerError) -> Int {
+        guard let setting else { return defaultPhase(tier) }
+        guard let value = Int(setting.trimming(\.isWhitespace)), (0...1000).contains(value) else {
+            throw TimeturnerError(.usage, "timeturner.tier.\(tier).order (from \(origin)) is '\(setting)', not a whole number from 0 to 1000",
+                                  hint: "lower runs first; the defaults are system 10, db 20, config 30, code 40, deploy 50")
+        }
+        return value
+    }
 
     /// Parses `--tiers code,deploy,db`: known names only, each once, returned in rollback order.
     public static func parseList(_ text: String) throws(TimeturnerError) -> [String] {

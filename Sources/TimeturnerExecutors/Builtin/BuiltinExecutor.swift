@@ -9,9 +9,13 @@ public protocol BuiltinExecutor: Sendable {
     /// The settings it reads, for `executor describe`.
     var settingsHelp: [(key: String, meaning: String)] { get }
     func perform(_ request: ExecutorRequest, context: BuiltinContext) async throws(TimeturnerError) -> ExecutorResponse
+    /// Whether its requests must carry `checkouts` of the `from` and `to` trees.
+    var wantsCheckouts: Bool { get }
 }
 
 extension BuiltinExecutor {
+    public var wantsCheckouts: Bool { false }
+
     var describeResponse: ExecutorResponse {
         ExecutorResponse(ok: true, summary: summary, verbs: ExecutorVerb.allCases)
     }
