@@ -13,6 +13,8 @@ public import TimeturnerCore
 public struct MigrationsExecutor: BuiltinExecutor {
     public init() {}
     public let name = "migrations"
+    /// The migration scripts of the code being left and returned to: the work tree may hold neither.
+    public var wantsCheckouts: Bool { true }
     public let summary = "migrates by revision (alembic by default) with the scripts of the tree being left; restores a dump if that fails"
     public var settingsHelp: [(key: String, meaning: String)] {
         [("current", "command printing the database's revision (default 'alembic current'): one line, the revision its first word; no output = 'base'"),
@@ -56,9 +58,12 @@ public struct MigrationsExecutor: BuiltinExecutor {
             return ExecutorResponse(capture: [:], message: "the database is at revision \(revision); would record it\(dump)")
         }
         let capturedAt = Timestamp.now().rfc3339
-        var capture: [String: JSONValue] = ["revision": .string(revision), "capturedAt": .string(capturedAt)]
+        // Only the revision unless there is a dump: two captures of the same state are then equal,
+        // which is how the engine tells that a failed rollback changed nothing.
+        var capture: [String: JSONValue] = ["revision": .string(revision)]
         var message = "the database is at revision \(revision)"
         if settings.strategies.contains(.restore) {
+            capture["capturedAt"] = .string(capturedAt)
             var dumpRequest = request
             dumpRequest.verb = .capture
             let dump = try await PostgresExecutor().perform(dumpRequest, context: context.forRequest(dumpRequest))
