@@ -520,14 +520,14 @@ internal import Glibc
         #expect(point.stderr.contains("executor 'testing' failed to capture the deploy tier: ") && point.stderr.contains(cause), "\(point)")
         #expect(try await repo.gitResult(["rev-parse", "-q", "--verify", "refs/timeturner/points/p2"]).status != 0)
 
-        // A rollback first captures the tier's present state (to restore on failure); when the
-        // executor misbehaves there, the rollback stops before anything changed.
+        // A rollback first asks the executor with a dry run (the preflight); when it misbehaves
+        // there, the rollback stops before anything changed.
         let before = try await repo.fingerprint()
         let refsBefore = try await repo.git("for-each-ref", "refs/timeturner/safety")
         let rollback = try await repo.timeturner(["rollback", "--to", "good-one", "--tiers", "code,deploy", "--yes"], extraEnvironment: path)
         #expect(rollback.status == 3, "\(rollback)")
-        #expect(rollback.stderr.contains("nothing was rolled back"), "\(rollback)")
-        #expect(rollback.stderr.contains("executor 'testing' failed to capture the deploy tier: ") && rollback.stderr.contains(cause), "\(rollback)")
+        #expect(rollback.stderr.contains("the preflight found that the rollback cannot be done; nothing was changed"), "\(rollback)")
+        #expect(rollback.stderr.contains("executor 'testing' failed to rollback the deploy tier: ") && rollback.stderr.contains(cause), "\(rollback)")
         #expect(try await repo.fingerprint() == before)
         #expect(try await repo.git("for-each-ref", "refs/timeturner/safety") == refsBefore)
         #expect(try await repo.git("rev-parse", "HEAD").trimmed == ids[3])

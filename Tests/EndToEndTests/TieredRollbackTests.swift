@@ -46,12 +46,21 @@ import TestSupport
             let plan = try await timeturner(repo, ["rollback", "--to", "pre-v2", "--level", "2", "--dry-run"], server)
             #expect(plan.status == 0, "\(plan)")
             for call in ["config: files capture (the present state", "db: postgres capture (the present state",
-                         "config: files rollback to {\"archive\":", "config: files verify", "db: postgres rollback to {\"database\":", "db: postgres verify"] {
-                #expect(plan.stdout.contains(call), "plan lacks \(call): \(plan.stdout)")
+                         "config: files rollback to the state captured with point pre-v2", "config: files verify",
+                         "db: postgres rollback to the state captured with point pre-v2", "would take a safety dump", "db: postgres verify",
+                         "data loss: rolling back the db tier discards every write to postgresql://postgres@127.0.0.1:"] {
+                #expect((plan.stdout + plan.stderr).contains(call), "plan lacks \(call): \(plan.stdout)\(plan.stderr)")
             }
             #expect(try await head(repo) == "v2\n", "a dry run changed the code")
 
-            let done = try await timeturner(repo, ["rollback", "--to", "pre-v2", "--level", "2", "--yes", "--json",
+            // Restoring the dump discards what was written since: --yes alone does not accept that.
+            let unaccepted = try await timeturner(repo, ["rollback", "--to", "pre-v2", "--level", "2", "--yes"], server)
+            #expect(unaccepted.status == 3, "\(unaccepted)")
+            #expect(unaccepted.stderr.contains("this rollback discards data: the db tier every write to"), "\(unaccepted.stderr)")
+            #expect(unaccepted.stderr.contains("--accept-data-loss"))
+            #expect(try await head(repo) == "v2\n")
+
+            let done = try await timeturner(repo, ["rollback", "--to", "pre-v2", "--level", "2", "--yes", "--accept-data-loss", "--json",
                                                    "--verify", "grep -q primary config/app.env"], server)
             #expect(done.status == 0, "\(done)")
             #expect(try await head(repo) == "v1\n")
@@ -64,6 +73,9 @@ import TestSupport
             #expect(tiers.map { $0["tier"] as? String } == ["db", "config", "code"])
             #expect(tiers.allSatisfy { $0["status"] as? String == "succeeded" && $0["durationMs"] is Int })
             #expect(event["status"] as? String == "succeeded")
+            // The journal records what was discarded, and since when.
+            let loss = try #require((event["dataLoss"] as? [[String: Any]])?.first)
+            #expect(loss["tier"] as? String == "db" && loss["capturedAt"] is String && (loss["discards"] as? String)?.contains("made after") == true)
         }
     }
 
@@ -71,24 +83,33 @@ import TestSupport
     func aFailingDatabaseRestoreRollsCodeAndFilesBackToo() async throws {
         try await PostgresServer.with { server in
             let repo = try await deployedBadRelease(server)
-            // The dump the point recorded is damaged: the postgres executor refuses it.
+            // The dump the point recorded is damaged: the preflight (the executor's dry run) finds
+            // it, in --dry-run and before a real run, and nothing changes.
             let dumps = try await runProcess("/bin/sh", ["-c", "ls .git/timeturner/backups/db/*.dump"], environment: repo.environment, in: repo.path)
             let dump = try #require(dumps.stdout.lines.first)
-            _ = try await runProcess("/bin/sh", ["-c", "printf corrupt >> '\(dump)'"], environment: repo.environment, in: repo.path)
-
-            // By default the database goes first: it refuses its dump before anything changed.
-            let first = try await timeturner(repo, ["rollback", "--to", "pre-v2", "--level", "2", "--yes", "--json"], server)
-            #expect(first.status == 1, "\(first)")
-            #expect(first.stderr.contains("the db tier failed before changing anything; nothing was rolled back"), "\(first.stderr)")
+            let sh = { (script: String) async throws -> Void in
+                _ = try await runProcess("/bin/sh", ["-c", script], environment: repo.environment, in: repo.path)
+            }
+            try await sh("cp '\(dump)' dump.orig && printf corrupt >> '\(dump)'")
+            for extra in [["--dry-run"], ["--yes", "--accept-data-loss"]] {
+                let refused = try await timeturner(repo, ["rollback", "--to", "pre-v2", "--level", "2"] + extra, server)
+                #expect(refused.status == 3, "\(refused)")
+                #expect(refused.stderr.contains("the preflight found that the rollback cannot be done; nothing was changed"), "\(refused.stderr)")
+                #expect(refused.stderr.contains("does not match its recorded checksum"), "\(refused.stderr)")
+            }
             #expect(try await head(repo) == "v2\n" && repo.read("config/app.env") == "DB=replica-typo\n")
             #expect(try await repo.git("for-each-ref", "refs/timeturner/safety").isEmpty)
 
-            // Moved after the configuration and the code (the user's own git config), it fails
-            // once they have changed: they are put back.
+            // The dump is intact again, but a view on the table (made after the point) stops
+            // pg_restore from dropping it, so the restore fails when it runs. Moved after the
+            // configuration and the code (the user's own git config), the database fails once
+            // they have changed: they are put back.
+            try await sh("mv dump.orig '\(dump)'")
+            try await server.sql("CREATE VIEW order_ids AS SELECT id FROM orders", database: "shop")
             try await repo.git("config", "timeturner.tier.db.order", "60")
-            let failed = try await timeturner(repo, ["rollback", "--to", "pre-v2", "--level", "2", "--yes", "--json"], server)
+            let failed = try await timeturner(repo, ["rollback", "--to", "pre-v2", "--level", "2", "--yes", "--accept-data-loss", "--json"], server)
             #expect(failed.status == 5, "\(failed)")
-            #expect(failed.stderr.contains("does not match its recorded checksum"))
+            #expect(failed.stderr.contains("pg_restore"), "\(failed.stderr)")
             // Everything is as it was before the rollback: v2 code, the bad config, the migrated table.
             #expect(try await head(repo) == "v2\n")
             #expect(repo.read("config/app.env") == "DB=replica-typo\n")
@@ -96,7 +117,9 @@ import TestSupport
             #expect(try await server.sql("SELECT count(*) FROM orders", database: "shop").trimmed == "3")
             let event = try #require(parseJSON(failed.stdout))
             #expect((event["tiers"] as? [[String: Any]])?.map { "\($0["tier"]!) \($0["status"]!)" } == ["config succeeded", "code succeeded", "db failed"])
-            #expect((event["tierRestores"] as? [[String: Any]])?.map { "\($0["tier"]!) \($0["action"]!) \($0["status"]!)" } == ["config restore succeeded"])
+            // Newest change first: the database (its failed restore ran inside one transaction, but
+            // a fresh dump never equals the old one, so it is put back too), then the configuration.
+            #expect((event["tierRestores"] as? [[String: Any]])?.map { "\($0["tier"]!) \($0["action"]!) \($0["status"]!)" } == ["db restore succeeded", "config restore succeeded"])
             let status = try await repo.gitResult(["status", "--porcelain"]).stdout
             #expect(status.lines == [" M config/app.env"], "\(status)")  // tracked, and back to its bad pre-rollback content
         }

@@ -17,17 +17,26 @@ struct MarkOptions: ParsableArguments {
     @Flag(help: "Print the mark as JSON.")
     var json = false
 
-    /// Appends the mark and prints it.
-    func record(_ kind: MarkVerdict, note: String?) throws {
+    /// Appends the mark and prints it (with the point holding the tiers' captures, for `good --capture`).
+    func record(_ kind: MarkVerdict, note: String?,
+                captured: (point: RollbackPoint, captures: [TierCaptureRecord], created: Bool)? = nil) throws {
         let context = CommandContext.process
         let repository = try context.openRepository()
         let attribution = try Attribution.resolve(in: repository, environment: context.environment, now: context.now, standIn: by)
         let mark = try KnownGoodRegistry(repository: repository).mark(
             kind, revision: commit, env: env, note: note, by: by, attribution: attribution)
         if json {
-            context.printJSON(mark.json)
+            guard let captured, case .object(var fields) = mark.json else { return context.printJSON(mark.json) }
+            fields["capturePoint"] = .object(["id": .string(captured.point.id), "created": .bool(captured.created),
+                                              "tiers": .array(captured.captures.map { .string($0.tier) })])
+            context.printJSON(.object(fields))
         } else {
             context.terminal.confirm(mark)
+            if let captured {
+                let tiers = captured.captures.map(\.tier).joined(separator: ", ")
+                context.terminal.out(captured.created ? "  captured \(tiers) in point \(Terminal.escaped(captured.point.id))"
+                                                      : "  point \(Terminal.escaped(captured.point.id)) already holds captures of \(tiers)")
+            }
         }
     }
 }

@@ -15,11 +15,16 @@ struct RollbackCommand: AsyncParsableCommand {
         if one fails, restores the exact state before the rollback (exit 5). Every rollback is journaled.
 
         Tiers beyond code: --level 1 (code, deploy), 2 (+ config, db) or 3 (+ system), or \
-        --tiers code,db,…, roll back each configured tier to the point's capture with its executor \
-        and verify it. Every tier's present state is captured first; if a tier or the \
-        verification fails, the tiers already rolled back are restored from those captures in \
-        reverse order and the code is restored (exit 5, or 6 if a restore fails). --escalate \
-        retries at the next level when a level's verification fails.
+        --tiers code,db,… (without code: that tier alone, the branch stays), roll back each \
+        configured tier to the point's capture with its executor. Every executor is asked first \
+        with a dry run (artifacts present, checksums right, room for the captures); then every \
+        tier's present state is captured, and the tiers run in phases: system, db, config, code, \
+        deploy (timeturner.tier.<tier>.order moves one), then timeturner.activate once (restart), \
+        then each tier's verify. If a tier, the activation or the verification fails, what was \
+        rolled back is restored in reverse order and activated again (exit 5, or 6 if a restore \
+        fails). A tier whose capture discards data (a dump: writes since it are lost) says so in \
+        the plan and needs the prompt or --accept-data-loss. --escalate retries at the next level \
+        when a level's verification fails.
 
         revert (default) adds one commit whose tree is the target's; reset moves the branch. \
         Uncommitted changes are carried across and captured in the safety backup; a rollback that \
@@ -60,8 +65,11 @@ struct RollbackCommand: AsyncParsableCommand {
     @Option(help: "Tiers to roll back: 1 = code and deploy, 2 = + config and db, 3 = + system (configured tiers only).")
     var level: LevelArgument?
 
-    @Option(help: "Exactly these tiers, e.g. code,db (each configured with timeturner.tier.<tier>.executor).")
+    @Option(help: "Exactly these tiers, e.g. code,db; without code the branch stays (db, config or deploy alone).")
     var tiers: String?
+
+    @Flag(help: "With --yes: go ahead although a tier's rollback discards data (a dump restored; the plan says since when).")
+    var acceptDataLoss = false
 
     @Flag(help: "With --level: when a level's verification fails (and was restored), try the next level.")
     var escalate = false
@@ -90,10 +98,11 @@ struct RollbackCommand: AsyncParsableCommand {
         let repository = try context.openRepository()
         let attribution = try context.attribution(in: repository)
         let configuration = try context.configuration(in: repository, overrides: configurationOptions.overrides)
-        let request = RollbackRequest(
+        var request = RollbackRequest(
             target: to, environment: env, mode: mode.value, commits: commits, mainline: mainline,
             verifyCommands: verifyCommands, verifyTimeout: verifyTimeout.value, reason: reason, level: level?.value,
             tierNames: try tiers.map { (text) throws(TimeturnerError) in try Tier.parseList(text) }, escalate: escalate)
+        request.acceptDataLoss = acceptDataLoss
         let pipeline = RollbackPipeline(planner: RollbackPlanner(repository: repository, configuration: configuration),
                                         engine: context.rollbackEngine(for: repository, attribution: attribution, configuration: configuration),
                                         attribution: attribution)

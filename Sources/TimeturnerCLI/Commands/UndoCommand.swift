@@ -28,6 +28,9 @@ struct UndoCommand: AsyncParsableCommand {
     @Flag(help: "Undo only the code, leaving the other tiers the rollback changed as they are now.")
     var codeOnly = false
 
+    @Flag(help: "With --yes: go ahead although putting a tier back discards data written since the rollback (the plan says what).")
+    var acceptDataLoss = false
+
     @Flag(help: "Print the plan and change nothing.")
     var dryRun = false
 
@@ -44,8 +47,9 @@ struct UndoCommand: AsyncParsableCommand {
         let repository = try context.openRepository()
         let attribution = try context.attribution(in: repository)
         let configuration = try context.configuration(in: repository, overrides: configurationOptions.overrides)
-        let plan = try UndoPlanner(repository: repository, configuration: configuration)
-            .plan(UndoRequest(rollbackID: rollbackID, codeOnly: codeOnly), by: attribution)
+        let engine = context.rollbackEngine(for: repository, attribution: attribution, configuration: configuration)
+        let plan = try await engine.preflighted(try UndoPlanner(repository: repository, configuration: configuration)
+            .plan(UndoRequest(rollbackID: rollbackID, codeOnly: codeOnly, acceptDataLoss: acceptDataLoss), by: attribution))
         plan.warnings.forEach(context.terminal.warning)
         if dryRun {
             if json { context.printJSON(plan.json) } else { PlanRenderer(terminal: context.terminal).render(plan, dryRun: true) }
@@ -53,7 +57,6 @@ struct UndoCommand: AsyncParsableCommand {
         }
         PlanRenderer(terminal: context.terminal).render(plan, dryRun: false, toStandardError: true)
         let approval = try context.approve(plan, yes: yes, what: "an undo")
-        let engine = context.rollbackEngine(for: repository, attribution: attribution, configuration: configuration)
         let result = await engine.execute(plan, approval: approval)
         if let error = result.error { throw error }
         if json, let event = result.event {

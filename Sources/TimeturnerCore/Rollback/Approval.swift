@@ -4,6 +4,13 @@ public protocol ConfirmablePlan: Sendable {
     var confirmationWord: String { get }
     /// Identifies the plan's exact content; an approval is only good for this value.
     var digest: String { get }
+    /// What the plan throws away that `--yes` alone must not accept (nil: nothing): the person
+    /// sees it in the plan before typing; automation says `--accept-data-loss`.
+    var unacceptedDataLoss: String? { get }
+}
+
+extension ConfirmablePlan {
+    public var unacceptedDataLoss: String? { nil }
 }
 
 /// What the confirmation step got from the person, or `--yes`.
@@ -23,6 +30,10 @@ public struct Approval: Sendable, Equatable {
         if case .typed(let answer) = consent, answer != plan.confirmationWord {
             throw TimeturnerError(.refused, "not confirmed; nothing was changed",
                                   hint: "run it again and type '\(plan.confirmationWord)' when asked, or pass --yes")
+        }
+        if consent == .assumeYes, let loss = plan.unacceptedDataLoss {
+            throw TimeturnerError(.refused, "this \(plan.confirmationWord) discards data: \(loss); --yes alone does not accept that, nothing was changed",
+                                  hint: "look at the plan (--dry-run); to go ahead anyway add --accept-data-loss, or confirm at the prompt")
         }
         digest = plan.digest
     }

@@ -25,6 +25,8 @@ public struct TierRecord: Sendable, Equatable, Codable {
     public var detail: String?
     /// The capture the tier was rolled back (or restored) to; for a capture, what it captured.
     public var capture: JSONValue?
+    /// For a capture: what a later return to it throws away (an undo restoring a dump).
+    public var discards: String?
 
     public init(tier: String, executor: String? = nil, action: String? = nil, status: String, start: String? = nil,
                 durationMs: Int64, detail: String? = nil, capture: JSONValue? = nil) {

@@ -22,7 +22,7 @@ extension RollbackEngine {
         if case .interrupted = failure.error.kind { return .interruptedRestored(failure) }
         switch failure.step {
         case .runVerification: return .verificationFailedRestored(failure)
-        case .rollBackTier, .verifyTier: return .tierFailedRestored(failure)
+        case .rollBackTier, .verifyTier, .activate: return .tierFailedRestored(failure)
         default: return .failedRestored(failure)
         }
     }

@@ -14,7 +14,7 @@ extension RollbackEngine {
         try run.recorder.save()
         run.status = try requireUnchanged(run.plan.basis, operation: operation)
         TreeCheckouts.removeLeftovers(in: repository)
-        if run.plan.confirmationWord == "rollback" {
+        if run.plan.confirmationWord == "rollback" && run.plan.includesCode {
             try WorkTreeGuard.check(run.status ?? run.plan.basis.status, against: run.plan.code.changes, in: repository)
         }
     }
@@ -28,8 +28,10 @@ extension RollbackEngine {
             let capture = outcome.capture ?? .object([:])
             run.before[name] = capture
             run.recorder.state.captures[name] = .object(["executor": .string(tier.assignment.executor), "capture": capture])
-            run.captureRecords.append(run.record(name, executor: tier.assignment.executor, action: "capture", succeeded: true,
-                                                 since: since, detail: outcome.message, capture: capture))
+            var record = run.record(name, executor: tier.assignment.executor, action: "capture", succeeded: true,
+                                    since: since, detail: outcome.message, capture: capture)
+            record.discards = outcome.discards
+            run.captureRecords.append(record)
         } catch {
             throw TimeturnerError(.refused, "could not capture the present state of the \(name) tier before rolling back; nothing was rolled back",
                                   hint: error.hint, causes: [error.message] + error.causes)
@@ -120,7 +122,8 @@ extension RollbackEngine {
         run.compensations.append(.tier(name))
         run.recorder.state.changedTiers.append(name)
         try run.recorder.save()
-        let context = try run.checkouts.context(from: run.currentCode, to: tier.targetCommit ?? run.plan.code.target,
+        // The tier still holds the state of the code being left, whether or not the branch moved yet.
+        let context = try run.checkouts.context(from: run.plan.code.from, to: tier.targetCommit ?? run.plan.code.target,
                                                 wanted: tiers.wantsCheckouts(tier.assignment))
         do {
             let outcome = try await tiers.rollback(tier.assignment, to: tier.target, point: tier.point, context: context, dryRun: false)

@@ -29,8 +29,9 @@ public struct RollbackPipeline {
                     attempted: (RollbackAttempt) -> Void) async throws(TimeturnerError) -> RollbackAttempt? {
         var request = request
         while true {
-            let plan = try planner.plan(request, by: attribution)
-            if plan.steps.isEmpty {
+            let planned = try planner.plan(request, by: attribution)
+            if planned.steps.isEmpty {
+                let plan = planned
                 // Already there: nothing to confirm, nothing written, nothing journaled.
                 let attempt = RollbackAttempt(plan: plan, result: OperationResult(operation: "rollback", outcome: .alreadyThere, event: nil,
                                                                                   safetyRef: plan.safetyRef, from: plan.code.from),
@@ -38,6 +39,7 @@ public struct RollbackPipeline {
                 attempted(attempt)
                 return attempt
             }
+            let plan = try await engine.preflighted(planned)
             guard let approval = try confirm(plan) else { return nil }
             let result = await engine.execute(plan, approval: approval)
             let next = Self.escalation(of: request, after: result, id: plan.id)

@@ -11,7 +11,7 @@ extension RollbackPlan {
             return "write \(safetyRef): HEAD \(code.from.short)" + (isDirty ? ", index, work tree and untracked files" : "")
         case .moveBranch: return describeBranchMove()
         case .updateWorkTree: return "update the work tree and index: \(code.changes.count) path\(code.changes.count == 1 ? "" : "s")"
-        case .rollBackTier(let name): return "\(name): \(executor(name)) rollback to \(tier(name)?.target.canonicalLine ?? "{}")"
+        case .rollBackTier(let name): return describeTierRollback(name)
         case .verifyTier(let name): return "\(name): \(executor(name)) verify"
         case .activate:
             guard let activation else { return "activate" }
@@ -27,6 +27,25 @@ extension RollbackPlan {
     }
 
     private func executor(_ tier: String) -> String { self.tier(tier)?.assignment.executor ?? "?" }
+
+    /// `1.2 s`, `350 ms`.
+    static func seconds(_ milliseconds: Int64) -> String {
+        milliseconds < 1000 ? "\(milliseconds) ms" : "\(milliseconds / 1000).\(milliseconds % 1000 / 100) s"
+    }
+
+    /// In words: the executor's own dry-run answer when the preflight has it, the state it
+    /// returns to, what that throws away, and how long it took before.
+    private func describeTierRollback(_ name: String) -> String {
+        guard let tier = tier(name) else { return "\(name): rollback" }
+        let found = preflight.first { $0.tier == name }
+        let returning = tier.point.map { "the state captured with point \($0.id)" }
+            ?? (operation.name == "undo" ? "its state before the rollback" : "the captured state")
+        var words = "\(name): \(tier.assignment.executor) rollback to \(returning)" + (tier.capturedAt.map { " (\($0.rfc3339))" } ?? "")
+        if let action = found?.action, !action.isEmpty { words += ": " + action }
+        if let discards = tier.discards { words += "; discards " + discards }
+        if let expected = found?.expectedMilliseconds { words += "; took about \(Self.seconds(expected)) before" }
+        return words
+    }
 
     private func describeBranchMove() -> String {
         switch code.recipe {
@@ -54,7 +73,7 @@ extension RollbackPlan {
             "verifyTimeoutSeconds": .int(request.verifyTimeout.seconds), "safetyRef": .string(safetyRef),
             "dirty": .array(dirtyPaths.map { .string(PathBytes.jsonForm($0)) }), "untracked": .int(Int64(untrackedPaths.count)),
             "steps": .array(steps.map { .object(["step": .string($0.label), "does": .string(describe($0))]) }),
-            "tiers": .array((["code"] + tiers.map(\.name)).map(JSONValue.string)),
+            "tiers": .array(((includesCode ? ["code"] : []) + tiers.map(\.name)).map(JSONValue.string)),
             "tierCalls": .array(tierCalls.map(JSONValue.string)), "attempt": .int(Int64(request.attempt)),
             "level": request.level.map { .int(Int64($0.rawValue)) } ?? .null,
         ]
@@ -63,6 +82,24 @@ extension RollbackPlan {
         if let range = code.selectedRange { fields["range"] = .string(range) }
         if let mainline = code.mainline { fields["mainline"] = .int(Int64(mainline)) }
         if let from = request.escalatedFrom { fields["escalatedFrom"] = .string(from) }
+        if !dataLoss.isEmpty {
+            fields["dataLoss"] = .array(dataLoss.map { tier in
+                var loss: [String: JSONValue] = ["tier": .string(tier.name), "discards": .string(tier.discards ?? "")]
+                if let at = tier.capturedAt { loss["capturedAt"] = .string(at.rfc3339) }
+                return .object(loss)
+            })
+            fields["acceptDataLoss"] = .bool(request.acceptDataLoss)
+        }
+        if !includesCode { fields["codeMoves"] = .bool(false) }
+        if !preflight.isEmpty {
+            fields["preflight"] = .array(preflight.map { found in
+                var entry: [String: JSONValue] = ["tier": .string(found.tier), "executor": .string(found.executor)]
+                if let action = found.action { entry["action"] = .string(action) }
+                if let expected = found.expectedMilliseconds { entry["expectedMs"] = .int(expected) }
+                if let problem = found.problem { entry["problem"] = .string(problem) }
+                return .object(entry)
+            })
+        }
         return .object(fields)
     }
 }

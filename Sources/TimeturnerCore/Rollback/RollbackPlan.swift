@@ -119,6 +119,9 @@ public struct RollbackPlan: Sendable, ConfirmablePlan {
     /// When the code moves among the tiers (`Tier.defaultPhase`, or `timeturner.tier.code.order`).
     public let codePhase: Int
     public let steps: [RollbackStep]
+    /// What each tier's executor said when asked with `dryRun: true` (set by the pipeline before
+    /// the plan is shown, so the approval covers it too).
+    public internal(set) var preflight: [TierPreflight] = []
     /// Registry lines skipped while resolving the target, submodules the rollback cannot check out.
     public let warnings: [String]
     public let basis: PlanBasis
@@ -136,6 +139,15 @@ public struct RollbackPlan: Sendable, ConfirmablePlan {
 
     /// The tiers whose rollback throws data away (a dump restored), for the plan and the consent.
     public var dataLoss: [PlannedTier] { tiers.filter { $0.discards != nil } }
+
+    public var unacceptedDataLoss: String? {
+        guard !request.acceptDataLoss, !dataLoss.isEmpty else { return nil }
+        return dataLoss.map { "the \($0.name) tier \($0.discards ?? "")" }.joined(separator: "; ")
+    }
+
+    /// The branch moves (and the work tree changes) only when the code is among the tiers:
+    /// `--tiers db` rolls back the database alone.
+    public var includesCode: Bool { request.tierNames?.contains(Tier.code) ?? true }
 
     /// A SHA-256 over the plan as JSON: an approval carries it, so only this plan can run with it.
     public var digest: String { SHA256.hex(of: Array(json.canonicalLine.utf8)) }

@@ -24,12 +24,16 @@ public struct RollbackPlanner {
         var warnings: [String] = []
         let (code, basis) = try CodeRollbackPlanner(repository: scratch, id: id, attribution: attribution)
             .plan(request, warnings: &warnings)
-        let tiers = try planTiers(request, target: code.target)
+        let tiers = try planTiers(request, target: code.target, targetName: code.targetName)
         let verification = try verificationCommands(request)
+        let includesCode = request.tierNames?.contains(Tier.code) ?? true
+        if !includesCode && tiers.isEmpty {
+            throw TimeturnerError(.usage, "--tiers names no tier to roll back", hint: "for example: --tiers db, or --tiers code,config")
+        }
         let codePhase = try configuration.codePhase()
-        let changes = !code.changesNothing || !tiers.isEmpty
+        let changes = (!code.changesNothing && includesCode) || !tiers.isEmpty
         let activation = changes ? try configuration.activation(environment: request.environment) : nil
-        let codeSteps: [RollbackStep] = code.changesNothing ? [] : [.moveBranch, .updateWorkTree]
+        let codeSteps: [RollbackStep] = code.changesNothing || !includesCode ? [] : [.moveBranch, .updateWorkTree]
         return RollbackPlan(id: id, operation: .rollback, request: request, code: code, tiers: tiers, verification: verification,
                             activation: activation, codePhase: codePhase,
                             steps: changes ? Self.steps(tiers: tiers, codePhase: codePhase, activation: activation != nil,
@@ -79,7 +83,7 @@ public struct RollbackPlanner {
     /// The configured (and trusted) tiers that `--level` or `--tiers` select, each with the
     /// capture it returns to: the named point's, or the newest point on the target with
     /// captures of them all. A tier without a capture refuses the whole plan.
-    func planTiers(_ request: RollbackRequest, target: OID) throws(TimeturnerError) -> [PlannedTier] {
+    func planTiers(_ request: RollbackRequest, target: OID, targetName: String) throws(TimeturnerError) -> [PlannedTier] {
         guard request.level != nil || request.tierNames != nil else { return [] }
         let selected = try Tier.select(level: request.level, names: request.tierNames, configured: try configuration.tierAssignments())
         guard !selected.isEmpty else { return [] }
@@ -87,8 +91,7 @@ public struct RollbackPlanner {
         let point = found.map { PointReference(id: $0.point.id, commit: $0.point.commit.hex) }
         let missing = selected.map(\.tier).filter { tier in !(found?.captures.contains { $0.tier == tier } ?? false) }
         if !missing.isEmpty {
-            throw TimeturnerError(.refused, "the point \(point?.id ?? "") has no capture for the \(missing.joined(separator: ", ")) tier(s), so they cannot be rolled back to it",
-                                  hint: "roll back fewer tiers (--tiers code,…), or choose a point made after those tiers were configured (git timeturner show <point> lists its captures)")
+            throw Self.missingCaptures(missing, point: point, target: target, targetName: targetName, environment: request.environment)
         }
         return try selected.map { (assignment) throws(TimeturnerError) in
             let record = found!.captures.first { $0.tier == assignment.tier }!
@@ -96,6 +99,21 @@ public struct RollbackPlanner {
             return PlannedTier(assignment: assignment, target: record.capture, point: point, phase: phase,
                                capturedAt: record.at, discards: record.discards)
         }
+    }
+
+    /// Tiers can only go back to a state someone captured on that commit. The message names the
+    /// commit and how to capture next time; it does not suggest rolling back fewer tiers, which
+    /// would run old code on the present data.
+    static func missingCaptures(_ missing: [String], point: PointReference?, target: OID, targetName: String,
+                                environment: String?) -> TimeturnerError {
+        let tiers = missing.joined(separator: ", ")
+        let capture = "git timeturner good \(target.short)" + (environment.map { " --env \($0)" } ?? " --env <env>") + " --capture"
+        if let point {
+            return TimeturnerError(.refused, "\(targetName) is \(target.short); its point \(point.id) has no capture of the \(tiers) tier(s), so they cannot be rolled back to it; nothing was changed",
+                                   hint: "capture every tier when you deploy (\(capture), which hooks/post-deploy runs), or choose a point that has them ('git timeturner show <point>' lists its captures)")
+        }
+        return TimeturnerError(.refused, "\(targetName) is \(target.short), and no point on that commit has a capture of the \(tiers) tier(s), so they cannot be rolled back to it; nothing was changed",
+                               hint: "tiers can only return to a state captured on the deployed commit: capture it when you deploy (\(capture), which hooks/post-deploy runs); rolling back the code alone would run it on the present \(tiers)")
     }
 
     /// The checks every operation that writes the work tree makes before reading anything else.

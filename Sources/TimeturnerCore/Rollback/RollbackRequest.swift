@@ -26,10 +26,14 @@ public struct RollbackRequest: Sendable {
     public var reason: String?
     /// `--level`: the configured tiers of that level. Exclusive with `tierNames`.
     public var level: RollbackLevel?
-    /// `--tiers`: exactly these tiers (must include code).
+    /// `--tiers`: exactly these tiers; without `code` the branch stays where it is (a partial
+    /// rollback of the database, the configuration or the deployed release alone).
     public var tierNames: [String]?
     /// `--escalate`: when a level fails verification and is restored, try the next level.
     public var escalate: Bool
+    /// `--accept-data-loss`: with `--yes`, go ahead although a tier's rollback discards data
+    /// (a dump restored: writes since it are lost). At the prompt, the person sees the loss and types.
+    public var acceptDataLoss: Bool = false
     /// Which attempt of an escalating rollback this is (1 for the first), and the id of the
     /// attempt it escalated from. Set by `RollbackPipeline`, never by the user.
     public internal(set) var attempt: Int = 1

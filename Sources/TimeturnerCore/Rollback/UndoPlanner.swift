@@ -6,10 +6,13 @@ public struct UndoRequest: Sendable {
     public var rollbackID: String?
     /// Undo only the code even when the rollback covered other tiers (said in the plan).
     public var codeOnly: Bool
+    /// With `--yes`: go ahead although putting a tier back discards data written since the rollback.
+    public var acceptDataLoss: Bool
 
-    public init(rollbackID: String? = nil, codeOnly: Bool = false) {
+    public init(rollbackID: String? = nil, codeOnly: Bool = false, acceptDataLoss: Bool = false) {
         self.rollbackID = rollbackID
         self.codeOnly = codeOnly
+        self.acceptDataLoss = acceptDataLoss
     }
 }
 
@@ -43,7 +46,10 @@ public struct UndoPlanner {
         let activation = try configuration.activation(environment: code.environment)
         let steps = RollbackPlanner.steps(tiers: tiers, codePhase: codePhase, activation: activation != nil, verification: [],
                                           codeSteps: [.restoreFromSafetyBackup])
-        return RollbackPlan(id: id, operation: .undo(rollbackID: entry.id, backup: backup), request: RollbackRequest(target: entry.id),
+        var undoRequest = RollbackRequest(target: entry.id)
+        undoRequest.acceptDataLoss = request.acceptDataLoss
+        warnings += RollbackPlanner.dataLossWarnings(tiers)
+        return RollbackPlan(id: id, operation: .undo(rollbackID: entry.id, backup: backup), request: undoRequest,
                             code: code, tiers: tiers, verification: [], activation: activation, codePhase: codePhase, steps: steps,
                             warnings: warnings, basis: basis)
     }
@@ -130,7 +136,7 @@ public struct UndoPlanner {
             }
             let phase = try Tier.phase(assignment.tier, setting: assignment.setting("order"), origin: "configuration")
             return PlannedTier(assignment: assignment, target: record.capture ?? .object([:]), point: nil, phase: phase,
-                               targetCommit: commit, capturedAt: record.start.flatMap(Timestamp.init(rfc3339:)))
+                               targetCommit: commit, capturedAt: record.start.flatMap(Timestamp.init(rfc3339:)), discards: record.discards)
         }
     }
 }

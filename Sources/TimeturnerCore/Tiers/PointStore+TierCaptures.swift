@@ -67,3 +67,19 @@ extension PointStore {
         return nil
     }
 }
+
+extension PointStore {
+    /// At deploy time (`good --capture`, hooks/post-deploy): makes sure a point on `revision`
+    /// holds a capture of every configured tier, so a later `rollback --env <env> --level 2`
+    /// to this commit can bring the tiers back. Reuses the newest such point; else creates one.
+    /// Returns the point, its captures, and whether it was made now.
+    public func ensureCaptured(revision: String, environment: String, tiers: [TierAssignment], executing: any TierDriver,
+                               by attribution: Attribution) async throws(TimeturnerError) -> (point: RollbackPoint, captures: [TierCaptureRecord], created: Bool)? {
+        guard !tiers.isEmpty else { return nil }
+        let commit = try RepositoryAccess.resolveCommit(revision, in: repository)
+        if let found = try capturePoint(for: commit, named: nil, tiers: tiers.map(\.tier)) { return (found.point, found.captures, false) }
+        let made = try await createCapturing(.init(revision: commit.hex, message: "captured at deploy to \(environment)", environment: environment),
+                                             tiers: tiers, executing: executing, by: attribution)
+        return (made.point, made.captures, true)
+    }
+}

@@ -1,13 +1,9 @@
 extension Tier {
-    /// The configured tiers a rollback covers: those of `level`, or exactly `names` (which must
-    /// include code and name only configured tiers). Neither: none (code only).
+    /// The configured tiers beyond code a rollback covers: those of `level`, or exactly `names`
+    /// (configured tiers only; `code` among them moves the branch too). Neither: none (code only).
     public static func select(level: RollbackLevel?, names: [String]?, configured: [TierAssignment]) throws(TimeturnerError) -> [TierAssignment] {
         if let level { return configured.filter { level.tiers.contains($0.tier) } }
         guard let names else { return [] }
-        guard names.contains(code) else {
-            throw TimeturnerError(.usage, "--tiers must include code: every rollback moves the code",
-                                  hint: "for example: --tiers code,db")
-        }
         return try names.filter { $0 != code }.map { (name) throws(TimeturnerError) in
             guard let assignment = configured.first(where: { $0.tier == name }) else {
                 throw TimeturnerError(.usage, "the \(name) tier has no executor configured",

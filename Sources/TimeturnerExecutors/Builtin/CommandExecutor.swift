@@ -5,6 +5,8 @@ public import TimeturnerCore
 ///
 /// `capture`'s standard output (trimmed) is the capture; `rollback` gets it back in
 /// `TIMETURNER_CAPTURE` (and the whole capture object as JSON in `TIMETURNER_CAPTURE_JSON`).
+/// Every command gets the request's `from`/`to` commits as `TIMETURNER_FROM`/`TIMETURNER_TO`
+/// and, with `checkouts = true`, the copies of their trees as `TIMETURNER_CHECKOUT_FROM`/`_TO`.
 public struct CommandExecutor: BuiltinExecutor {
     public init() {}
     public let name = "command"
@@ -21,6 +23,10 @@ public struct CommandExecutor: BuiltinExecutor {
             environment["TIMETURNER_POINT"] = point.id
             environment["TIMETURNER_POINT_COMMIT"] = point.commit
         }
+        environment["TIMETURNER_FROM"] = request.from
+        environment["TIMETURNER_TO"] = request.to
+        environment["TIMETURNER_CHECKOUT_FROM"] = request.checkouts?.from
+        environment["TIMETURNER_CHECKOUT_TO"] = request.checkouts?.to
         switch request.verb {
         case .describe:
             return describeResponse

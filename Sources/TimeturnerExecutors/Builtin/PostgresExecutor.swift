@@ -24,7 +24,10 @@ public struct PostgresExecutor: BuiltinExecutor {
         case .capture:
             let url = try context.required("url", example: "postgresql://app@127.0.0.1:5432/app")
             if request.dryRun { return ExecutorResponse(capture: [:], message: "would run pg_dump -Fc on \(PostgresExecutor.redacted(url))") }
-            return ExecutorResponse(capture: try await dump(url: url, request: request, context: context, prefix: ""))
+            let started = Timestamp.now()
+            let captured = try await dump(url: url, request: request, context: context, prefix: "")
+            // A restore replaces the whole database with the dump: whatever was written after it started is gone.
+            return ExecutorResponse(capture: captured, discards: "every write to \(PostgresExecutor.redacted(url)) made after \(started.rfc3339)")
         case .rollback:
             let url = try context.required("url", example: "postgresql://app@127.0.0.1:5432/app")
             let (dump, _) = try BackupDirectory.checkedFile(request, key: "dump", context: context)
