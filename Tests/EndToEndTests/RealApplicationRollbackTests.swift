@@ -38,8 +38,7 @@ struct RealApplicationRollbackTests {
                                  database: app.database)
         #expect(try await app.health().status == 200)
         // What hooks/post-deploy does: captures on the deployed commit, then the good mark.
-        try await expectSuccess(app, ["point", "--name", "deployed-v1", "-m", "v1 deployed"])
-        try await expectSuccess(app, ["good", "--env", "production"])
+        try await expectSuccess(app, ["good", "--env", "production", "--capture", "--evidence", "health 200"])
         try await expectSuccess(app, ["point", "--name", "pre-v2", "-m", "before v2"])
 
         let v2 = try await app.commitVersion(2)
@@ -80,7 +79,7 @@ struct RealApplicationRollbackTests {
         ((parseJSON(output)?["activation"] as? [[String: Any]]) ?? []).map { "\($0["status"] ?? "?")" }
     }
 
-    @Test func levelTwoRollbackUndoAndAFailedVerificationOnARealApplication() async throws {
+    @Test func levelTwoRollbackConfigOnlyUndoAndAFailedVerificationOnARealApplication() async throws {
         try await PostgresServer.with { server in
             let deployed = try await deployThreeVersions(server)
             let app = deployed.app
@@ -93,10 +92,16 @@ struct RealApplicationRollbackTests {
             #expect(plan.stdout.contains("migrations"), "\(plan.stdout)")
             try await expectEverything(on: 3, deployed, healthy: false, "after the dry run")
 
+            // The dump restore loses what was written since v1's deploy: without consent, nothing runs.
+            let refused = try await timeturner(app, ["rollback", "--env", "production", "--level", "2", "--yes", "--verify", verify])
+            #expect(refused.status != 0 && refused.stderr.contains("--accept-data-loss"), "\(refused)")
+            try await expectEverything(on: 3, deployed, healthy: false, "after the refusal")
+
             // The rollback: the database first, with v3's scripts (its downgrade cannot bring the
             // names back, so the dump taken at v1's deploy is restored), then the config, the code,
             // the release, one restart (activate), and a verification that only looks.
-            let done = try await timeturner(app, ["rollback", "--env", "production", "--level", "2", "--yes", "--json", "--verify", verify])
+            let done = try await timeturner(app, ["rollback", "--env", "production", "--level", "2", "--yes", "--accept-data-loss", "--json",
+                                                  "--verify", verify])
             #expect(done.status == 0, "\(done)")
             try await expectEverything(on: 1, deployed, healthy: true, "after the rollback")
             #expect(try await app.repo.git("show", "HEAD:VERSION") == "v1\n")
@@ -107,14 +112,31 @@ struct RealApplicationRollbackTests {
             #expect(tiers == ["db succeeded", "config succeeded", "code succeeded", "deploy succeeded"], "\(done.stdout)")
             #expect(done.stderr.contains("restoring the dump instead"), "\(done.stderr)")
 
-            // Undo returns every tier to v3 (broken again, as it was), and restarts it.
-            let undone = try await timeturner(app, ["undo", "--yes", "--json"])
+            // A bad edit of the live configuration alone: only the config tier goes back (the
+            // branch, the release and the schema stay), and the app is restarted with it.
+            try writeFile(app.root + "/shared/config/app.ini",
+                          Array(String(decoding: readFile(app.root + "/shared/config/app.ini")!, as: UTF8.self)
+                                .replacingOccurrences(of: "name_column = name", with: "name_column = nam").utf8))
+            #expect(try await runProcess("/bin/sh", ["-c", app.restartCommand], environment: app.environment, in: app.root).status == 0)
+            #expect(try await app.health().status == 500)
+            let configOnly = try await timeturner(app, ["rollback", "--env", "production", "--tiers", "config", "--yes", "--json", "--verify", verify])
+            #expect(configOnly.status == 0, "\(configOnly)")
+            #expect((parseJSON(configOnly.stdout)?["tiers"] as? [[String: Any]])?.map { $0["tier"] as? String } == ["config"], "\(configOnly.stdout)")
+            try await expectEverything(on: 1, deployed, healthy: true, "after the config-only rollback")
+            #expect(try await app.repo.git("show", "HEAD:VERSION") == "v1\n")
+
+            // Undo, twice: the config-only rollback (the bad edit is back), then the level-2 one,
+            // which returns every tier to v3 (broken again, as it was) and restarts it.
+            let configUndone = try await timeturner(app, ["undo", "--yes"])
+            #expect(configUndone.status == 0, "\(configUndone)")
+            #expect(readFile(app.root + "/shared/config/app.ini").map { String(decoding: $0, as: UTF8.self).contains("name_column = nam\n") } == true)
+            let undone = try await timeturner(app, ["undo", "--yes", "--accept-data-loss", "--json"])
             #expect(undone.status == 0, "\(undone)")
             try await expectEverything(on: 3, deployed, healthy: false, "after the undo")
             #expect(try await app.repo.git("show", "HEAD:VERSION") == "v3\n")
 
             // A verification that fails puts every tier back, and activates the restored state.
-            let failed = try await timeturner(app, ["rollback", "--env", "production", "--level", "2", "--yes", "--json",
+            let failed = try await timeturner(app, ["rollback", "--env", "production", "--level", "2", "--yes", "--accept-data-loss", "--json",
                                                     "--verify", verify + " && test -e /nonexistent/approval"])
             #expect(failed.status == 5, "\(failed)")
             try await expectEverything(on: 3, deployed, healthy: false, "after the failed verification")

@@ -342,7 +342,10 @@ struct MigrationTool {
     }
 
     private func environment(target: String?) -> [String: String] {
-        var environment: [String: String] = [:]
+        // Alembic and other Python tools would write __pycache__/ next to the scripts: into the
+        // work tree when there are no checkouts (a dry run, a capture for a point), which a
+        // rollback then sees as an untracked change.
+        var environment: [String: String] = ["PYTHONDONTWRITEBYTECODE": "1"]
         if let target { environment["TIMETURNER_REVISION"] = target }
         if let url = settings.url { environment["TIMETURNER_DATABASE_URL"] = url }
         return environment
