@@ -116,6 +116,10 @@ import TestSupport
         #expect(atTarget.status == 0, "\(atTarget)")
         #expect(states(repo) == ["schema-1", "config-1", "release-1"])
         #expect(!atTarget.stdout.contains("nothing to do"), "\(atTarget.stdout)")
+        // The branch did not move, so undo finds it where the rollback left it and puts the tiers back.
+        let undoAtTarget = try await repo.timeturner("undo", "--yes")
+        #expect(undoAtTarget.status == 0, "\(undoAtTarget)")
+        #expect(states(repo) == ["schema-2", "config-2", "release-2"])
     }
 
     @Test func aTierThatFailsBeforeChangingAnythingIsNotRestoredAndExitsOne() async throws {
@@ -164,5 +168,29 @@ import TestSupport
         let run = try await repo.timeturner("rollback", "--env", "production", "--level", "2", "--yes")
         #expect(run.status == 0, "\(run)")
         #expect(repo.read("state/config") == "config-1\n")
+    }
+
+    @Test func aProcessKilledDuringActivationIsRecoveredAndActivatedAgainOnTheRestoredState() async throws {
+        // The first activation kills git-timeturner itself (SIGKILL, no chance to clean up);
+        // the next one, run by recover, logs the state it starts.
+        let repo = try await application(activate: """
+            echo "activate deploy=$(cat state/deploy)" >> calls.log
+            if [ ! -e killed ]; then touch killed; kill -9 $PPID; sleep 5; fi
+            """)
+        try await repo.git("config", "--add", "timeturner.tier.db.checkouts", "true")
+        let run = try await repo.timeturner("rollback", "--to", "p1", "--level", "2", "--yes")
+        #expect(run.status != 0, "\(run)")
+        #expect(states(repo) == ["schema-1", "config-1", "release-1"], "the tiers had been rolled back when it died")
+        #expect(repo.exists(".git/timeturner/state.json"))
+        let recover = try await repo.timeturner("recover", "--yes", "--json")
+        #expect(recover.status == 0, "\(recover)")
+        #expect(states(repo) == ["schema-2", "config-2", "release-2"])
+        #expect(try await repo.git("show", "HEAD:app.txt") == "v2\n")
+        let activations = (repo.read("calls.log")?.lines ?? []).filter { $0.hasPrefix("activate") }
+        #expect(activations == ["activate deploy=release-1", "activate deploy=release-2"], "\(activations)")
+        // The copies of the trees the killed run had made are gone once an operation ran again.
+        let left = try await runProcess("/bin/sh", ["-c", "ls -A .git/timeturner/checkouts 2>/dev/null || true"],
+                                        environment: repo.environment, in: repo.path)
+        #expect(left.stdout.trimmed.isEmpty, "\(left.stdout)")
     }
 }

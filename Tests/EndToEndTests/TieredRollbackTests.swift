@@ -170,6 +170,17 @@ import TestSupport
         // The code is back; the deploy tier is left at the point's state, and the error says so.
         #expect(try await head(repo) == "v2\n")
         #expect(repo.read("deployed") == "v1\n")
+
+        // Once the deploy can be restored, recover finishes the job. The rollback had journaled
+        // its end already: recover writes its own line, with its own id, pointing at it.
+        try await repo.git("config", "timeturner.tier.deploy.rollback", #"printf '%s\n' "$TIMETURNER_CAPTURE" > deployed"#)
+        let recover = try await repo.timeturner("recover", "--yes")
+        #expect(recover.status == 0, "\(recover)")
+        #expect(repo.read("deployed") == "v2-live\n")
+        let lines = try await repo.git("show", "refs/timeturner/registry:journal/2026-11.jsonl").lines.compactMap(parseJSON)
+        let ids = lines.compactMap { $0["id"] as? String }
+        #expect(ids.count == 2 && Set(ids).count == 2, "\(ids)")
+        #expect(lines.last?["recovers"] as? String == ids.first && lines.first?["status"] as? String == "restore-failed")
     }
 
     @Test func verifyCommandsFromTheSharedFileRunOnlyWhenTrusted() async throws {

@@ -22,6 +22,8 @@ extension RollbackEngine {
         if let group = directory.endChildGroup() { progress.report(.warning("ended the verification command still running as process group \(group)")) }
         let lock = try directory.acquire(operation: "recover", id: state.id, now: attribution.time, wait: TimeSpan(seconds: 0))
         defer { lock.release() }
+        // Copies of trees the dead process made for its executors: nothing uses them now.
+        TreeCheckouts.removeLeftovers(in: repository)
         var event = RollbackJournal.event(from: state.event)
         event?.recoveredAt = attribution.time.rfc3339
         event?.durationMs = (attribution.time.secondsSinceEpoch - state.start.secondsSinceEpoch) * 1000

@@ -149,6 +149,9 @@ public struct RollbackPlan: Sendable, ConfirmablePlan {
     /// `--tiers db` rolls back the database alone.
     public var includesCode: Bool { request.tierNames?.contains(Tier.code) ?? true }
 
+    /// Whether the branch ends somewhere else: the code is included and there is something to move.
+    public var movesCode: Bool { includesCode && steps.contains(.moveBranch) }
+
     /// A SHA-256 over the plan as JSON: an approval carries it, so only this plan can run with it.
     public var digest: String { SHA256.hex(of: Array(json.canonicalLine.utf8)) }
 }

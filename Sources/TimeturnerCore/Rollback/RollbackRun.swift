@@ -60,7 +60,7 @@ final class RollbackRun {
             type: plan.operation.name, v: StorageLayout.eventVersion, id: plan.id, by: attribution.identity,
             start: attribution.time.rfc3339, durationMs: elapsedMilliseconds, status: outcome?.journalStatus ?? .inProgress,
             mode: code.mode.rawValue, from: code.from.hex, to: code.target.hex, head: code.head.recorded,
-            safetyRef: plan.safetyRef, commit: (result ?? (plan.includesCode ? code.target : code.from)).hex, target: code.targetName,
+            safetyRef: plan.safetyRef, commit: (result ?? (plan.movesCode ? code.target : code.from)).hex, target: code.targetName,
             env: code.environment, reason: code.reason, range: code.selectedRange,
             commits: code.commits.count, files: code.changes.count)
         if case .undo(let rollbackID, _) = plan.operation {
