@@ -46,7 +46,7 @@ import TestSupport
         #expect(try await Self.candidates(repo, "delete", "pre-v").values == ["pre-v3", "pre-v2"])
         #expect(try await Self.candidates(repo, "point", "--severity", "").values == ["low", "medium", "high", "critical"])
         #expect(try await Self.candidates(repo, "rollback", "--tiers", "code,d").values == ["code,deploy", "code,db"])
-        #expect(try await Self.candidates(repo, "executor", "describe", "").values.starts(with: ["command", "files", "postgres", "release-dir"]))
+        #expect(try await Self.candidates(repo, "executor", "describe", "").values.starts(with: ["command", "files", "migrations", "postgres", "release-dir"]))
         #expect(try await Self.candidates(repo, "registry", "import", "").directive == ":files")
         let options = try await Self.candidates(repo, "rollback", "--d")
         #expect(options.values == ["--dry-run"])

@@ -117,7 +117,7 @@ import TestSupport
 
         let list = try await repo.timeturner(["executor", "list"], extraEnvironment: path)
         #expect(list.status == 0)
-        for name in ["command", "files", "postgres", "release-dir", "trivial", "testing"] {
+        for name in ["command", "files", "migrations", "postgres", "release-dir", "trivial", "testing"] {
             #expect(list.stdout.lines.contains { $0.hasPrefix(name + " ") }, "\(name) missing from: \(list.stdout)")
         }
         let run = try await repo.timeturner(["executor", "run", "trivial", "verify"], extraEnvironment: path)

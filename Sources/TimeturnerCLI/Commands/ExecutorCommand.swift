@@ -9,7 +9,7 @@ struct ExecutorCommand: ParsableCommand {
         commandName: "executor",
         abstract: "List, describe and run tier executors (for setting them up and debugging them).",
         discussion: """
-        Executors are found by name: built-ins (command, files, postgres, release-dir), then \
+        Executors are found by name: built-ins (command, files, migrations, postgres, release-dir), then \
         timeturner.executor.<name>.command in configuration, then git-timeturner-exec-<name> on \
         PATH. The protocol is in docs/executor-protocol.md.
 

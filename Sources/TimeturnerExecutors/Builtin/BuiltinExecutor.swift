@@ -29,14 +29,15 @@ public struct BuiltinContext: Sendable {
     let outputLimit: Int
     let log: @Sendable (String) -> Void
 
-    /// Runs a program; throws a named error unless it exits 0. Its standard error (and standard
-    /// output, unless `keepOutput`) is streamed to the user.
+    /// Runs a program (in the repository, unless `directory` says where); throws a named error
+    /// unless it exits 0. Its standard error (and standard output, unless `keepOutput`) is
+    /// streamed to the user.
     @discardableResult
     func run(_ argv: [String], what: String, input: [UInt8] = [], extraEnvironment: [String: String] = [:],
-             keepOutput: Bool = false, hint: String? = nil) async throws(TimeturnerError) -> ChildProcessResult {
+             keepOutput: Bool = false, hint: String? = nil, in directory: String? = nil) async throws(TimeturnerError) -> ChildProcessResult {
         let child = ChildProcess(executable: argv[0], arguments: Array(argv.dropFirst()),
                                  environment: environment.merging(extraEnvironment) { $1 },
-                                 workingDirectory: request.repository, input: input, timeout: timeout,
+                                 workingDirectory: directory ?? request.repository, input: input, timeout: timeout,
                                  outputLimit: outputLimit, standardOutput: keepOutput ? .capture : .stream)
         let log = self.log
         let result: ChildProcessResult
@@ -59,6 +60,12 @@ public struct BuiltinContext: Sendable {
     @discardableResult
     func shell(_ command: String, what: String, extraEnvironment: [String: String] = [:]) async throws(TimeturnerError) -> ChildProcessResult {
         try await run(["/bin/sh", "-c", command], what: "\(what) '\(command)'", extraEnvironment: extraEnvironment)
+    }
+
+    /// The same limits and log for another request: a built-in that delegates part of its work
+    /// to another built-in (migrations restoring through postgres) hands it this.
+    func forRequest(_ other: ExecutorRequest) -> BuiltinContext {
+        BuiltinContext(request: other, environment: environment, timeout: timeout, outputLimit: outputLimit, log: log)
     }
 
     func fail(_ cause: String, hint: String? = nil) -> TimeturnerError {

@@ -24,7 +24,7 @@ public enum ExecutorSource: Sendable, Equatable, CustomStringConvertible {
 public struct ExecutorResolver: Sendable {
     public static let programPrefix = "git-timeturner-exec-"
     public static let builtins: [any BuiltinExecutor] = [
-        CommandExecutor(), FilesExecutor(), PostgresExecutor(), ReleaseDirectoryExecutor(),
+        CommandExecutor(), FilesExecutor(), MigrationsExecutor(), PostgresExecutor(), ReleaseDirectoryExecutor(),
     ]
 
     let path: String
