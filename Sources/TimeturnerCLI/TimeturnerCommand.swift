@@ -29,6 +29,7 @@ public struct TimeturnerCommand: ParsableCommand {
             StatusCommand.self,
             RecoverCommand.self,
             HistoryCommand.self,
+            CheckCommand.self,
             GoodCommand.self,
             BadCommand.self,
             LastGoodCommand.self,

@@ -57,6 +57,15 @@ public struct CheckRunner: Sendable {
     /// measurement without delay. `baselineAt` is when the baseline is read (the deploy's start).
     public func run(_ checks: [CheckDefinition], baselineAt: Timestamp?, window: Duration? = nil, fast: Bool = false,
                     onMeasurement: @escaping @Sendable (CheckDefinition, CheckMeasurement) -> Void) async -> [CheckResult] {
+        // Armed: a signal now stops the sampling (and a running probe) instead of ending the process.
+        guard let interruption else { return await runAll(checks, baselineAt: baselineAt, window: window, fast: fast, onMeasurement: onMeasurement) }
+        return await interruption.armed {
+            await runAll(checks, baselineAt: baselineAt, window: window, fast: fast, onMeasurement: onMeasurement)
+        }
+    }
+
+    func runAll(_ checks: [CheckDefinition], baselineAt: Timestamp?, window: Duration?, fast: Bool,
+                onMeasurement: @escaping @Sendable (CheckDefinition, CheckMeasurement) -> Void) async -> [CheckResult] {
         await withTaskGroup(of: (Int, CheckResult).self) { group in
             for (index, check) in checks.enumerated() {
                 group.addTask {
@@ -115,6 +124,15 @@ public struct CheckRunner: Sendable {
             if left <= .zero { return nil }
             try? await Task.sleep(for: min(left, .milliseconds(20)))
         }
+    }
+}
+
+extension [CheckResult] {
+    /// Failed if any failed; else inconclusive if any could not decide (or was stopped); else passed.
+    public var verdict: CheckVerdict {
+        if contains(where: { $0.verdict == .failed }) { return .failed }
+        if contains(where: { !$0.passed }) { return .inconclusive }
+        return .passed
     }
 }
 
