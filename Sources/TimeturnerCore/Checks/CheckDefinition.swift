@@ -1,5 +1,5 @@
 /// What a check measures and how its measurements are judged, from `timeturner.check.<name>.*`.
-public struct CheckDefinition: Sendable, Equatable {
+public struct CheckDefinition: Sendable, Hashable {
     public enum Kind: String, Sendable, CaseIterable { case command, http, prometheus }
 
     /// What a Prometheus query that does not answer (empty result, NaN) counts as. It must be
@@ -16,7 +16,7 @@ public struct CheckDefinition: Sendable, Equatable {
     /// How several Prometheus samples become one value.
     public enum Reduce: String, Sendable, CaseIterable { case sum, min, max, avg, count }
 
-    public enum Probe: Sendable, Equatable {
+    public enum Probe: Sendable, Hashable {
         /// `/bin/sh -c command` at the work-tree root; `valueFromOutput`: the first number on
         /// its standard output is the value (else only its exit status counts).
         case command(String, valueFromOutput: Bool)
@@ -78,7 +78,7 @@ public struct CheckDefinition: Sendable, Equatable {
 /// (provider unreachable) are tolerated, the next makes the check inconclusive, never failed:
 /// a monitoring outage is not the deploy's fault. At the end (`count` measurements, or the
 /// `window` elapsed) the check passes only if its last `consecutive-successes` measurements passed.
-public struct Sampling: Sendable, Equatable {
+public struct Sampling: Sendable, Hashable {
     public var interval: Duration
     public var initialDelay: Duration
     /// Exactly this many measurements; nil with a window.

@@ -78,6 +78,13 @@ public struct CheckRunner: Sendable {
         }
     }
 
+    /// One check, with an interruption of its own (a verification inside an armed rollback).
+    public func run(_ check: CheckDefinition, baselineAt: Timestamp?, window: Duration?, fast: Bool, interruption: Interruption?,
+                    onMeasurement: @Sendable (CheckDefinition, CheckMeasurement) -> Void) async -> CheckResult {
+        await CheckRunner(measurer: measurer, interruption: interruption)
+            .run(check, baselineAt: baselineAt, window: window, fast: fast, onMeasurement: onMeasurement)
+    }
+
     func run(_ check: CheckDefinition, baselineAt: Timestamp?, window: Duration?, fast: Bool,
              onMeasurement: @Sendable (CheckDefinition, CheckMeasurement) -> Void) async -> CheckResult {
         var sampling = window.map { check.sampling.over(window: $0) } ?? check.sampling

@@ -1,7 +1,7 @@
 /// `< 0.01`, `>= 200`, `> baseline * 1.5 + 0.002`: a comparison of a measured value with a
 /// number, or with a linear function of the baseline (the same measurement taken before the
 /// deploy). Parsed once when the configuration is loaded, so a typo is refused naming its key.
-public struct Threshold: Sendable, Equatable, CustomStringConvertible {
+public struct Threshold: Sendable, Hashable, CustomStringConvertible {
     public enum Operator: String, Sendable, CaseIterable {
         case less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">=", equal = "==", notEqual = "!="
 

@@ -49,6 +49,8 @@ public struct VerificationRecord: Sendable, Equatable, Codable {
     public var signal: Int32?
     public var error: String?
     public var durationMs: Int64
+    /// For a check: its verdict, baseline and measurements (`CheckResult.json`).
+    public var check: JSONValue?
 }
 
 /// A rollback or undo as one journal line (`journal/<YYYY-MM>.jsonl`). Written once, at the end

@@ -151,7 +151,7 @@ extension RollbackEngine {
     func runVerification(_ index: Int, _ run: RollbackRun) async throws(TimeturnerError) {
         let command = run.plan.verification[index]
         let directory = self.directory
-        let outcome = await verifier.verify(command.command, in: repository.workTree ?? ".", timeout: command.timeout, progress: progress,
+        let outcome = await verifier.verify(command, in: repository.workTree ?? ".", progress: progress,
                                             interruption: interruption, started: { directory.recordChildGroup($0) })
         directory.clearChildGroup()
         run.verification.append(outcome.record)

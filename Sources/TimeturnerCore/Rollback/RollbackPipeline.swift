@@ -38,6 +38,7 @@ public struct RollbackPipeline {
                 attempted(attempt)
                 return attempt
             }
+            try FastVerification.requireKnownGood(plan, in: planner.repository)
             guard let approval = try confirm(plan) else { return nil }
             let result = await engine.execute(plan, approval: approval)
             let next = Self.escalation(of: request, after: result, id: plan.id)

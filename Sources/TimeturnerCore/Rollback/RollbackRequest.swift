@@ -30,6 +30,11 @@ public struct RollbackRequest: Sendable {
     public var tierNames: [String]?
     /// `--escalate`: when a level fails verification and is restored, try the next level.
     public var escalate: Bool
+    /// `--check`: checks (timeturner.check.<name>) that verify the result over their window;
+    /// `timeturner.verify-check` is added by the planner.
+    public var checks: [String] = []
+    /// `--fast`: checks are measured once, without their window; only for a known-good target.
+    public var fast: Bool = false
     /// Which attempt of an escalating rollback this is (1 for the first), and the id of the
     /// attempt it escalated from. Set by `RollbackPipeline`, never by the user.
     public internal(set) var attempt: Int = 1
