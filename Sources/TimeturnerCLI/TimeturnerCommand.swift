@@ -30,6 +30,7 @@ public struct TimeturnerCommand: ParsableCommand {
             RecoverCommand.self,
             HistoryCommand.self,
             CheckCommand.self,
+            GuardCommand.self,
             GoodCommand.self,
             BadCommand.self,
             LastGoodCommand.self,

@@ -99,6 +99,9 @@ struct RollbackCommand: AsyncParsableCommand {
         let repository = try context.openRepository()
         let attribution = try context.attribution(in: repository)
         let configuration = try context.configuration(in: repository, overrides: configurationOptions.overrides)
+        if !dryRun, let ended = try AbandonedGuard.end(in: repository, by: attribution) {
+            context.terminal.warning("ended guard \(ended.id) as abandoned (\(ended.error ?? "its process is gone"))")
+        }
         var request = RollbackRequest(
             target: to, environment: env, mode: mode.value, commits: commits, mainline: mainline,
             verifyCommands: verifyCommands, verifyTimeout: verifyTimeout.value, reason: reason, level: level?.value,
