@@ -37,6 +37,9 @@ let package = Package(
         // Keeps libgit2's initialisation from parsing the system CA bundle (nothing here uses
         // libgit2's TLS); see the file and docs/design-decisions.md.
         .target(name: "CDeferredCertificates"),
+        // HTTP for checks: libcurl (Debian: libcurl4-openssl-dev for the header, libcurl4 at run
+        // time), loaded with dlopen on the first request so that no command's start-up pays for it.
+        .target(name: "CCurlHTTP"),
         // The only importer of CLibgit2: a Swift surface over the few libgit2 calls we need.
         .target(name: "GitKit", dependencies: ["CLibgit2", "CDeferredCertificates"], swiftSettings: strictSettings),
         // The domain: rollback points, registry, journal, planning. Knows git only through GitKit.
@@ -47,6 +50,7 @@ let package = Package(
             name: "TimeturnerExecutors",
             dependencies: [
                 "TimeturnerCore",
+                "CCurlHTTP",
                 // Only for what GitKit shares with every layer (the string trimmer); executors
                 // reach the repository through Core.
                 "GitKit",

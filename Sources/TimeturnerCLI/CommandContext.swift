@@ -83,6 +83,14 @@ struct CommandContext: Sendable {
                        fault: environment["TIMETURNER_TEST_FAULT"].flatMap(InjectedFault.init))
     }
 
+    /// Runs checks: commands at the work-tree root with the user's environment, HTTP and
+    /// Prometheus through libcurl; Ctrl-C stops the sampling.
+    func checkRunner(configuration: TimeturnerConfiguration, environment deployEnvironment: String?) -> CheckRunner {
+        CheckRunner(measurer: CheckProvider(environment: environment, workingDirectory: configuration.repositoryPath,
+                                            deployEnvironment: deployEnvironment),
+                    interruption: InterruptionSignals.interruption)
+    }
+
     /// Asks for `plan`'s confirmation word (or takes `--yes`) and turns the answer into the
     /// approval that lets exactly this plan run.
     func approve<Plan: ConfirmablePlan>(_ plan: Plan, yes: Bool, what: String) throws(TimeturnerError) -> Approval {

@@ -30,6 +30,8 @@ public struct TimeturnerCommand: ParsableCommand {
             RecoverCommand.self,
             HistoryCommand.self,
             ArtifactsCommand.self,
+            CheckCommand.self,
+            GuardCommand.self,
             GoodCommand.self,
             BadCommand.self,
             LastGoodCommand.self,

@@ -57,6 +57,13 @@ import TestSupport
         try await record("sync", "sync", "origin", "--json")
         try await record("hooks-install", "hooks", "install", "--pre-push", "--json")
         try await record("delete", "delete", "code-only", "--json")
+        try await repo.git("config", "timeturner.check.ok.kind", "command")
+        try await repo.git("config", "timeturner.check.ok.command", "echo 1")
+        try await repo.git("config", "timeturner.check.ok.value", "output")
+        try await repo.git("config", "timeturner.check.ok.fail-if", "> 2")
+        try await record("check", "check", "--json")
+        try await record("guard", "guard", "--env", "production", "--json")
+        try await record("history", "history", "--guards", "--json")
 
         let validation = try await runProcess("python3", [Fixtures.directory + "/validate-json.py", Self.schemas, instances],
                                               environment: repo.environment, in: repo.path)

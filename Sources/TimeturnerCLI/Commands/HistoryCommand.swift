@@ -25,6 +25,9 @@ struct HistoryCommand: ParsableCommand {
     @Flag(help: "Count, success rate, median and p95 duration, by mode; time to recovery per incident.")
     var stats = false
 
+    @Flag(help: "With --json: print the guard and trigger events instead, as {\"guards\": […]}.")
+    var guards = false
+
     func run() throws {
         let context = CommandContext.process
         let repository = try context.openRepository()
@@ -32,6 +35,11 @@ struct HistoryCommand: ParsableCommand {
         skipped.forEach { context.terminal.warning($0.description) }
         let statistics = JournalStatistics(entries)
         let recovery = stats ? try Self.recovery(repository, entries: entries, context: context) : nil
+        let guardEvents = try GuardJournal(repository: repository).events()
+        if json && guards {
+            context.printJSON(.object(["guards": .array(guardEvents.map(GuardJournal.json))]))
+            return
+        }
         if json {
             if stats, let recovery {
                 context.printJSON(.object(["entries": .array(entries.map(\.event)), "stats": statistics.json, "recovery": recovery.json]))
@@ -46,6 +54,16 @@ struct HistoryCommand: ParsableCommand {
             let mine = try CloneIdentity.existing(in: repository)
             let rows = entries.map { Self.row($0, mine: mine) }
             context.terminal.out(Table(header: ["ID", "TYPE", "MODE", "STATUS", "LEVEL", "TIERS", "DURATION", "START", "FROM → TO", "ORIGIN", "REASON"], rows: rows).rendered)
+        }
+        if !guardEvents.isEmpty {
+            context.terminal.out("")
+            let rows = guardEvents.map { event in
+                [event.id, event.type, event.status.rawValue, event.env, String(event.commit.prefix(7)), event.decision,
+                 event.rollback ?? "", event.start,
+                 event.checks.map { "\($0["check"]?.stringValue ?? "?") \($0["verdict"]?.stringValue ?? "")" }.joined(separator: ", ")]
+                    .map { Terminal.escaped($0) }
+            }
+            context.terminal.out(Table(header: ["GUARD", "TYPE", "STATUS", "ENV", "COMMIT", "DECISION", "ROLLBACK", "START", "CHECKS"], rows: rows).rendered)
         }
         if stats {
             context.terminal.out("")

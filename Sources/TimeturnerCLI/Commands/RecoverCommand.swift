@@ -29,6 +29,11 @@ struct RecoverCommand: AsyncParsableCommand {
         let repository = try context.openRepository()
         let attribution = try context.attribution(in: repository)
         let configuration = try context.configuration(in: repository, overrides: configurationOptions.overrides)
+        // A guard that died holds the lock but left no state.json: it ends as abandoned, journaled.
+        if let ended = try AbandonedGuard.end(in: repository, by: attribution) {
+            context.terminal.out("Ended guard \(Terminal.escaped(ended.id)) of \(ended.commit.prefix(7)) as abandoned (\(ended.error ?? "")); the lock is released and the commit stays unmarked")
+            return
+        }
         let plan = try RecoveryPlanner(repository: repository, configuration: configuration).plan()
         if let state = plan.state {
             context.terminal.err("Interrupted \(state.operation) \(Terminal.escaped(state.id)) (pid \(state.pid), since \(state.start.rfc3339)) stopped at step \(state.stepLabel ?? state.step); done: \(state.stepsDone.joined(separator: ", "))")

@@ -11,7 +11,8 @@ struct RollbackCommand: AsyncParsableCommand {
         Plans first (target, commits undone, files changed, verification, what is written where), \
         asks you to type 'rollback' (or --yes), then: takes .git/timeturner/lock, writes the safety \
         backup refs/timeturner/safety/<id>, moves the branch with compare-and-swap, updates the work \
-        tree, runs the verification commands (--verify, and timeturner.verify from .timeturner once trusted, git config or -c) and, \
+        tree, runs the verification commands (--verify, and timeturner.verify from .timeturner once trusted, git config or -c) \
+        and checks (--check, timeturner.verify-check: passed over their window; --fast measures once, for a target marked good) and, \
         if one fails, restores the exact state before the rollback (exit 5). Every rollback is journaled.
 
         Tiers beyond code: --level 1 (code, deploy), 2 (+ config, db) or 3 (+ system), or \
@@ -38,6 +39,8 @@ struct RollbackCommand: AsyncParsableCommand {
           git timeturner rollback --to pre-v2.5 --level 2 --yes
           git timeturner rollback --to pre-v2.5 --tiers code,db --dry-run
           git timeturner rollback --env production --level 1 --escalate --yes
+          git timeturner rollback --env production --check error-rate --yes
+          git timeturner rollback --env production --check health --fast --yes
         """
     )
 
@@ -58,6 +61,12 @@ struct RollbackCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("verify"), help: "A verification command, run with /bin/sh -c at the repository root (repeatable).")
     var verifyCommands: [String] = []
+
+    @Option(name: .customLong("check"), help: "A check (timeturner.check.<name>) that verifies the result over its window (repeatable).")
+    var checks: [String] = []
+
+    @Flag(help: "Measure the checks once, without their window: only for a target already marked good (recorded in the journal).")
+    var fast = false
 
     @Option(help: "How long each verification command may run, e.g. 90s, 10m.")
     var verifyTimeout: TimeoutArgument = .init(value: TimeSpan(seconds: 300))
@@ -98,11 +107,16 @@ struct RollbackCommand: AsyncParsableCommand {
         let repository = try context.openRepository()
         let attribution = try context.attribution(in: repository)
         let configuration = try context.configuration(in: repository, overrides: configurationOptions.overrides)
+        if !dryRun, let ended = try AbandonedGuard.end(in: repository, by: attribution) {
+            context.terminal.warning("ended guard \(ended.id) as abandoned (\(ended.error ?? "its process is gone"))")
+        }
         var request = RollbackRequest(
             target: to, environment: env, mode: mode.value, commits: commits, mainline: mainline,
             verifyCommands: verifyCommands, verifyTimeout: verifyTimeout.value, reason: reason, level: level?.value,
             tierNames: try tiers.map { (text) throws(TimeturnerError) in try Tier.parseList(text) }, escalate: escalate)
         request.acceptDataLoss = acceptDataLoss
+        request.checks = checks
+        request.fast = fast
         let pipeline = RollbackPipeline(planner: RollbackPlanner(repository: repository, configuration: configuration),
                                         engine: context.rollbackEngine(for: repository, attribution: attribution, configuration: configuration),
                                         attribution: attribution)

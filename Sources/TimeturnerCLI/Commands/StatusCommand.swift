@@ -33,12 +33,32 @@ struct StatusCommand: ParsableCommand {
                                             "id": .string(holder.id)])
             }
             if let state { fields["state"] = state.publicJSON }
+            if let running = AbandonedGuard.running(in: repository) {
+                var guardFields: [String: JSONValue] = ["id": .string(running.holder.id), "abandoned": .bool(running.holder.isStale)]
+                if let deadline = running.holder.deadline { guardFields["until"] = .string(deadline.rfc3339) }
+                if let status = running.status { guardFields["status"] = status }
+                fields["guard"] = .object(guardFields)
+            }
             if let last { fields["lastRollback"] = last.event }
             context.printJSON(.object(fields))
             return
         }
         let t = context.terminal
-        if let holder, !interrupted {
+        if let running = AbandonedGuard.running(in: repository) {
+            let until = running.holder.deadline?.rfc3339 ?? "?"
+            if running.holder.isStale {
+                t.out(t.paint("guard abandoned:", .red) + " \(Terminal.escaped(running.holder.description)); its deadline was \(until)")
+                t.out("  run 'git timeturner recover' (or the next guard or rollback) to end it and release the lock")
+            } else {
+                let commit = running.status?["commit"]?.stringValue.map { " of \($0.prefix(7))" } ?? ""
+                let env = running.status?["env"]?.stringValue.map { " in \(Terminal.escaped($0))" } ?? ""
+                t.out(t.paint("guard active until \(until):", .bold) + " \(Terminal.escaped(running.holder.id))\(commit)\(env) (pid \(running.holder.pid))")
+            }
+            for (check, latest) in (running.status?["latest"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
+                let value = latest["value"].map { $0.canonicalLine } ?? "-"
+                t.out("  \(Terminal.escaped(check)): \(latest["verdict"]?.stringValue ?? "?") \(value) at \(latest["at"]?.stringValue ?? "?") \(Terminal.escaped(latest["detail"]?.stringValue ?? ""))")
+            }
+        } else if let holder, !interrupted {
             t.out(t.paint("time-turner active:", .bold) + " \(Terminal.escaped(holder.description))" + (state.map { ", step \($0.step)" } ?? ""))
         } else if interrupted {
             t.out(t.paint("interrupted:", .red) + " " + (state.map { "\($0.operation) \(Terminal.escaped($0.id)) stopped at step \($0.step) (done: \($0.stepsDone.joined(separator: ", ")))" } ?? "a stale lock \(lockPath)"))

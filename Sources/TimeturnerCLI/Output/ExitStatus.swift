@@ -9,6 +9,13 @@ enum ExitStatus: Int32 {
     case locked = 4
     case verificationFailedRestored = 5
     case verificationFailedRestoreFailed = 6
+    /// `check` and `trigger`: a check failed; `check` only: no check failed but one could not decide.
+    case checkFailed = 8
+    case checkInconclusive = 9
+    /// `guard`: the deploy was bad (marked bad; rolled back, held or reported), whatever the rollback did.
+    case deployFailed = 10
+    /// `trigger check`: a trigger fired (with `--rollback`, its action was carried out).
+    case triggerFired = 11
     /// EX_USAGE from sysexits.h, which swift-argument-parser also uses for bad arguments.
     case usage = 64
     /// 128 + the signal, as shells report a process a signal ended: SIGHUP, SIGINT, SIGTERM.
@@ -24,6 +31,10 @@ enum ExitStatus: Int32 {
         case .locked: self = .locked
         case .verificationFailedRestored: self = .verificationFailedRestored
         case .verificationFailedRestoreFailed: self = .verificationFailedRestoreFailed
+        case .checkFailed: self = .checkFailed
+        case .checkInconclusive: self = .checkInconclusive
+        case .deployFailed: self = .deployFailed
+        case .triggerFired: self = .triggerFired
         case .interrupted(let signal):
             switch signal {
             case SIGHUP: self = .interruptedByHangUp

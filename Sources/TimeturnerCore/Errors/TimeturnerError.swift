@@ -13,6 +13,14 @@ public struct TimeturnerError: Error, Sendable, CustomStringConvertible {
         case verificationFailedRestored
         /// Verification failed and restoring failed too.
         case verificationFailedRestoreFailed
+        /// A check (or the verification of a guard's deploy) failed: the deploy is bad.
+        case checkFailed
+        /// A check could not decide (no data, provider unreachable, neither threshold matched).
+        case checkInconclusive
+        /// A guard found the deploy bad; it may have rolled back successfully, but the deploy failed.
+        case deployFailed
+        /// A trigger fired: a check that passed before the deploy fails now.
+        case triggerFired
         /// A signal stopped the operation; the state before it was restored. Exit 128 + signal.
         case interrupted(signal: Int32)
     }

@@ -51,6 +51,8 @@ public struct VerificationRecord: Sendable, Equatable, Codable {
     public var signal: Int32?
     public var error: String?
     public var durationMs: Int64
+    /// For a check: its verdict, baseline and measurements (`CheckResult.json`).
+    public var check: JSONValue?
 }
 
 /// A tier whose rollback threw data away, and the window: writes after `capturedAt` are gone.

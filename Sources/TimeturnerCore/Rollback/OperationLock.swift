@@ -12,19 +12,25 @@ public struct LockHolder: Sendable, Equatable {
     /// The lock file is empty or unreadable and old: its process was killed between creating
     /// the file and writing it (a live holder writes it right after creating it).
     public let abandoned: Bool
+    /// A guard's lock says until when it watches (its window plus a margin): past it, the guard
+    /// counts as gone even if its process cannot be seen, so it never stays pending forever.
+    public let deadline: Timestamp?
 
     var json: JSONValue {
-        .object(["pid": .int(Int64(pid)), "host": .string(host), "start": .string(start.rfc3339),
-                 "operation": .string(operation), "id": .string(id)])
+        var fields: [String: JSONValue] = ["pid": .int(Int64(pid)), "host": .string(host), "start": .string(start.rfc3339),
+                                           "operation": .string(operation), "id": .string(id)]
+        if let deadline { fields["deadline"] = .string(deadline.rfc3339) }
+        return .object(fields)
     }
 
-    init(pid: Int32, host: String, start: Timestamp, operation: String, id: String, abandoned: Bool = false) {
+    init(pid: Int32, host: String, start: Timestamp, operation: String, id: String, abandoned: Bool = false, deadline: Timestamp? = nil) {
         self.pid = pid
         self.host = host
         self.start = start
         self.operation = operation
         self.id = id
         self.abandoned = abandoned
+        self.deadline = deadline
     }
 
     /// How long an unreadable lock file must be left unchanged before it counts as abandoned.
@@ -36,13 +42,14 @@ public struct LockHolder: Sendable, Equatable {
               let start = json["start"]?.stringValue.flatMap(Timestamp.init(rfc3339:)),
               let operation = json["operation"]?.stringValue else { return nil }
         self.init(pid: Int32(truncatingIfNeeded: pid), host: host, start: start, operation: operation,
-                  id: json["id"]?.stringValue ?? "")
+                  id: json["id"]?.stringValue ?? "", deadline: json["deadline"]?.stringValue.flatMap(Timestamp.init(rfc3339:)))
     }
 
     /// Whether the holder is a process on this host that no longer exists. A holder on another
     /// host (a shared file system) is never judged stale: we cannot see its processes.
     public var isStale: Bool {
         if abandoned { return true }
+        if let deadline, Timestamp.now().secondsSinceEpoch > deadline.secondsSinceEpoch { return true }
         guard host == OperationDirectory.hostName else { return false }
         return kill(pid, 0) != 0 && errno == ESRCH
     }
@@ -80,12 +87,13 @@ public struct OperationDirectory: Sendable {
     /// Takes the lock or throws `.locked` naming the holder. Waits a bounded time for a live
     /// holder (a short operation such as `undo` may be about to finish); a stale lock is
     /// reported at once with the command that clears it. A live lock is never broken.
-    public func acquire(operation: String, id: String, now: Timestamp, wait: TimeSpan = TimeSpan(seconds: 2)) throws(TimeturnerError) -> OperationLock {
+    public func acquire(operation: String, id: String, now: Timestamp, wait: TimeSpan = TimeSpan(seconds: 2),
+                        deadline: Timestamp? = nil) throws(TimeturnerError) -> OperationLock {
         if mkdir(path, 0o755) != 0 && errno != EEXIST {
             throw TimeturnerError(.failure, "could not create \(path): \(String(cString: strerror(errno)))",
                                   hint: "the tool keeps its lock and progress there; check the permissions and free space of \(path.dropLast("/timeturner".count))")
         }
-        let holder = LockHolder(pid: getpid(), host: OperationDirectory.hostName, start: now, operation: operation, id: id)
+        let holder = LockHolder(pid: getpid(), host: OperationDirectory.hostName, start: now, operation: operation, id: id, deadline: deadline)
         let bytes = Array((holder.json.canonicalLine + "\n").utf8)
         let deadline = ContinuousClock.now + .seconds(wait.seconds)
         while true {
@@ -157,5 +165,8 @@ public struct OperationLock: Sendable {
     public let holder: LockHolder
 
     func release() { unlink(path) }
+
+    /// Releases the lock (a guard hands it over before its rollback takes it again).
+    public func releaseLock() { release() }
 }
 

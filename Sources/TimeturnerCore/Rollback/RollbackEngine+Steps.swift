@@ -210,7 +210,7 @@ extension RollbackEngine {
     /// time, its process group recorded so `recover` can end it, stopped on a signal.
     func runCommand(_ command: VerificationCommand) async -> VerificationOutcome {
         let directory = self.directory
-        let outcome = await verifier.verify(command.command, in: repository.workTree ?? ".", timeout: command.timeout, progress: progress,
+        let outcome = await verifier.verify(command, in: repository.workTree ?? ".", progress: progress,
                                             interruption: interruption, started: { directory.recordChildGroup($0) })
         directory.clearChildGroup()
         return outcome

@@ -40,6 +40,7 @@ public struct RollbackPipeline {
                 return attempt
             }
             let plan = try await engine.preflighted(planned)
+            try FastVerification.requireKnownGood(plan, in: planner.repository)
             guard let approval = try confirm(plan) else { return nil }
             let result = await engine.execute(plan, approval: approval)
             let next = Self.escalation(of: request, after: result, id: plan.id)

@@ -83,6 +83,7 @@ public struct RollbackPlanner {
         let timeout = request.verifyTimeout
         return request.verifyCommands.map { VerificationCommand(command: $0, timeout: timeout, origin: "command line") }
             + configured.map { VerificationCommand(command: $0.value, timeout: timeout, origin: $0.origin.description) }
+            + (try checkVerification(request))
     }
 
     /// The configured (and trusted) tiers that `--level` or `--tiers` select, each with the

@@ -34,6 +34,11 @@ public struct RollbackRequest: Sendable {
     /// `--accept-data-loss`: with `--yes`, go ahead although a tier's rollback discards data
     /// (a dump restored: writes since it are lost). At the prompt, the person sees the loss and types.
     public var acceptDataLoss: Bool = false
+    /// `--check`: checks (timeturner.check.<name>) that verify the result over their window;
+    /// `timeturner.verify-check` is added by the planner.
+    public var checks: [String] = []
+    /// `--fast`: checks are measured once, without their window; only for a known-good target.
+    public var fast: Bool = false
     /// Which attempt of an escalating rollback this is (1 for the first), and the id of the
     /// attempt it escalated from. Set by `RollbackPipeline`, never by the user.
     public internal(set) var attempt: Int = 1

@@ -1,0 +1,222 @@
+import Testing
+import TestSupport
+internal import Glibc
+
+/// `check`, `rollback --check` and `guard` against real parts: a loopback HTTP app whose
+/// answers the test drives, a real Prometheus scraping it, and commands in real repositories.
+@Suite struct CheckCommandTests {
+    func configure(_ repo: ScratchRepository, _ check: String, _ pairs: [(String, String)]) async throws {
+        for (key, value) in pairs { _ = try await repo.git("config", "timeturner.check.\(check).\(key)", value) }
+    }
+
+    @Test func httpChecksFollowStatusTimeoutAndJSONField() async throws {
+        let repo = try await ScratchRepository()
+        try await repo.commit("first")
+        let app = try await CheckApp(directory: repo.siblingDirectory("app"))
+        try await configure(repo, "health", [("kind", "http"), ("url", app.url + "/health"), ("timeout", "500ms")])
+        try await configure(repo, "errors", [("kind", "http"), ("url", app.url + "/json"), ("json-field", "checks.errors"), ("fail-if", "> 3")])
+
+        let healthy = try await repo.timeturner("check", "health")
+        #expect(healthy.status == 0, "\(healthy)")
+        #expect(healthy.stdout.contains("passed  GET \(app.url)/health: 200"))
+        try app.set("status", "503")
+        let down = try await repo.timeturner("check", "health")
+        #expect(down.status == 8, "\(down)")
+        #expect(down.stdout.contains("503, not an expected status"))
+        try app.set("status", "200")
+        try app.set("delay", "2")
+        let slow = try await repo.timeturner("check", "health")
+        #expect(slow.status == 8, "\(slow)")
+        #expect(slow.stdout.contains("no response within 500ms"), "\(slow)")
+
+        try app.set("errors", "2")
+        #expect(try await repo.timeturner("check", "errors").status == 0)
+        try app.set("errors", "7")
+        let many = try await repo.timeturner("check", "errors", "--json")
+        #expect(many.status == 8, "\(many)")
+        #expect(many.stdout.contains("\"value\": 7"), "\(many)")
+        #expect(many.stdout.contains("fail-if > 3"))
+    }
+
+    @Test func commandChecksSampleAndTheirVerdictsHaveExitCodes() async throws {
+        let repo = try await ScratchRepository()
+        try await repo.commit("first")
+        try await configure(repo, "value", [("kind", "command"), ("command", "cat level"), ("value", "output"),
+                                            ("pass-if", "< 10"), ("fail-if", "> 20"), ("count", "3"), ("interval", "100ms")])
+        try repo.write("level", "5\n")
+        let passed = try await repo.timeturner("check", "value")
+        #expect(passed.status == 0, "\(passed)")
+        #expect(passed.stdout.lines.filter { $0.hasPrefix("value  ") }.count == 3)
+        try repo.write("level", "15\n")
+        let between = try await repo.timeturner("check", "value")
+        #expect(between.status == 9, "\(between)")
+        #expect(between.stdout.contains("neither pass-if nor fail-if matched"))
+        try repo.write("level", "25\n")
+        let failed = try await repo.timeturner("check", "value")
+        #expect(failed.status == 8, "\(failed)")
+        // The first failure decides: no further measurements.
+        #expect(failed.stdout.lines.filter { $0.hasPrefix("value  ") }.count == 1)
+        try await configure(repo, "p", [("kind", "prometheus"), ("server", "http://127.0.0.1:9"), ("query", "up"), ("fail-if", "< 1")])
+        let refused = try await repo.timeturner("check", "p")
+        #expect(refused.status == 64)
+        #expect(refused.stderr.contains("timeturner.check.p.no-data"), "\(refused)")
+    }
+
+    // Bounded: it waits on a real Prometheus, and must fail rather than hang a CI run.
+    @Test(.timeLimit(.minutes(5))) func prometheusChecksWithRatesNoDataAProviderDownAndABaseline() async throws {
+        let repo = try await ScratchRepository()
+        try await repo.commit("first")
+        let directory = repo.siblingDirectory("prom")
+        _ = try await repo.git("init", "-q", directory)  // makes the directory
+        let app = try await CheckApp(directory: directory)
+        let prometheus = try await PrometheusServer(directory: directory, scraping: "127.0.0.1:\(app.port)")
+        try await configure(repo, "rate", [("kind", "prometheus"), ("server", prometheus.url), ("query", "sum(rate(app_errors_total[5s]))"),
+                                           ("fail-if", "> 0.5"), ("no-data", "fail"), ("count", "40"), ("interval", "500ms")])
+        try await configure(repo, "missing", [("kind", "prometheus"), ("server", prometheus.url), ("query", "rate(no_such_metric_total[5s])"),
+                                              ("fail-if", "> 0.5"), ("no-data", "fail")])
+        try await configure(repo, "missing-ok", [("kind", "prometheus"), ("server", prometheus.url), ("query", "rate(no_such_metric_total[5s])"),
+                                                 ("fail-if", "> 0.5"), ("no-data", "inconclusive")])
+        let closed = try await Background.freePort()
+        try await configure(repo, "down", [("kind", "prometheus"), ("server", "http://127.0.0.1:\(closed)"), ("query", "up"),
+                                           ("fail-if", "< 1"), ("no-data", "fail"), ("error-limit", "0")])
+        try await configure(repo, "total", [("kind", "prometheus"), ("server", prometheus.url), ("query", "sum(app_errors_total)"),
+                                            ("fail-if", "> baseline * 2 + 5"), ("no-data", "fail")])
+
+        let calm = try await repo.timeturner("check", "rate", "-c", "timeturner.check.rate.count=1")
+        #expect(calm.status == 0, "\(calm)")
+        let missing = try await repo.timeturner("check", "missing")
+        #expect(missing.status == 8 && missing.stdout.contains("returned no data (no-data = fail)"), "\(missing)")
+        #expect(try await repo.timeturner("check", "missing-ok").status == 9)
+        let down = try await repo.timeturner("check", "down")
+        #expect(down.status == 9 && down.stdout.contains("did not answer"), "\(down)")
+
+        // Errors start: 10 more on every scrape. The rate check fails once Prometheus sees them.
+        let quietAt = try await repo.timeturner("check", "total", "--json")
+        #expect(quietAt.status == 0, "\(quietAt)")
+        let baselineAt = String(quietAt.stdout.split(separator: "\"at\": \"")[1].prefix(20))
+        try app.set("increment", "10")
+        let rising = try await repo.timeturner("check", "rate")
+        #expect(rising.status == 8, "\(rising)")
+        #expect(rising.stdout.contains("fail-if > 0.5"))
+        // Against the baseline before the errors the total is far above twice it; against now, it is not.
+        for _ in 0..<100 {
+            let grown = try await repo.timeturner("check", "total", "--baseline-at", baselineAt)
+            if grown.status == 8 { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        let relative = try await repo.timeturner("check", "total", "--baseline-at", baselineAt, "--json")
+        #expect(relative.status == 8, "\(relative)")
+        #expect(relative.stdout.contains("\"baseline\""), "\(relative)")
+        let againstNow = try await repo.timeturner("check", "total")
+        #expect(againstNow.status == 0, "\(againstNow)")
+    }
+
+    // MARK: rollback --check and guard
+
+    /// main: good (marked good in prod) then bad; the check passes when `state` says ok.
+    func deployedRepository() async throws -> (ScratchRepository, good: String, bad: String) {
+        let repo = try await ScratchRepository()
+        let good = try await repo.commit("good", files: ["state": "ok\n"])
+        #expect(try await repo.timeturner("good", "--env", "prod").status == 0)
+        let bad = try await repo.commit("bad", files: ["state": "down\n"])
+        try await configure(repo, "state", [("kind", "command"), ("command", "grep -q ok state"), ("count", "2"), ("interval", "100ms")])
+        return (repo, good, bad)
+    }
+
+    @Test func rollbackVerifiesWithChecksAndFastNeedsAKnownGoodTarget() async throws {
+        let (repo, good, bad) = try await deployedRepository()
+        _ = try await repo.commit("later", files: ["state": "down\n", "later": "1\n"])
+        let fast = try await repo.timeturner("rollback", "--to", bad, "--check", "state", "--fast", "--yes")
+        #expect(fast.status == 3 && fast.stderr.contains("not known good"), "\(fast)")
+        let rolled = try await repo.timeturner("rollback", "--env", "prod", "--check", "state", "--fast", "--yes", "--json")
+        #expect(rolled.status == 0, "\(rolled)")
+        #expect(rolled.stdout.contains("\"command\": \"check state\""))
+        #expect(rolled.stdout.contains("\"fast\": true"), "\(rolled)")
+        #expect(try await repo.git("rev-parse", "HEAD^{tree}").trimmed == (try await repo.git("rev-parse", good + "^{tree}").trimmed))
+        _ = try await repo.git("config", "timeturner.verify-check", "state")
+        _ = try await repo.commit("bad again", files: ["state": "down\n"])
+        let again = try await repo.timeturner("rollback", "--to", "HEAD~1", "--yes")  // HEAD~1 is the rollback commit: ok
+        #expect(again.status == 0, "\(again)")
+        _ = try await repo.commit("bad once more", files: ["state": "down\n"])
+        let toBad = try await repo.timeturner("rollback", "--to", "HEAD~2", "--yes")  // "bad again": broken
+        #expect(toBad.status == 5, "\(toBad)")
+        #expect(toBad.stderr.contains("verification failed: 'check state' failed"), "\(toBad)")
+    }
+
+    @Test func aHealthyDeployIsMarkedGoodWithItsMeasurements() async throws {
+        let repo = try await ScratchRepository()
+        let commit = try await repo.commit("release", files: ["state": "ok\n"])
+        try await configure(repo, "state", [("kind", "command"), ("command", "grep -q ok state"), ("interval", "200ms")])
+        let guarded = try await repo.timeturner("guard", "--env", "prod", "--for", "1s", "--json")
+        #expect(guarded.status == 0, "\(guarded)")
+        #expect(guarded.stdout.contains("\"status\": \"passed\""))
+        #expect(guarded.stderr.contains("recorded point"), "\(guarded)")
+        #expect(try await repo.timeturner("last-good", "--env", "prod").stdout.contains(String(commit.prefix(7))))
+        let shown = try await repo.timeturner("show", commit)
+        #expect(shown.stdout.contains("guard"), "\(shown)")
+        let history = try await repo.timeturner("history")
+        #expect(history.stdout.contains("guard"), "\(history)")
+    }
+
+    @Test func aFailingDeployIsMarkedBadRolledBackAndReChecked() async throws {
+        let (repo, good, bad) = try await deployedRepository()
+        let guarded = try await repo.timeturner("guard", "--env", "prod", "--on-fail", "rollback", "--yes", "--json")
+        #expect(guarded.status == 10, "\(guarded)")
+        #expect(guarded.stdout.contains("\"status\": \"failed-rolled-back\""), "\(guarded)")
+        #expect(guarded.stderr.contains("[check: state]"), "the rollback was not re-checked: \(guarded)")
+        #expect(try await repo.git("rev-parse", "HEAD^{tree}").trimmed == (try await repo.git("rev-parse", good + "^{tree}").trimmed))
+        let marks = try await repo.timeturner("show", bad)
+        #expect(marks.stdout.contains("bad"), "\(marks)")
+        // The same commit failing again is held, never rolled back a second time.
+        _ = try await repo.git("reset", "-q", "--hard", bad)
+        let second = try await repo.timeturner("guard", "--env", "prod", "--on-fail", "rollback", "--yes")
+        #expect(second.status == 10, "\(second)")
+        #expect(second.stderr.contains("already rolled back automatically once"), "\(second)")
+        #expect(try await repo.git("rev-parse", "HEAD").trimmed == bad)
+    }
+
+    @Test func aTargetThatFailsTooStopsWithoutASecondRollback() async throws {
+        let (repo, _, bad) = try await deployedRepository()
+        // The check fails everywhere: the rollback's re-check fails, it is restored, and that is all.
+        _ = try await repo.git("config", "timeturner.check.state.command", "false")
+        let guarded = try await repo.timeturner("guard", "--env", "prod", "--on-fail", "rollback", "--yes", "--json")
+        #expect(guarded.status == 5, "\(guarded)")
+        #expect(guarded.stdout.contains("\"status\": \"failed-rollback-failed\""), "\(guarded)")
+        #expect(guarded.stderr.contains("no second rollback"), "\(guarded)")
+        #expect(try await repo.git("rev-parse", "HEAD").trimmed == bad)
+        let history = try await repo.timeturner("history", "--json")
+        #expect(history.stdout.components("\"type\": \"rollback\"") == 1, "\(history)")
+    }
+
+    @Test func aKilledGuardIsAbandonedAndAnInterruptedOneLeavesTheCommitUnmarked() async throws {
+        let repo = try await ScratchRepository()
+        let commit = try await repo.commit("release", files: ["state": "ok\n"])
+        try await configure(repo, "state", [("kind", "command"), ("command", "grep -q ok state"), ("interval", "200ms")])
+        let killed = try await repo.timeturnerOnce(["guard", "--env", "prod", "--for", "60s"], fileExists: ".git/timeturner/guard.json") { pid in
+            kill(pid, SIGKILL)
+        }
+        #expect(killed == 128 + SIGKILL)
+        let status = try await repo.timeturner("status")
+        #expect(status.stdout.contains("guard abandoned"), "\(status)")
+        let blocked = try await repo.timeturner("rollback", "--to", "HEAD", "--yes")
+        #expect(blocked.stderr.contains("abandoned"), "\(blocked)")
+        #expect(!repo.exists(".git/timeturner/lock"))
+        let history = try await repo.timeturner("history", "--guards", "--json")
+        #expect(history.stdout.contains("\"status\": \"abandoned\""), "\(history)")
+
+        let interrupted = try await repo.timeturnerOnce(["guard", "--env", "prod", "--for", "60s"], fileExists: ".git/timeturner/guard.json") { pid in
+            try await Task.sleep(for: .milliseconds(300))
+            kill(pid, SIGINT)
+        }
+        #expect(interrupted == 130)
+        #expect(!repo.exists(".git/timeturner/lock"))
+        let marks = try await repo.timeturner("last-good", "--env", "prod")
+        #expect(marks.status != 0, "the interrupted guard marked \(commit): \(marks)")
+        let journal = try await repo.timeturner("history", "--guards", "--json")
+        #expect(journal.stdout.contains("\"status\": \"interrupted\""), "\(journal)")
+    }
+}
+
+extension String {
+    fileprivate func components(_ separator: String) -> Int { split(separator: separator, omittingEmptySubsequences: false).count - 1 }
+}
