@@ -137,7 +137,8 @@ internal import Glibc
         _ = try await repo.commit("bad again", files: ["state": "down\n"])
         let again = try await repo.timeturner("rollback", "--to", "HEAD~1", "--yes")  // HEAD~1 is the rollback commit: ok
         #expect(again.status == 0, "\(again)")
-        _ = try await repo.commit("bad once more", files: ["state": "down\n"])
+        // Another change, so that going back to "bad again" has something to do.
+        _ = try await repo.commit("bad once more", files: ["state": "down\n", "more": "1\n"])
         let toBad = try await repo.timeturner("rollback", "--to", "HEAD~2", "--yes")  // "bad again": broken
         #expect(toBad.status == 5, "\(toBad)")
         #expect(toBad.stderr.contains("verification failed: 'check state' failed"), "\(toBad)")
