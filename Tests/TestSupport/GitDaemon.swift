@@ -49,13 +49,11 @@ public final class GitDaemon: @unchecked Sendable {
 
     private func waitUntilListening() async throws {
         for _ in 0..<200 {
-            if canConnect() { return }
+            if isListening(port: port) { return }
             try await Task.sleep(for: .milliseconds(25))
         }
         throw SetupError("git daemon did not listen on 127.0.0.1:\(port) within 5 s")
     }
-
-    private func canConnect() -> Bool { isListening(port: port) }
 
     private func stop() {
         kill(-pid, SIGKILL)

@@ -101,7 +101,7 @@ public final class SSHServer: @unchecked Sendable {
         for _ in 0..<200 {
             var status: Int32 = 0
             if waitpid(pid, &status, WNOHANG) == pid { throw SetupError("sshd exited at start (status \(status)); run it by hand with -D -e to see why") }
-            if tcpConnects(port: port) { return }
+            if isListening(port: port) { return }
             try await Task.sleep(for: .milliseconds(25))
         }
         throw SetupError("sshd did not listen on 127.0.0.1:\(port) within 5 s")
@@ -112,18 +112,4 @@ public final class SSHServer: @unchecked Sendable {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
     }
-}
-
-/// Whether something accepts TCP connections on 127.0.0.1:`port`.
-func tcpConnects(port: Int) -> Bool {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { return false }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = UInt16(port).bigEndian
-    return withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    } == 0
 }
