@@ -83,9 +83,15 @@ import TestSupport
 
     @Test func aFailedActivationPutsEveryTierBackAndActivatesTheRestoredState() async throws {
         let repo = try await application(activate: "echo \"activate deploy=$(cat state/deploy)\" >> calls.log; [ \"$(cat state/deploy)\" = release-2 ]")
+        let before = try await repo.fingerprint()
         let run = try await repo.timeturner("rollback", "--to", "p1", "--level", "2", "--yes")
         #expect(run.status == 5, "\(run)")
         #expect(run.stderr.contains("activation failed"), "\(run.stderr)")
+        // "Restored": branch, index and every file as before, once the test's own call log is set aside.
+        let calls = repo.read("calls.log") ?? ""
+        _ = try await runProcess("rm", ["-f", "calls.log"], environment: repo.environment, in: repo.path)
+        #expect(try await repo.fingerprint() == before)
+        try repo.write("calls.log", calls)
         #expect(states(repo) == ["schema-2", "config-2", "release-2"])
         #expect(try await repo.git("show", "HEAD:app.txt") == "v2\n")
         let log = repo.read("calls.log")?.lines ?? []
@@ -125,7 +131,10 @@ import TestSupport
     @Test func aTierThatFailsBeforeChangingAnythingIsNotRestoredAndExitsOne() async throws {
         let repo = try await application(activate: nil)
         try await repo.git("config", "timeturner.tier.db.rollback", "echo migration tool missing >&2; exit 7")
+        let before = try await repo.fingerprint()
         let run = try await repo.timeturner("rollback", "--to", "p1", "--level", "2", "--yes")
+        // Branch, index, work tree and every file (the tiers' state included) byte for byte as before.
+        #expect(try await repo.fingerprint() == before)
         // The db tier runs first and its capture is unchanged afterwards: nothing changed at
         // all, so the outcome is a plain failure (exit 1), not "restored" and never "needs a person".
         #expect(run.status == 1, "\(run)")

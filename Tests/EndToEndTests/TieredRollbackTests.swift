@@ -99,6 +99,7 @@ import TestSupport
                 _ = try await runProcess("/bin/sh", ["-c", script], environment: repo.environment, in: repo.path)
             }
             try await sh("cp '\(dump)' dump.orig && printf corrupt >> '\(dump)'")
+            let untouched = try await repo.fingerprint()
             for extra in [["--dry-run"], ["--yes", "--accept-data-loss"]] {
                 let refused = try await timeturner(repo, ["rollback", "--to", "pre-v2", "--level", "2"] + extra, server)
                 #expect(refused.status == 3, "\(refused)")
@@ -107,6 +108,7 @@ import TestSupport
             }
             #expect(try await head(repo) == "v2\n" && repo.read("config/app.env") == "DB=replica-typo\n")
             #expect(try await repo.git("for-each-ref", "refs/timeturner/safety").isEmpty)
+            #expect(try await repo.fingerprint() == untouched, "the preflight's refusal changed something")
 
             // The dump is intact again, but a view on the table (made after the point) stops
             // pg_restore from dropping it, so the restore fails when it runs. Moved after the
