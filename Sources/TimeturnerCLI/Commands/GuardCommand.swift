@@ -19,8 +19,14 @@ struct GuardCommand: AsyncParsableCommand {
         fails them too, that rollback is restored and the guard stops (exit 5 or 6 as for rollback): \
         never a second automatic rollback for the same commit. hold and notify mark and report only. \
         A deploy found bad exits 10 even when its rollback succeeded. Inconclusive: nothing is \
-        marked (exit 9). Ctrl-C or SIGTERM: the commit is left unmarked, journaled as interrupted \
-        (exit 130 or 143). A guard that died is ended as abandoned by 'recover' or by the next \
+        marked (exit 9).
+
+        Ctrl-C on a terminal asks: (r)oll back (the commit is marked bad and rolled back once to \
+        last-good as with --on-fail rollback, exit 10 when that passed), (k)eep it unverified \
+        (unmarked, exit 130), or (c)ontinue (the window and the deadline stay as they were; \
+        measurements due while it asked are skipped). End of input, another Ctrl-C or any other \
+        answer keeps. Without a terminal, and on SIGTERM or SIGHUP, nothing is asked: the commit \
+        is left unmarked, journaled as interrupted (exit 130, 143 or 129). A guard that died is ended as abandoned by 'recover' or by the next \
         guard or rollback after its process is gone or its deadline passed.
 
         Examples:
@@ -83,8 +89,15 @@ struct GuardCommand: AsyncParsableCommand {
         let rendering = CheckRendering(terminal: terminal, toStandardError: true)
         let request = GuardRequest(environment: env, commit: commit, window: window?.value, checks: checks, onFail: onFail.value,
                                    level: level?.value, deployedAt: deployedAt?.value)
+        // On a terminal Ctrl-C asks what to do; without one it stops and leaves the commit unmarked.
+        var askOperator: (@Sendable (Int32) async -> GuardInterruptChoice)?
+        if Confirmation.isInteractive {
+            let prompt = GuardInterruptPrompt(terminal: terminal, interruption: InterruptionSignals.interruption, commit: commit)
+            askOperator = { _ in await prompt.ask() }
+        }
         let outcome = try await deployGuard.run(request, say: { terminal.err(Terminal.escaped($0)) },
                                                 onMeasurement: { rendering.measurement($0, $1) },
+                                                onInterrupt: askOperator,
                                                 confirm: { (plan) throws(TimeturnerError) in
             PlanRenderer(terminal: terminal).render(plan, dryRun: false, toStandardError: true)
             return try context.approve(plan, yes: yes, what: "the guard's rollback")

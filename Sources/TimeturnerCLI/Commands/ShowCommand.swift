@@ -9,8 +9,10 @@ struct ShowCommand: ParsableCommand {
         discussion: """
         Accepts a point id or any revision. Prints the point (who, when, why, severity, \
         environment, tiers), every point on the same commit, the note's events, the good and bad \
-        marks on the commit in every environment, journal events (rollbacks…) from or to it, and \
-        the exact command that rolls back there.
+        marks on the commit in every environment, the guards that watched it (status, decision, mark, \
+        rollback, and each check's verdict, reason and number of measurements), other journal \
+        events (rollbacks…) from or to it, and the exact command that rolls back there. --json \
+        has the guard events whole in 'journal'.
 
         Examples:
           git timeturner show 20261121T223000Z-7f3a
@@ -79,10 +81,19 @@ struct ShowCommand: ParsableCommand {
                 for more in noteLines.dropFirst() { t.out("      " + more) }
             }
         }
-        if !inspection.journalEvents.isEmpty {
+        let guards = inspection.journalEvents.compactMap { event in
+            event["type"]?.stringValue.flatMap { GuardJournal.types.contains($0) ? GuardJournal.event(from: event) : nil }
+        }
+        if !guards.isEmpty {
+            t.out("")
+            t.out("guard and trigger verdicts on this commit:")
+            guards.forEach { GuardRendering(terminal: t).render($0) }
+        }
+        let otherEvents = inspection.journalEvents.filter { !GuardJournal.types.contains($0["type"]?.stringValue ?? "") }
+        if !otherEvents.isEmpty {
             t.out("")
             t.out("journal events from or to this commit:")
-            for event in inspection.journalEvents { t.out("  " + Terminal.escaped(event.canonicalLine)) }
+            for event in otherEvents { t.out("  " + Terminal.escaped(event.canonicalLine)) }
         }
         t.out("")
         t.out("roll back here: \(inspection.rollbackCommand)")

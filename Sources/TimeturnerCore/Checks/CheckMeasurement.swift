@@ -94,9 +94,15 @@ public struct CheckSampler: Sendable {
     public private(set) var consecutiveErrors = 0
     public private(set) var errors = 0
     public private(set) var trailingPasses = 0
+    /// Measurements not taken because they fell due while the sampling was paused (a guard asking
+    /// its operator after Ctrl-C): the schedule, and so the window's end, stays where it was.
+    public private(set) var skipped = 0
     public private(set) var decided: (verdict: CheckVerdict, reason: String)?
 
     public init(sampling: Sampling) { self.sampling = sampling }
+
+    /// The next measurement's place in the schedule: those taken and those skipped.
+    public var slot: Int { taken + skipped }
 
     /// When measurement `index` (from 0) is due, from the start of the check.
     public func due(_ index: Int) -> Duration { sampling.initialDelay + sampling.interval * index }
@@ -104,9 +110,16 @@ public struct CheckSampler: Sendable {
     /// Whether another measurement is to be taken (nothing decided yet, count or window not reached).
     public var wantsMore: Bool {
         guard decided == nil else { return false }
-        if let count = sampling.count { return taken < count }
-        guard let window = sampling.window else { return taken < 1 }
-        return sampling.interval * taken <= window
+        if let count = sampling.count { return slot < count }
+        guard let window = sampling.window else { return slot < 1 }
+        return sampling.interval * slot <= window
+    }
+
+    /// Skips the measurements due strictly inside `pause` (from the start of the check): they are
+    /// not made up afterwards, so a pause neither bunches measurements nor moves the end.
+    public mutating func skip(dueIn pause: Range<Duration>) {
+        guard sampling.interval > .zero else { return }  // every measurement is due at once: none to skip
+        while wantsMore, due(slot) > pause.lowerBound, due(slot) < pause.upperBound { skipped += 1 }
     }
 
     /// Counts one measurement; returns the verdict once it is decided early.
@@ -148,7 +161,8 @@ public struct CheckSampler: Sendable {
         if let decided { return decided }
         if taken == 0 { return (.inconclusive, "no measurement was taken") }
         if trailingPasses >= sampling.consecutiveSuccesses {
-            return (.passed, "\(taken) measurement(s), the last \(trailingPasses) passed")
+            let skips = skipped > 0 ? " (\(skipped) skipped while paused)" : ""
+            return (.passed, "\(taken) measurement(s)\(skips), the last \(trailingPasses) passed")
         }
         return (.inconclusive, "the last \(trailingPasses) measurement(s) passed; consecutive-successes needs \(sampling.consecutiveSuccesses)")
     }

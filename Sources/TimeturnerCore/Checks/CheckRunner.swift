@@ -55,21 +55,25 @@ public struct CheckRunner: Sendable {
 
     /// `window` replaces every check's own count or window (`guard --for`); `fast` takes one
     /// measurement without delay. `baselineAt` is when the baseline is read (the deploy's start).
+    /// `onInterrupt` (a guard on a terminal) is asked once per signal, for all the checks: on
+    /// `.resume` the sampling goes on where it was, on `.stop` (or without it) it stops.
     public func run(_ checks: [CheckDefinition], baselineAt: Timestamp?, window: Duration? = nil, fast: Bool = false,
+                    onInterrupt: (@Sendable (Int32) async -> SamplingAnswer)? = nil,
                     onMeasurement: @escaping @Sendable (CheckDefinition, CheckMeasurement) -> Void) async -> [CheckResult] {
+        let pause = interruption.flatMap { interruption in onInterrupt.map { SamplingPause(interruption: interruption, ask: $0) } }
         // Armed: a signal now stops the sampling (and a running probe) instead of ending the process.
-        guard let interruption else { return await runAll(checks, baselineAt: baselineAt, window: window, fast: fast, onMeasurement: onMeasurement) }
+        guard let interruption else { return await runAll(checks, baselineAt: baselineAt, window: window, fast: fast, pause: nil, onMeasurement: onMeasurement) }
         return await interruption.armed {
-            await runAll(checks, baselineAt: baselineAt, window: window, fast: fast, onMeasurement: onMeasurement)
+            await runAll(checks, baselineAt: baselineAt, window: window, fast: fast, pause: pause, onMeasurement: onMeasurement)
         }
     }
 
-    func runAll(_ checks: [CheckDefinition], baselineAt: Timestamp?, window: Duration?, fast: Bool,
+    func runAll(_ checks: [CheckDefinition], baselineAt: Timestamp?, window: Duration?, fast: Bool, pause: SamplingPause?,
                 onMeasurement: @escaping @Sendable (CheckDefinition, CheckMeasurement) -> Void) async -> [CheckResult] {
         await withTaskGroup(of: (Int, CheckResult).self) { group in
             for (index, check) in checks.enumerated() {
                 group.addTask {
-                    (index, await self.run(check, baselineAt: baselineAt, window: window, fast: fast, onMeasurement: onMeasurement))
+                    (index, await self.run(check, baselineAt: baselineAt, window: window, fast: fast, pause: pause, onMeasurement: onMeasurement))
                 }
             }
             var results: [(Int, CheckResult)] = []
@@ -85,30 +89,50 @@ public struct CheckRunner: Sendable {
             .run(check, baselineAt: baselineAt, window: window, fast: fast, onMeasurement: onMeasurement)
     }
 
-    func run(_ check: CheckDefinition, baselineAt: Timestamp?, window: Duration?, fast: Bool,
+    func run(_ check: CheckDefinition, baselineAt: Timestamp?, window: Duration?, fast: Bool, pause: SamplingPause? = nil,
              onMeasurement: @Sendable (CheckDefinition, CheckMeasurement) -> Void) async -> CheckResult {
         var sampling = window.map { check.sampling.over(window: $0) } ?? check.sampling
         if fast { sampling = Sampling(interval: sampling.interval, count: 1, errorLimit: sampling.errorLimit) }
+        let start = ContinuousClock.now
+        var interrupted: Int32?
         var baseline: Double?
         var baselineDetail: String?
-        if check.needsBaseline {
+        while check.needsBaseline {
             let reading = await measurer.measure(check, at: baselineAt ?? Timestamp.now(), interruption: interruption)
+            if let signal = interruption?.signal {
+                // Resumed: the stopped query is asked again.
+                if await pause?.resumes(after: signal, since: start) != nil { continue }
+                interrupted = signal
+            }
             switch reading {
             case .value(let value, let detail): (baseline, baselineDetail) = (value, detail)
             case .noData(let detail), .probePassed(let detail), .probeFailed(let detail), .error(let detail): baselineDetail = detail
             }
+            break
         }
         var sampler = CheckSampler(sampling: sampling)
         var kept: [CheckMeasurement] = []
         kept.reserveCapacity(min(Self.keptMeasurements, sampling.count ?? Self.keptMeasurements))
-        let start = ContinuousClock.now
-        var interrupted: Int32?
-        while sampler.wantsMore {
-            if let signal = await sleep(until: start + sampler.due(sampler.taken)) { interrupted = signal; break }
+        var paused: Range<Duration>?
+        while interrupted == nil, sampler.wantsMore {
+            if let paused {
+                sampler.skip(dueIn: paused)
+                if !sampler.wantsMore { break }
+            }
+            if let signal = await sleep(until: start + sampler.due(sampler.slot)) {
+                guard let resumed = await pause?.resumes(after: signal, since: start) else { interrupted = signal; break }
+                paused = resumed
+                continue
+            }
             let at = Timestamp.now()
             let began = ContinuousClock.now
             let reading = await measurer.measure(check, at: nil, interruption: interruption)
-            if let signal = interruption?.signal { interrupted = signal; break }
+            if let signal = interruption?.signal {
+                // Resumed: the probe the signal stopped is taken again, not counted.
+                guard let resumed = await pause?.resumes(after: signal, since: start) else { interrupted = signal; break }
+                paused = resumed
+                continue
+            }
             let (verdict, value, detail) = CheckJudgement.verdict(of: reading, for: check, baseline: baseline)
             let measurement = CheckMeasurement(at: at, value: value, verdict: verdict, detail: detail,
                                                durationMilliseconds: (ContinuousClock.now - began).wholeMilliseconds)
@@ -131,6 +155,48 @@ public struct CheckRunner: Sendable {
             if left <= .zero { return nil }
             try? await Task.sleep(for: min(left, .milliseconds(20)))
         }
+    }
+}
+
+/// What the sampling does after a signal, as its `onInterrupt` answered.
+public enum SamplingAnswer: Sendable, Equatable {
+    /// Go on where it was: the signal is forgotten, measurements that fell due while asking are skipped.
+    case resume
+    /// Stop, as without `onInterrupt`: every check ends `interruptedBy` the signal.
+    case stop
+}
+
+/// One question per signal for all the checks sampled at once: the first check to see the
+/// signal asks, the others wait for the same answer. A check that sees the signal only after
+/// it was answered with `.resume` (and forgotten) goes on at once.
+actor SamplingPause {
+    let interruption: Interruption
+    let ask: @Sendable (Int32) async -> SamplingAnswer
+    private var asking: Task<SamplingAnswer, Never>?
+    private var stopped = false
+
+    init(interruption: Interruption, ask: @escaping @Sendable (Int32) async -> SamplingAnswer) {
+        self.interruption = interruption
+        self.ask = ask
+    }
+
+    /// The time the question was open (from `start`) when the answer is to go on; nil to stop.
+    func resumes(after signal: Int32, since start: ContinuousClock.Instant) async -> Range<Duration>? {
+        let asked = ContinuousClock.now - start
+        return await answer(signal) == .resume ? asked..<max(asked, ContinuousClock.now - start) : nil
+    }
+
+    private func answer(_ signal: Int32) async -> SamplingAnswer {
+        if stopped { return .stop }
+        if let asking { return await asking.value }
+        guard interruption.signal != nil else { return .resume }
+        let ask = self.ask
+        let question = Task { await ask(signal) }
+        asking = question
+        let answer = await question.value
+        if answer == .resume { interruption.resume() } else { stopped = true }
+        asking = nil
+        return answer
     }
 }
 

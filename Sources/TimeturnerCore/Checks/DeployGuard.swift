@@ -28,6 +28,17 @@ public struct GuardRequest: Sendable {
     }
 }
 
+/// What the operator chose when Ctrl-C stopped a guard on a terminal (asked by the CLI; Core
+/// does no terminal I/O). SIGTERM and SIGHUP come from machines and are never asked about.
+public enum GuardInterruptChoice: String, Sendable, CaseIterable {
+    /// Mark the commit bad and roll back once to last-good, as `--on-fail rollback` does.
+    case rollBack = "roll-back"
+    /// Stop watching and leave the commit unmarked (`interrupted`, decision `keep-unverified`).
+    case keepUnverified = "keep-unverified"
+    /// Go on watching: the window and the lock's deadline stay as they were.
+    case continueWatching = "continue"
+}
+
 /// How a guard ended: its journal event as written, and the error that gives the exit status
 /// (nil when the deploy passed).
 public struct GuardOutcome: Sendable {
@@ -62,8 +73,11 @@ public struct DeployGuard {
         self.pipeline = pipeline
     }
 
+    /// `onInterrupt` is asked on SIGINT while the checks are sampled (a person at a terminal);
+    /// without it, a signal stops the guard and leaves the commit unmarked.
     public func run(_ request: GuardRequest, say: @escaping @Sendable (String) -> Void,
                     onMeasurement: @escaping @Sendable (CheckDefinition, CheckMeasurement) -> Void,
+                    onInterrupt: (@Sendable (Int32) async -> GuardInterruptChoice)? = nil,
                     confirm: (RollbackPlan) throws(TimeturnerError) -> Approval?,
                     attempted: (RollbackAttempt) -> Void) async throws(TimeturnerError) -> GuardOutcome {
         let environment = try RefComponentName(request.environment, what: "environment name").value
@@ -94,7 +108,11 @@ public struct DeployGuard {
         let status = GuardStatusFile(directory: directory, id: id, commit: commit, environment: environment, deadline: deadline)
         status.write()
         say("guarding \(commit.short) in \(environment) until \(deadline.rfc3339): \(checks.map(\.name).joined(separator: ", "))")
-        let results = await runner.run(checks, baselineAt: baselineAt, window: request.window) { check, measurement in
+        let choice = InterruptChoiceRecord()
+        var askOperator: (@Sendable (Int32) async -> SamplingAnswer)?
+        if let onInterrupt { askOperator = { signal in await choice.ask(onInterrupt, after: signal) } }
+        let results: [CheckResult] = await runner.run(checks, baselineAt: baselineAt, window: request.window,
+                                                      onInterrupt: askOperator) { check, measurement in
             status.record(check.name, measurement)
             onMeasurement(check, measurement)
         }
@@ -105,14 +123,16 @@ public struct DeployGuard {
             return try GuardJournal(repository: repository).append(event, by: attribution)
         }
 
-        if let signal = results.compactMap(\.interruptedBy).first {
+        let operatorRollback = results.contains { $0.interruptedBy != nil } && choice.chosen == .rollBack
+        if let signal = results.compactMap(\.interruptedBy).first, !operatorRollback {
             event.status = .interrupted
+            if choice.chosen == .keepUnverified { event.decision = GuardInterruptChoice.keepUnverified.rawValue }
             let written = try finish(&event)
             return GuardOutcome(event: written, status: .interrupted, results: results, error: TimeturnerError(
                 .interrupted(signal: signal), "guard \(id) stopped by \(Interruption.name(of: signal)); \(commit.short) was left unmarked",
                 hint: "run the guard again, or mark it yourself: git timeturner good|bad \(commit.short) --env \(environment)"))
         }
-        switch results.verdict {
+        switch operatorRollback ? .failed : results.verdict {
         case .inconclusive:
             let written = try finish(&event)
             return GuardOutcome(event: written, status: .inconclusive, results: results, error: TimeturnerError(
@@ -128,20 +148,27 @@ public struct DeployGuard {
             break
         }
 
+        // The operator's decision counts as the checks failing, with --on-fail rollback: the same
+        // mark, the same single rollback and its re-check. The interruption is forgotten so that
+        // the rollback (which arms it again) is not stopped by the Ctrl-C that asked for it.
+        if operatorRollback { runner.interruption?.resume() }
+        let onFail: GuardRequest.OnFail = operatorRollback ? .rollback : request.onFail
         let failed = results.filter { $0.verdict == .failed }.map(\.check.name)
+        let why = operatorRollback ? "the operator stopped guard \(id) and chose to roll back" : "guard \(id)"
         let mark = try KnownGoodRegistry(repository: repository).mark(.bad, revision: commit.hex, env: environment,
-                                                                      note: "guard \(id): " + Self.summary(results), attribution: attribution)
+                                                                      note: why + ": " + Self.summary(results), attribution: attribution)
         event.mark = mark.id
-        let bad = "the deploy of \(commit.short) to \(environment) failed its checks (\(failed.joined(separator: ", "))) and was marked bad"
+        let bad = operatorRollback ? "the operator stopped guard \(id) and chose to roll back; \(commit.short) in \(environment) was marked bad"
+            : "the deploy of \(commit.short) to \(environment) failed its checks (\(failed.joined(separator: ", "))) and was marked bad"
         let previous = try GuardJournal(repository: repository).events().first { $0.commit == commit.hex && $0.rollback != nil }
-        if request.onFail == .rollback, let previous {
+        if onFail == .rollback, let previous {
             (event.status, event.decision) = (.failedHeld, "no-second-rollback")
             let written = try finish(&event)
             return GuardOutcome(event: written, status: .failedHeld, results: results, error: TimeturnerError(
                 .deployFailed, bad + "; it was already rolled back automatically once (guard \(previous.id)), so it is held, not rolled back again",
                 hint: "a person decides now: git timeturner rollback --env \(environment)"))
         }
-        guard request.onFail == .rollback else {
+        guard onFail == .rollback else {
             event.status = request.onFail == .hold ? .failedHeld : .failedNotified
             event.decision = request.onFail.rawValue
             let written = try finish(&event)
@@ -154,9 +181,10 @@ public struct DeployGuard {
         // is re-checked, and if it fails too it is restored and stops (no escalation, no retry).
         lock?.release()
         lock = nil
-        event.decision = "rollback"
-        var rollback = RollbackRequest(environment: environment, reason: "guard \(id): \(failed.joined(separator: ", ")) failed on \(commit.short)",
-                                       level: request.level)
+        event.decision = operatorRollback ? "operator-rollback" : "rollback"
+        let reason = operatorRollback ? "guard \(id): the operator chose to roll back \(commit.short)"
+            : "guard \(id): \(failed.joined(separator: ", ")) failed on \(commit.short)"
+        var rollback = RollbackRequest(environment: environment, reason: reason, level: request.level)
         rollback.checks = checks.map(\.name)
         let attempt: RollbackAttempt?
         do throws(TimeturnerError) { attempt = try await pipeline.run(rollback, confirm: confirm, attempted: attempted) } catch {
@@ -198,6 +226,20 @@ public struct DeployGuard {
 
     static func summary(_ results: [CheckResult]) -> String {
         results.map { "\($0.check.name) \($0.verdict.rawValue) (\($0.reason))" }.joined(separator: "; ")
+    }
+}
+
+/// The operator's answer after Ctrl-C, kept for the guard's conclusion; only SIGINT is asked about.
+final class InterruptChoiceRecord: Sendable {
+    private let choice = Mutex<GuardInterruptChoice?>(nil)
+
+    var chosen: GuardInterruptChoice? { choice.withLock { $0 } }
+
+    func ask(_ ask: @Sendable (Int32) async -> GuardInterruptChoice, after signal: Int32) async -> SamplingAnswer {
+        guard signal == SIGINT else { return .stop }
+        let answer = await ask(signal)
+        choice.withLock { $0 = answer }
+        return answer == .continueWatching ? .resume : .stop
     }
 }
 

@@ -47,7 +47,8 @@ public struct GuardEvent: Sendable, Equatable, Codable {
     public var baselineAt: String?
     /// Each check's verdict, baseline and measurements (`CheckResult.json`).
     public var checks: [JSONValue]
-    /// What the guard did: `mark-good`, `rollback`, `hold`, `notify`, `no-second-rollback`, `none`.
+    /// What the guard did: `mark-good`, `rollback`, `hold`, `notify`, `no-second-rollback`, `none`;
+    /// after Ctrl-C on a terminal, the operator's `operator-rollback` or `keep-unverified`.
     public var decision: String
     /// The mark it wrote (good or bad) and the rollback it caused.
     public var mark: String?

@@ -10,12 +10,24 @@ internal import Glibc
 public final class Interruption: Sendable {
     private let received = Atomic<Int32>(0)
     private let armedCount = Atomic<Int>(0)
+    private let deliveredCount = Atomic<Int>(0)
 
     public init() {}
 
     /// Records the first signal; later ones are ignored (the restore must be allowed to finish).
     public func interrupt(_ signal: Int32) {
+        deliveredCount.add(1, ordering: .sequentiallyConsistent)
         _ = received.compareExchange(expected: 0, desired: signal, ordering: .sequentiallyConsistent)
+    }
+
+    /// Every signal delivered while armed, the ignored ones too: a guard's question ends when
+    /// another one arrives while it waits for the answer.
+    public var deliveries: Int { deliveredCount.load(ordering: .sequentiallyConsistent) }
+
+    /// Forgets the signal, so that the next one is recorded: a guard whose operator chose to go
+    /// on watching (or to roll back, which arms its own operation) after Ctrl-C.
+    public func resume() {
+        received.store(0, ordering: .sequentiallyConsistent)
     }
 
     /// The signal received while armed, if any.
