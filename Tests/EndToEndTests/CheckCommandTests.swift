@@ -215,6 +215,98 @@ internal import Glibc
         #expect(marks.status != 0, "the interrupted guard marked \(commit): \(marks)")
         let journal = try await repo.timeturner("history", "--guards", "--json")
         #expect(journal.stdout.contains("\"status\": \"interrupted\""), "\(journal)")
+        // Without a terminal nothing was asked: no operator decision (asked, end of input would keep).
+        #expect(journal.stdout.contains("\"decision\": \"none\"") && !journal.stdout.contains("keep-unverified"), "\(journal)")
+    }
+
+    // MARK: Ctrl-C on a terminal
+
+    /// `guard` on a pseudo-terminal (`script`, through Tests/Fixtures/on-terminal.sh): each step
+    /// waits until its shell condition holds on the screen so far (`$1`), then types its bytes.
+    func guardOnTerminal(_ repo: ScratchRepository, _ arguments: [String], _ steps: [(until: String, type: String)]) async throws -> TerminalRun {
+        let screen = repo.siblingDirectory("terminal") + "/screen"
+        // exec: the shell that script starts must not stay in the terminal's foreground group,
+        // where Ctrl-C would end it too (dash then exits 130 whatever the guard returned).
+        let command = "exec " + ([TimeturnerBinary.path, "guard"] + arguments).map { "'\($0)'" }.joined(separator: " ")
+        let run = try await runProcess("/bin/sh", [Fixtures.directory + "/on-terminal.sh", screen, command] + steps.flatMap { [$0.until, $0.type] },
+                                       environment: repo.environment, in: repo.path)
+        return TerminalRun(status: run.status, screen: String(decoding: readFile(screen) ?? [], as: UTF8.self) + run.stderr)
+    }
+
+    struct TerminalRun: CustomStringConvertible {
+        let status: Int32
+        /// What the terminal showed (both streams, as a person sees them).
+        let screen: String
+        var description: String { "exit \(status)\n--- screen\n\(screen)" }
+    }
+
+    static let measured = #"grep -q "exited with status 0" "$1""#
+    static func asked(_ times: Int) -> String { #"[ "$(grep -c '\[r/k/c\]' "$1")" -ge "# + "\(times) ]" }
+
+    func guardEvent(_ repo: ScratchRepository) async throws -> [String: Any] {
+        let history = try await repo.timeturner("history", "--guards", "--json")
+        return try #require((parseJSON(history.stdout)?["guards"] as? [[String: Any]])?.first, "\(history)")
+    }
+
+    @Test func ctrlCOnATerminalContinuesWithTheSameWindowAndAsksAgainThenKeepsTheCommitUnverified() async throws {
+        let repo = try await ScratchRepository()
+        _ = try await repo.commit("release", files: ["state": "ok\n"])
+        try await configure(repo, "state", [("kind", "command"), ("command", "grep -q ok state"), ("interval", "200ms")])
+        let afterContinuing = #"awk '/continuing to watch/ { on = 1; next } on && /exited with status 0/ { n++ } END { exit n < 2 }' "$1""#
+        let run = try await guardOnTerminal(repo, ["--env", "prod", "--for", "60s"], [
+            (Self.measured, "\\003"), (Self.asked(1), "c\\n"), (afterContinuing, "\\003"), (Self.asked(2), "k\\n"),
+        ])
+        #expect(run.status == 130, "\(run)")
+        #expect(run.screen.contains("continuing to watch"), "\(run)")
+        #expect(run.screen.contains("keeping"), "\(run)")
+        let event = try await guardEvent(repo)
+        #expect(event["status"] as? String == "interrupted" && event["decision"] as? String == "keep-unverified", "\(event)")
+        // Sampling went on after "continue": more measurements than the one before the first Ctrl-C.
+        let check = try #require((event["checks"] as? [[String: Any]])?.first)
+        #expect((check["taken"] as? Int ?? 0) >= 3, "\(check)")
+        // The window is the one asked for, and nothing was marked.
+        #expect(event["windowMs"] as? Int == 60_000, "\(event)")
+        #expect(try await repo.timeturner("last-good", "--env", "prod").status != 0)
+        #expect(!repo.exists(".git/timeturner/lock"))
+    }
+
+    @Test func ctrlCOnATerminalRollsBackOnTheOperatorsWordOnceAsOnFailRollbackDoes() async throws {
+        let (repo, good, bad) = try await deployedRepository()
+        // A check that passes on the deploy: the rollback is the operator's decision, not the checks'.
+        try await configure(repo, "up", [("kind", "command"), ("command", "true"), ("interval", "200ms")])
+        let up = #"grep -q "'true' exited with status 0" "$1""#
+        let run = try await guardOnTerminal(repo, ["--env", "prod", "--for", "60s", "--check", "up"], [
+            (up, "\\003"), (Self.asked(1), "r\\n"), (#"grep -q "Type 'rollback' to go ahead" "$1""#, "rollback\\n"),
+        ])
+        #expect(run.status == 10, "\(run)")
+        #expect(run.screen.contains("[check: up]"), "the rollback was not verified with the guard's checks: \(run)")
+        #expect(try await repo.git("rev-parse", "HEAD^{tree}").trimmed == (try await repo.git("rev-parse", good + "^{tree}").trimmed))
+        let event = try await guardEvent(repo)
+        #expect(event["decision"] as? String == "operator-rollback" && event["status"] as? String == "failed-rolled-back", "\(event)")
+        #expect(event["rollback"] is String && event["to"] as? String == good, "\(event)")
+        let shown = try await repo.timeturner("show", bad)
+        #expect(shown.stdout.contains("bad in prod") && shown.stdout.contains("the operator stopped guard"), "\(shown)")
+        // Never a second automatic rollback for the same commit, whoever asked for the first.
+        _ = try await repo.git("reset", "-q", "--hard", bad)
+        let again = try await guardOnTerminal(repo, ["--env", "prod", "--for", "60s", "--check", "up"], [(up, "\\003"), (Self.asked(1), "r\\n")])
+        #expect(again.status == 10 && again.screen.contains("already rolled back automatically once"), "\(again)")
+        #expect(try await repo.git("rev-parse", "HEAD").trimmed == bad)
+    }
+
+    @Test func ctrlCOnATerminalWithNoAnswerKeepsAndSIGTERMIsNeverAskedAbout() async throws {
+        let repo = try await ScratchRepository()
+        _ = try await repo.commit("release", files: ["state": "ok\n"])
+        try await configure(repo, "state", [("kind", "command"), ("command", "grep -q ok state"), ("interval", "200ms")])
+        // End of input (Ctrl-D) at the question keeps the commit unverified.
+        let ended = try await guardOnTerminal(repo, ["--env", "prod", "--for", "60s"], [(Self.measured, "\\003"), (Self.asked(1), "\\004")])
+        #expect(ended.status == 130 && ended.screen.contains("no answer: keeping"), "\(ended)")
+        #expect(try await guardEvent(repo)["decision"] as? String == "keep-unverified")
+        // SIGTERM comes from a machine: on a terminal too it stops at once, unasked.
+        let terminate = Self.measured + #" && kill -TERM "$(sed -n 's/.*"pid": *\([0-9]*\).*/\1/p' .git/timeturner/lock)""#
+        let terminated = try await guardOnTerminal(repo, ["--env", "prod", "--for", "60s"], [(terminate, "")])
+        #expect(terminated.status == 143 && !terminated.screen.contains("[r/k/c]"), "\(terminated)")
+        let event = try await guardEvent(repo)
+        #expect(event["status"] as? String == "interrupted" && event["decision"] as? String == "none", "\(event)")
     }
 }
 

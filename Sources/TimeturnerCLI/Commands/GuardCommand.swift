@@ -92,7 +92,8 @@ struct GuardCommand: AsyncParsableCommand {
         // On a terminal Ctrl-C asks what to do; without one it stops and leaves the commit unmarked.
         var askOperator: (@Sendable (Int32) async -> GuardInterruptChoice)?
         if Confirmation.isInteractive {
-            let prompt = GuardInterruptPrompt(terminal: terminal, interruption: InterruptionSignals.interruption, commit: commit)
+            let shown = (try? RepositoryAccess.resolveCommit(commit, in: repository).short) ?? commit
+            let prompt = GuardInterruptPrompt(terminal: terminal, interruption: InterruptionSignals.interruption, commit: shown)
             askOperator = { _ in await prompt.ask() }
         }
         let outcome = try await deployGuard.run(request, say: { terminal.err(Terminal.escaped($0)) },
