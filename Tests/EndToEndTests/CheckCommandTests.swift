@@ -107,7 +107,13 @@ internal import Glibc
         let relative = try await repo.timeturner("check", "total", "--baseline-at", baselineAt, "--json")
         #expect(relative.status == 8, "\(relative)")
         #expect(relative.stdout.contains("\"baseline\""), "\(relative)")
-        let againstNow = try await repo.timeturner("check", "total")
+        // The baseline "now" is the command's start to the second: right after the first scrape
+        // with errors it may still read the scrape before (0), so wait for the next one (bounded).
+        var againstNow = try await repo.timeturner("check", "total")
+        for _ in 0..<50 where againstNow.status != 0 {
+            try await Task.sleep(for: .milliseconds(200))
+            againstNow = try await repo.timeturner("check", "total")
+        }
         #expect(againstNow.status == 0, "\(againstNow)")
     }
 
@@ -153,8 +159,19 @@ internal import Glibc
         #expect(guarded.stdout.contains("\"status\": \"passed\""))
         #expect(guarded.stderr.contains("recorded point"), "\(guarded)")
         #expect(try await repo.timeturner("last-good", "--env", "prod").stdout.contains(String(commit.prefix(7))))
+        // show renders the verdict: the event's id, env and status, its decision and mark, and the
+        // check's verdict with the number of measurements the journal counted.
+        let event = try await guardEvent(repo)
+        let id = try #require(event["id"] as? String), mark = try #require(event["mark"] as? String)
+        let taken = try #require((event["checks"] as? [[String: Any]])?.first?["taken"] as? Int)
         let shown = try await repo.timeturner("show", commit)
-        #expect(shown.stdout.contains("guard"), "\(shown)")
+        #expect(shown.stdout.contains("guard and trigger verdicts on this commit:\n  guard \(id)  "), "\(shown)")
+        #expect(shown.stdout.contains("  prod  passed\n    decision mark-good · mark \(mark)\n"), "\(shown)")
+        #expect(shown.stdout.contains("    check state  passed  \(taken) measurement(s)  \(taken) measurement(s), the last"), "\(shown)")
+        #expect(!shown.stdout.contains("{\"type\":\"guard\""), "a guard event shown as a raw line: \(shown)")
+        let shownJSON = try await repo.timeturner("show", commit, "--json")
+        let journal = try #require(parseJSON(shownJSON.stdout)?["journal"] as? [[String: Any]], "\(shownJSON)")
+        #expect(journal.contains { $0["type"] as? String == "guard" && $0["id"] as? String == id }, "\(shownJSON)")
         let history = try await repo.timeturner("history")
         #expect(history.stdout.contains("guard"), "\(history)")
     }
@@ -168,6 +185,11 @@ internal import Glibc
         #expect(try await repo.git("rev-parse", "HEAD^{tree}").trimmed == (try await repo.git("rev-parse", good + "^{tree}").trimmed))
         let marks = try await repo.timeturner("show", bad)
         #expect(marks.stdout.contains("bad"), "\(marks)")
+        let event = try await guardEvent(repo)
+        let rollback = try #require(event["rollback"] as? String)
+        #expect(marks.stdout.contains("  prod  failed-rolled-back\n    decision rollback · mark "), "\(marks)")
+        #expect(marks.stdout.contains(" · rollback \(rollback) (succeeded) to \(good.prefix(7))\n"), "\(marks)")
+        #expect(marks.stdout.contains("    check state  failed  1 measurement(s)  1 failed measurement(s)"), "\(marks)")
         // The same commit failing again is held, never rolled back a second time.
         _ = try await repo.git("reset", "-q", "--hard", bad)
         let second = try await repo.timeturner("guard", "--env", "prod", "--on-fail", "rollback", "--yes")

@@ -63,6 +63,7 @@ import TestSupport
         try await repo.git("config", "timeturner.check.ok.fail-if", "> 2")
         try await record("check", "check", "--json")
         try await record("guard", "guard", "--env", "production", "--json")
+        try await record("show", "show", "HEAD", "--json")  // with the guard's event in its journal
         try await record("history", "history", "--guards", "--json")
 
         let validation = try await runProcess("python3", [Fixtures.directory + "/validate-json.py", Self.schemas, instances],

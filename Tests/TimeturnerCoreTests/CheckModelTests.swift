@@ -233,6 +233,29 @@ import Testing
         #expect(sampling.over(window: .seconds(1)).count == nil)
     }
 
+    /// A guard that asked its operator after Ctrl-C and was told to go on: measurements due while
+    /// it asked are skipped, not taken in a burst afterwards, and the window ends where it did.
+    @Test func aPauseSkipsTheMeasurementsDueWhileItLastedAndKeepsTheWindowsEnd() {
+        let sampling = Sampling(interval: .seconds(1), window: .seconds(5))
+        var sampler = CheckSampler(sampling: sampling)
+        var dues: [Duration] = []
+        sampler.record(.passed)  // due at 0 s
+        sampler.record(.passed)  // due at 1 s
+        // Asked from 1.2 s (while sleeping for the one due at 2 s) until 3.5 s: 2 s and 3 s are skipped.
+        while sampler.wantsMore {
+            sampler.skip(dueIn: Duration.milliseconds(1200)..<Duration.milliseconds(3500))
+            dues.append(sampler.due(sampler.slot))
+            sampler.record(.passed)
+        }
+        #expect(dues == [.seconds(4), .seconds(5)], "\(dues)")
+        #expect(sampler.skipped == 2 && sampler.verdict.verdict == .passed, "\(sampler.verdict)")
+        #expect(sampler.verdict.reason.contains("2 skipped while paused"))
+        // A measurement due before the question (the probe the signal stopped) is not skipped: it is taken again.
+        var stopped = CheckSampler(sampling: sampling)
+        stopped.skip(dueIn: Duration.milliseconds(100)..<Duration.milliseconds(900))
+        #expect(stopped.slot == 0 && stopped.due(stopped.slot) == .zero)
+    }
+
     @Test func nothingMeasuredIsInconclusiveAndADecisionIsFinal() {
         #expect(CheckSampler(sampling: Sampling()).verdict.verdict == .inconclusive)
         var sampler = CheckSampler(sampling: Sampling(count: 3))
