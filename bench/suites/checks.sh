@@ -111,8 +111,6 @@ for check in trivial loopback; do
         # The absolute target (probe + 5 ms) as the ratio bench_report compares against.
         ratio=$(awk -v p="$probe_ms" 'BEGIN { printf "%.2f", (p + 5) / p }')
         bench_report "guard per sample ($check check)" "$(field $check guard_ms)" "$probe_ms" "$ratio" "the probe alone"
-        bench_report "guard RSS, 1,000 vs 10 samples ($check)" "$(field $check rss1000_kib)" "$(field $check rss10_kib)" \
-            "$(awk -v s="$(field $check rss10_kib)" 'BEGIN { printf "%.2f", (s + 2048) / s }')" "10 samples (KiB)"
     fi
 done
 

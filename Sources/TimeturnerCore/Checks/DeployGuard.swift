@@ -263,8 +263,9 @@ final class GuardStatusFile: Sendable {
     func write() {
         var fields = header
         fields["latest"] = .object(latest.withLock { $0 })
-        // Best effort: status is informative, and a full disk must not stop the guard.
-        try? LocalFile.writeAtomically(Array((JSONValue.object(fields).canonicalLine + "\n").utf8), to: path)
+        // Best effort: status is informative, and a full disk must not stop the guard. Not
+        // durable: two fsyncs per measurement were most of a sample's cost (bench/README.md).
+        try? LocalFile.writeAtomically(Array((JSONValue.object(fields).canonicalLine + "\n").utf8), to: path, durable: false)
     }
 
     func remove() { unlink(path) }

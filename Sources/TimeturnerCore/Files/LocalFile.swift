@@ -37,8 +37,10 @@ public enum LocalFile {
     /// directory fsync'd so that the rename itself is on disk. On every failure the temporary
     /// is removed and `path` is untouched; the error names the path, the step and the
     /// operating system's error. `mode` is the new file's permission bits, less the umask,
-    /// as with `open(2)`.
-    public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(TimeturnerError) {
+    /// as with `open(2)`. `durable: false` skips both fsyncs, for a file rewritten after every
+    /// measurement that nothing needs after a crash (a guard's status): still never a mix, but a
+    /// crash may leave the old content, and it costs no disk flush per write.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644, durable: Bool = true) throws(TimeturnerError) {
         let directory = parentDirectory(of: path)
         let temporary = path + ".tmp-\(getpid())-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
         var descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
@@ -56,7 +58,7 @@ public enum LocalFile {
             guard written > 0 else { throw writeFailure(path, "could not write \(temporary)", errorNumber: written == 0 ? EIO : errno) }
             offset += written
         }
-        guard retryingOnInterrupt({ fsync(descriptor) }) == 0 else { throw writeFailure(path, "could not sync \(temporary) to disk") }
+        guard !durable || retryingOnInterrupt({ fsync(descriptor) }) == 0 else { throw writeFailure(path, "could not sync \(temporary) to disk") }
         // close(2) is where some file systems (NFS) report a failed write; it is not retried on
         // EINTR because Linux has released the descriptor either way.
         let closed = close(descriptor)
@@ -64,7 +66,7 @@ public enum LocalFile {
         guard closed == 0 else { throw writeFailure(path, "could not close \(temporary)") }
         guard rename(temporary, path) == 0 else { throw writeFailure(path, "could not rename \(temporary) to \(path)") }
         renamed = true
-        try syncDirectory(directory, of: path)
+        if durable { try syncDirectory(directory, of: path) }
     }
 
     /// The old spelling, kept for callers written against it.
