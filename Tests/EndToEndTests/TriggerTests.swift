@@ -128,6 +128,13 @@ internal import Glibc
         _ = try await repo.commit("next", files: ["other": "1\n"])
         let other = try await repo.timeturner("trigger", "check", "--env", "prod", "--commit", "HEAD~1", "--rollback", "--yes")
         #expect(other.status == 64 && other.stderr.contains("not HEAD"), "\(other)")
+        let future = try await repo.timeturner("trigger", "check", "--env", "prod", "--deployed-at", "2999-01-01T00:00:00Z")
+        #expect(future.status == 64 && future.stderr.contains("in the future"), "\(future)")
+        // A check limited to staging never judges production, even through a trigger without env.
+        _ = try await repo.git("config", "timeturner.check.state.env", "staging")
+        let excluded = try await repo.timeturner("trigger", "check", "--env", "prod")
+        #expect(excluded.status == 64 && excluded.stderr.contains("no trigger applies to prod"), "\(excluded)")
+        _ = try await repo.git("config", "--unset", "timeturner.check.state.env")
         let unconfirmed = try await repo.timeturner("trigger", "check", "--env", "prod", "--rollback")
         #expect(unconfirmed.status == 64 && unconfirmed.stderr.contains("--yes"), "\(unconfirmed)")
         #expect(try await repo.git("rev-parse", "HEAD~1").trimmed == head)

@@ -87,6 +87,10 @@ public struct DeployTrigger {
         }
         let start = attribution.time
         let began = Timestamp.now()
+        if let explicit = request.deployedAt, explicit.secondsSinceEpoch > began.secondsSinceEpoch + 5 {
+            throw TimeturnerError(.usage, "--deployed-at \(explicit.rfc3339) is in the future (now \(began.rfc3339))",
+                                  hint: "give the time the deploy started, in UTC (e.g. 2026-12-01T10:00:00Z)")
+        }
         let id = UniqueID.stamped(at: start)
         let guards = try GuardJournal(repository: repository).events()
         let deployedAt = DeployTime.find(commit, environment: environment, explicit: request.deployedAt, repository: repository, guards: guards)

@@ -79,7 +79,11 @@ extension TimeturnerConfiguration {
         var out: [TriggerDefinition] = []
         for name in names {
             let trigger = try trigger(name)
-            if trigger.applies(to: environment) { out.append(trigger) }
+            // The check's own env settings limit it too: a staging-only check never judges production.
+            let checkEnvironments = (effective(under: Self.checkPrefix + trigger.check.name + ".")["env"] ?? []).map(\.value)
+            if trigger.applies(to: environment) && (checkEnvironments.isEmpty || checkEnvironments.contains(environment)) {
+                out.append(trigger)
+            }
         }
         return out
     }
