@@ -1,4 +1,4 @@
-public import GitKit
+internal import GitKit
 
 extension RollbackPlanner {
     /// Checks as verification: `--check` first, then `timeturner.verify-check` (trusted only),
