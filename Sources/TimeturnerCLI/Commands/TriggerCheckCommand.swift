@@ -69,9 +69,7 @@ struct TriggerCheckCommand: AsyncParsableCommand {
         let trigger = DeployTrigger(
             repository: repository, configuration: configuration, attribution: attribution,
             evaluator: TriggerEvaluator(runner: context.checkRunner(configuration: configuration, environment: env)),
-            pipeline: RollbackPipeline(planner: RollbackPlanner(repository: repository, configuration: configuration),
-                                       engine: context.rollbackEngine(for: repository, attribution: attribution, configuration: configuration),
-                                       attribution: attribution))
+            pipeline: context.rollbackPipeline(for: repository, attribution: attribution, configuration: configuration))
         let request = TriggerRequest(environment: env, commit: commit, deployedAt: deployedAt?.value, act: rollback)
         let outcome = try await trigger.run(request, confirm: { (plan) throws(TimeturnerError) in
             PlanRenderer(terminal: terminal).render(plan, dryRun: false, toStandardError: true)

@@ -58,16 +58,7 @@ extension TimeturnerConfiguration {
     static let triggerKeys: Set<String> = ["check", "for", "action", "level", "env"]
 
     /// The names of the configured triggers, in the order they were first set.
-    public var triggerNames: [String] {
-        var names: [String] = []
-        for setting in effective where setting.key.hasPrefix(Self.triggerPrefix) {
-            let rest = setting.key.dropFirst(Self.triggerPrefix.count)
-            guard let dot = rest.lastIndex(of: ".") else { continue }
-            let name = String(rest[..<dot])
-            if !names.contains(name) { names.append(name) }
-        }
-        return names
-    }
+    public var triggerNames: [String] { subsectionNames(under: Self.triggerPrefix) }
 
     /// Every configured trigger that applies to `environment`, parsed and checked.
     public func triggers(for environment: String) throws(TimeturnerError) -> [TriggerDefinition] {
