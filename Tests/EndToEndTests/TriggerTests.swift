@@ -81,6 +81,29 @@ internal import Glibc
         #expect(history.stdout.components("\"type\": \"rollback\"") == 1, "exactly one automatic rollback: \(history)")
     }
 
+    /// Two cron runs at once: both see the trigger fire, exactly one rollback happens, and the
+    /// other refuses (HEAD moved, or the lock is held) without touching anything.
+    @Test func twoRunsAtOnceRollBackOnce() async throws {
+        let (repo, good) = try await deployedRepository()
+        #expect(try await repo.timeturner("trigger", "check", "--env", "prod").status == 0)
+        try await Task.sleep(for: .milliseconds(1100))
+        let deployedAt = try await now()
+        try await Task.sleep(for: .milliseconds(1100))
+        let bad = try await repo.commit("bad", files: ["state": "down\n"])
+        async let first = repo.timeturner("trigger", "check", "--env", "prod", "--deployed-at", deployedAt, "--rollback", "--yes", "--json")
+        async let second = repo.timeturner("trigger", "check", "--env", "prod", "--deployed-at", deployedAt, "--rollback", "--yes", "--json")
+        let results = try await [first, second]
+        let rolledBack = results.filter { $0.stdout.contains("\"rollbackStatus\": \"succeeded\"") }
+        #expect(rolledBack.count == 1, "\(results)")
+        for result in results { #expect([3, 4, 11].contains(result.status), "\(result)") }
+        #expect(try await repo.git("rev-parse", "HEAD~1").trimmed == bad)
+        #expect(try await repo.git("rev-parse", "HEAD^{tree}").trimmed == (try await repo.git("rev-parse", good + "^{tree}").trimmed))
+        let history = try await repo.timeturner("history")
+        #expect(history.stdout.lines.filter { $0.contains(" rollback ") && $0.contains(" succeeded ") }.count == 1, "\(history)")
+        #expect(!repo.exists(".git/timeturner/lock"))
+        #expect(try await repo.gitResult(["fsck", "--no-progress"]).status == 0)
+    }
+
     @Test func aFailureThatPredatesTheDeployIsNotItsFaultAndNoRecordMeansNoDecision() async throws {
         let repo = try await ScratchRepository()
         try await repo.commit("first", files: ["state": "down\n"])
@@ -105,6 +128,10 @@ internal import Glibc
     }
 
     @Test func refusalsNameTheKeyAndTouchNothing() async throws {
+        let bare = try await ScratchRepository()
+        try await bare.commit("first")
+        let none = try await bare.timeturner("trigger", "check", "--env", "prod")
+        #expect(none.status == 64 && none.stderr.contains("no triggers are configured"), "\(none)")
         let (repo, _) = try await deployedRepository()
         let head = try await repo.git("rev-parse", "HEAD").trimmed
         let cases: [([(String, String)], String)] = [
