@@ -81,6 +81,31 @@ internal import Glibc
         #expect(history.stdout.components("\"type\": \"rollback\"") == 1, "exactly one automatic rollback: \(history)")
     }
 
+    /// A run every minute that finds nothing is journaled once, not every minute; the gate still
+    /// sees the newest run before the deploy (this clone's measurement log), and without that
+    /// log (lost, damaged) falls back to the journal.
+    @Test func unchangedOkRunsAreJournaledOnceAndTheGateStillSeesTheNewest() async throws {
+        let (repo, _) = try await deployedRepository()
+        var ids: [String] = []
+        for _ in 0..<4 {
+            let run = try await repo.timeturner("trigger", "check", "--env", "prod", "--json")
+            #expect(run.status == 0, "\(run)")
+            ids.append(String(run.stdout.split(separator: "\"id\": \"")[1].prefix { $0 != "\"" }))
+            if ids.count > 1 { #expect(run.stdout.contains("\"journaled\": false") && run.stdout.contains("\"sameAs\": \"\(ids[0])\""), "\(run)") }
+            try await Task.sleep(for: .milliseconds(1100))
+        }
+        let journal = try await repo.git("log", "--format=%s", "refs/timeturner/registry")
+        #expect(journal.lines.filter { $0.hasPrefix("journal: trigger ") }.count == 1, "\(journal)")
+        let deployedAt = try await now()
+        try await Task.sleep(for: .milliseconds(1100))
+        _ = try await repo.commit("bad", files: ["state": "down\n"])
+        let fired = try await repo.timeturner("trigger", "check", "--env", "prod", "--deployed-at", deployedAt)
+        #expect(fired.status == 11 && fired.stdout.contains("before the deploy it passed (trigger \(ids[3]) at"), "the newest run, unjournaled: \(fired)")
+        try repo.write(".git/timeturner/trigger-measurements.json", "{ not json")
+        let fallback = try await repo.timeturner("trigger", "check", "--env", "prod", "--deployed-at", deployedAt)
+        #expect(fallback.status == 11 && fallback.stdout.contains("before the deploy it passed (trigger \(ids[0]) at"), "the journaled run: \(fallback)")
+    }
+
     /// Two cron runs at once: both see the trigger fire, exactly one rollback happens, and the
     /// other refuses (HEAD moved, or the lock is held) without touching anything.
     @Test func twoRunsAtOnceRollBackOnce() async throws {

@@ -94,8 +94,11 @@ public struct DeployTrigger {
         let id = UniqueID.stamped(at: start)
         let guards = try GuardJournal(repository: repository).events()
         let deployedAt = DeployTime.find(commit, environment: environment, explicit: request.deployedAt, repository: repository, guards: guards)
+        let log = TriggerMeasurementLog(repository: repository)
         let results = await evaluator.evaluate(triggers, now: Timestamp.now(), deployedAt: deployedAt?.at,
-                                               recorded: RecordedMeasurements(events: guards, environment: environment))
+                                               recorded: RecordedMeasurements(events: guards, environment: environment,
+                                                                              log: log.read(environment: environment)))
+        log.record(results, environment: environment, run: id)
 
         var event = GuardEvent(id: id, start: start.rfc3339, status: .ok, env: environment, commit: commit.hex,
                                checks: results.map(\.json), decision: "none")
@@ -121,7 +124,17 @@ public struct DeployTrigger {
         let fired = results.filter { $0.state == .fired }
         guard let strongest = fired.min(by: { $0.trigger.action < $1.trigger.action }) else {
             let undecided = results.filter { [.noBaseline, .pending, .inconclusive].contains($0.state) }
-            if undecided.isEmpty { return try outcome(&event, nil) }
+            if undecided.isEmpty {
+                if let previous = Self.sameAsLastRun(event, guards: guards) {
+                    // Nothing changed since the last journaled run: not journaled again (a run
+                    // every minute would otherwise be a registry commit every minute, for ever).
+                    event.durationMs = (Timestamp.now().secondsSinceEpoch - began.secondsSinceEpoch) * 1000
+                    guard case .object(var fields) = GuardJournal.json(event) else { return try outcome(&event, nil) }
+                    (fields["journaled"], fields["sameAs"]) = (.bool(false), .string(previous.id))
+                    return TriggerOutcome(event: .object(fields), status: .ok, results: results, deployedAt: deployedAt, warnings: warnings, error: nil)
+                }
+                return try outcome(&event, nil)
+            }
             event.status = .inconclusive
             return try outcome(&event, TimeturnerError(
                 .checkInconclusive, "no trigger fired, but \(undecided.map { "\($0.trigger.name) (\($0.state.rawValue))" }.joined(separator: ", ")) could not decide",
@@ -196,6 +209,15 @@ public struct DeployTrigger {
         let warn = strongest.trigger.action == .rollbackWarn ? " An automatic rollback happened on a high-severity trigger: look at it." : ""
         return try outcome(&event, TimeturnerError(.triggerFired, what + "; rolled back to \(attempt.plan.code.target.short) (rollback \(attempt.plan.id)), which passed the same checks." + warn,
                                                    hint: "undo it with: git timeturner undo \(attempt.plan.id)"))
+    }
+
+    /// The newest journaled trigger run of the environment, when it too was ok on the same commit
+    /// for the same triggers with the same states (not-caused is a state worth journaling once).
+    static func sameAsLastRun(_ event: GuardEvent, guards: [GuardEvent]) -> GuardEvent? {
+        guard let last = guards.first(where: { $0.type == "trigger" && $0.env == event.env }),
+              last.status == .ok, last.commit == event.commit else { return nil }
+        let states = { (event: GuardEvent) in event.checks.map { "\($0["trigger"]?.stringValue ?? "") \($0["state"]?.stringValue ?? "")" } }
+        return states(last) == states(event) ? last : nil
     }
 
     /// Why an automatic rollback of `commit` must not happen: it was rolled back automatically

@@ -1,3 +1,5 @@
+public import GitKit
+
 /// One trigger's evaluation.
 public enum TriggerState: String, Sendable, Codable, CaseIterable {
     /// The check passed (at least once within `for`): nothing to do.
@@ -64,26 +66,39 @@ public struct TriggerResult: Sendable {
     }
 }
 
-/// Measurements of checks journaled before a deploy (by guards and earlier trigger runs), for
-/// the causality gate of checks that cannot be asked about the past (commands, HTTP).
+/// Measurements of checks taken before a deploy, for the causality gate of checks that cannot
+/// be asked about the past (commands, HTTP): from guard and trigger events in the journal, and
+/// from this clone's recent trigger runs (`TriggerMeasurementLog`), which are not all journaled.
 public struct RecordedMeasurements: Sendable {
-    /// Per check name: (time, verdict, value, detail, source), any order.
-    let byCheck: [String: [(at: Timestamp, verdict: MeasurementVerdict, value: Double?, detail: String, source: String)]]
+    public struct Entry: Sendable, Equatable {
+        public let at: Timestamp
+        public let verdict: MeasurementVerdict
+        public let value: Double?
+        public let detail: String
+        /// The guard or trigger run that took it.
+        public let source: String
+    }
 
-    public init(events: [GuardEvent], environment: String) {
-        var byCheck: [String: [(at: Timestamp, verdict: MeasurementVerdict, value: Double?, detail: String, source: String)]] = [:]
+    /// Per check name, any order.
+    var byCheck: [String: [Entry]]
+
+    public init(events: [GuardEvent], environment: String, log: [String: [Entry]] = [:]) {
+        var byCheck = log
         for event in events where event.env == environment {
             for record in event.checks {
                 guard let name = record["check"]?.stringValue, let measurements = record["measurements"]?.arrayValue else { continue }
-                for measurement in measurements {
-                    guard let at = measurement["at"]?.stringValue.flatMap(Timestamp.init(rfc3339:)),
-                          let verdict = measurement["verdict"]?.stringValue.flatMap(MeasurementVerdict.init(rawValue:)) else { continue }
-                    byCheck[name, default: []].append((at, verdict, measurement["value"]?.doubleValue,
-                                                       measurement["detail"]?.stringValue ?? "", "\(event.type) \(event.id)"))
-                }
+                byCheck[name, default: []] += measurements.compactMap { Self.entry($0, source: "\(event.type) \(event.id)") }
             }
         }
         self.byCheck = byCheck
+    }
+
+    /// A measurement record (`CheckMeasurement.json`) read back; nil when it is not one.
+    static func entry(_ measurement: JSONValue, source: String) -> Entry? {
+        guard let at = measurement["at"]?.stringValue.flatMap(Timestamp.init(rfc3339:)),
+              let verdict = measurement["verdict"]?.stringValue.flatMap(MeasurementVerdict.init(rawValue:)) else { return nil }
+        return Entry(at: at, verdict: verdict, value: measurement["value"]?.doubleValue, detail: measurement["detail"]?.stringValue ?? "",
+                     source: measurement["source"]?.stringValue ?? source)
     }
 
     /// The newest decisive (passed or failed) measurement of `check` taken before `time`.
@@ -92,6 +107,53 @@ public struct RecordedMeasurements: Sendable {
             .filter { $0.at < time && ($0.verdict == .passed || $0.verdict == .failed) }
             .max { $0.at < $1.at }
         return candidate.map { TriggerBaseline(at: $0.at, verdict: $0.verdict, value: $0.value, detail: $0.detail, source: $0.source) }
+    }
+}
+
+/// `.git/timeturner/trigger-measurements.json`: the newest decisive measurements of each
+/// environment's trigger checks, from every run of this clone. A trigger run from cron every
+/// minute is journaled only when something changed (a registry commit a minute would grow the
+/// journal without bound), so this is where the gate finds "how it was just before the deploy".
+/// Best effort: a lost or damaged file only means the gate falls back to the journal.
+public struct TriggerMeasurementLog: Sendable {
+    /// Kept per environment and check: about half an hour of a trigger run every minute.
+    public static let kept = 32
+
+    public let path: String
+
+    public init(repository: Repository) {
+        path = OperationDirectory(repository: repository).path + "/trigger-measurements.json"
+    }
+
+    /// Per check, the measurements kept for `environment`.
+    public func read(environment: String) -> [String: [RecordedMeasurements.Entry]] {
+        guard let document = LocalFile.read(path).flatMap(JSONValue.parseDocument),
+              let checks = document["checks"]?.objectValue else { return [:] }
+        var out: [String: [RecordedMeasurements.Entry]] = [:]
+        for (key, list) in checks where key.hasPrefix(environment + " ") {
+            let name = String(key.dropFirst(environment.count + 1))
+            out[name] = (list.arrayValue ?? []).compactMap { RecordedMeasurements.entry($0, source: "an earlier trigger run") }
+        }
+        return out
+    }
+
+    /// Adds the decisive measurements of `results` (run `run`), keeping the newest `kept` of each.
+    public func record(_ results: [TriggerResult], environment: String, run: String) {
+        let document = LocalFile.read(path).flatMap(JSONValue.parseDocument)
+        var checks = document?["checks"]?.objectValue ?? [:]
+        for result in results {
+            let key = environment + " " + result.trigger.check.name
+            var list = checks[key]?.arrayValue ?? []
+            for measurement in result.measurements where measurement.verdict == .passed || measurement.verdict == .failed {
+                guard case .object(var fields) = measurement.json else { continue }
+                fields["source"] = .string("trigger \(run)")
+                list.append(.object(fields))
+            }
+            checks[key] = .array(Array(list.suffix(Self.kept)))
+        }
+        let text = JSONValue.object(["v": .int(1), "checks": .object(checks)]).canonicalLine + "\n"
+        try? LocalFile.makeDirectories(LocalFile.parentDirectory(of: path))
+        try? LocalFile.writeAtomically(Array(text.utf8), to: path)
     }
 }
 
