@@ -113,6 +113,14 @@ public struct DeployTrigger {
             return try GuardJournal(repository: repository).append(event, by: attribution)
         }
         func outcome(_ event: inout GuardEvent, _ error: TimeturnerError?) throws(TimeturnerError) -> TriggerOutcome {
+            // A run that did nothing and found what the last journaled run found is not journaled
+            // again: from cron every minute that would be a registry commit a minute, for ever.
+            if event.status != .interrupted, ["none", "report"].contains(event.decision), let previous = Self.sameAsLastRun(event, guards: guards) {
+                event.durationMs = (Timestamp.now().secondsSinceEpoch - began.secondsSinceEpoch) * 1000
+                var fields = GuardJournal.json(event).objectValue ?? [:]
+                (fields["journaled"], fields["sameAs"]) = (.bool(false), .string(previous.id))
+                return TriggerOutcome(event: .object(fields), status: event.status, results: results, deployedAt: deployedAt, warnings: warnings, error: error)
+            }
             let written = try finish(&event)
             return TriggerOutcome(event: written, status: event.status, results: results, deployedAt: deployedAt, warnings: warnings, error: error)
         }
@@ -124,17 +132,7 @@ public struct DeployTrigger {
         let fired = results.filter { $0.state == .fired }
         guard let strongest = fired.min(by: { $0.trigger.action < $1.trigger.action }) else {
             let undecided = results.filter { [.noBaseline, .pending, .inconclusive].contains($0.state) }
-            if undecided.isEmpty {
-                if let previous = Self.sameAsLastRun(event, guards: guards) {
-                    // Nothing changed since the last journaled run: not journaled again (a run
-                    // every minute would otherwise be a registry commit every minute, for ever).
-                    event.durationMs = (Timestamp.now().secondsSinceEpoch - began.secondsSinceEpoch) * 1000
-                    guard case .object(var fields) = GuardJournal.json(event) else { return try outcome(&event, nil) }
-                    (fields["journaled"], fields["sameAs"]) = (.bool(false), .string(previous.id))
-                    return TriggerOutcome(event: .object(fields), status: .ok, results: results, deployedAt: deployedAt, warnings: warnings, error: nil)
-                }
-                return try outcome(&event, nil)
-            }
+            if undecided.isEmpty { return try outcome(&event, nil) }
             event.status = .inconclusive
             return try outcome(&event, TimeturnerError(
                 .checkInconclusive, "no trigger fired, but \(undecided.map { "\($0.trigger.name) (\($0.state.rawValue))" }.joined(separator: ", ")) could not decide",
@@ -211,11 +209,11 @@ public struct DeployTrigger {
                                                    hint: "undo it with: git timeturner undo \(attempt.plan.id)"))
     }
 
-    /// The newest journaled trigger run of the environment, when it too was ok on the same commit
-    /// for the same triggers with the same states (not-caused is a state worth journaling once).
+    /// The newest journaled trigger run of the environment, when it had the same status and
+    /// decision on the same commit, for the same triggers in the same states.
     static func sameAsLastRun(_ event: GuardEvent, guards: [GuardEvent]) -> GuardEvent? {
         guard let last = guards.first(where: { $0.type == "trigger" && $0.env == event.env }),
-              last.status == .ok, last.commit == event.commit else { return nil }
+              last.status == event.status, last.decision == event.decision, last.commit == event.commit else { return nil }
         let states = { (event: GuardEvent) in event.checks.map { "\($0["trigger"]?.stringValue ?? "") \($0["state"]?.stringValue ?? "")" } }
         return states(last) == states(event) ? last : nil
     }

@@ -79,17 +79,21 @@ public struct RecordedMeasurements: Sendable {
         public let source: String
     }
 
-    /// Per check name, any order.
+    /// Per check name, in the order they were taken as far as it is known: the journal oldest
+    /// event first, then this clone's log. Times have whole seconds, so among measurements of
+    /// the same second the later in this order is the newer.
     var byCheck: [String: [Entry]]
 
+    /// `events` newest first, as `GuardJournal.events()` returns them.
     public init(events: [GuardEvent], environment: String, log: [String: [Entry]] = [:]) {
-        var byCheck = log
-        for event in events where event.env == environment {
+        var byCheck: [String: [Entry]] = [:]
+        for event in events.reversed() where event.env == environment {
             for record in event.checks {
                 guard let name = record["check"]?.stringValue, let measurements = record["measurements"]?.arrayValue else { continue }
                 byCheck[name, default: []] += measurements.compactMap { Self.entry($0, source: "\(event.type) \(event.id)") }
             }
         }
+        for (name, entries) in log { byCheck[name, default: []] += entries }
         self.byCheck = byCheck
     }
 
@@ -103,9 +107,10 @@ public struct RecordedMeasurements: Sendable {
 
     /// The newest decisive (passed or failed) measurement of `check` taken before `time`.
     func newest(of check: String, before time: Timestamp) -> TriggerBaseline? {
-        let candidate = (byCheck[check] ?? [])
-            .filter { $0.at < time && ($0.verdict == .passed || $0.verdict == .failed) }
-            .max { $0.at < $1.at }
+        var candidate: Entry?
+        for entry in byCheck[check] ?? [] where entry.at < time && (entry.verdict == .passed || entry.verdict == .failed) {
+            if candidate.map({ entry.at >= $0.at }) ?? true { candidate = entry }
+        }
         return candidate.map { TriggerBaseline(at: $0.at, verdict: $0.verdict, value: $0.value, detail: $0.detail, source: $0.source) }
     }
 }
