@@ -81,15 +81,18 @@ struct ShowCommand: ParsableCommand {
                 for more in noteLines.dropFirst() { t.out("      " + more) }
             }
         }
-        let guards = inspection.journalEvents.compactMap { event in
+        // Guard and trigger events are rendered; any other event (or one that does not read as a
+        // guard event) stays a raw line, so nothing journaled is hidden.
+        let rendered = inspection.journalEvents.map { event in
             event["type"]?.stringValue.flatMap { GuardJournal.types.contains($0) ? GuardJournal.event(from: event) : nil }
         }
+        let guards = rendered.compactMap { $0 }
         if !guards.isEmpty {
             t.out("")
             t.out("guard and trigger verdicts on this commit:")
             guards.forEach { GuardRendering(terminal: t).render($0) }
         }
-        let otherEvents = inspection.journalEvents.filter { !GuardJournal.types.contains($0["type"]?.stringValue ?? "") }
+        let otherEvents = zip(inspection.journalEvents, rendered).filter { $0.1 == nil }.map(\.0)
         if !otherEvents.isEmpty {
             t.out("")
             t.out("journal events from or to this commit:")

@@ -186,6 +186,7 @@ public struct DeployGuard {
             : "guard \(id): \(failed.joined(separator: ", ")) failed on \(commit.short)"
         var rollback = RollbackRequest(environment: environment, reason: reason, level: request.level)
         rollback.checks = checks.map(\.name)
+        rollback.checksOrigin = "guard \(id)"
         let attempt: RollbackAttempt?
         do throws(TimeturnerError) { attempt = try await pipeline.run(rollback, confirm: confirm, attempted: attempted) } catch {
             (event.status, event.error) = (.failedHeld, error.message)
