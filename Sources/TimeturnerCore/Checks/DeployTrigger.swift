@@ -41,7 +41,7 @@ public struct DeployTime: Sendable, Equatable {
         if let explicit { return DeployTime(at: explicit, source: "--deployed-at") }
         if (try? repository.headCommit()) == commit, let log = try? repository.reflog(of: "HEAD"), log.first?.new == commit {
             let arrival = log.prefix { $0.new == commit }.last!
-            return DeployTime(at: Timestamp(secondsSinceEpoch: arrival.time), source: "HEAD's reflog (\(arrival.message.prefix(60)))")
+            return DeployTime(at: Timestamp(secondsSinceEpoch: arrival.time), source: "HEAD's reflog (\(arrival.message.split(separator: "\n").first.map { $0.prefix(100) } ?? ""))")
         }
         let guardStart = guards.first { $0.commit == commit.hex && $0.env == environment && $0.type == "guard" }
             .flatMap { event in Timestamp(rfc3339: event.start).map { DeployTime(at: $0, source: "guard \(event.id)") } }
@@ -71,7 +71,10 @@ public struct DeployTrigger {
         self.pipeline = pipeline
     }
 
+    /// `evaluated` sees each trigger's result (and when the deploy happened) before anything is
+    /// done about them, so that a person reads why before the rollback's plan.
     public func run(_ request: TriggerRequest,
+                    evaluated: ([TriggerResult], DeployTime?) -> Void,
                     confirm: (RollbackPlan) throws(TimeturnerError) -> Approval?,
                     attempted: (RollbackAttempt) -> Void) async throws(TimeturnerError) -> TriggerOutcome {
         let environment = try RefComponentName(request.environment, what: "environment name").value
@@ -99,6 +102,7 @@ public struct DeployTrigger {
                                                recorded: RecordedMeasurements(events: guards, environment: environment,
                                                                               log: log.read(environment: environment)))
         log.record(results, environment: environment, run: id)
+        evaluated(results, deployedAt)
 
         var event = GuardEvent(id: id, start: start.rfc3339, status: .ok, env: environment, commit: commit.hex,
                                checks: results.map(\.json), decision: "none")
