@@ -90,6 +90,7 @@ public struct DeployTrigger {
         }
         let start = attribution.time
         let began = Timestamp.now()
+        let clock = ContinuousClock.now
         if let explicit = request.deployedAt, explicit.secondsSinceEpoch > began.secondsSinceEpoch + 5 {
             throw TimeturnerError(.usage, "--deployed-at \(explicit.rfc3339) is in the future (now \(began.rfc3339))",
                                   hint: "give the time the deploy started, in UTC (e.g. 2026-12-01T10:00:00Z)")
@@ -113,14 +114,14 @@ public struct DeployTrigger {
             "trigger \($0.trigger.name): \($0.trigger.check.name) is failing, but not because of this deploy: \($0.reason)"
         }
         let finish = { (event: inout GuardEvent) throws(TimeturnerError) -> JSONValue in
-            event.durationMs = (Timestamp.now().secondsSinceEpoch - began.secondsSinceEpoch) * 1000
+            event.durationMs = (ContinuousClock.now - clock).wholeMilliseconds
             return try GuardJournal(repository: repository).append(event, by: attribution)
         }
         func outcome(_ event: inout GuardEvent, _ error: TimeturnerError?) throws(TimeturnerError) -> TriggerOutcome {
             // A run that did nothing and found what the last journaled run found is not journaled
             // again: from cron every minute that would be a registry commit a minute, for ever.
             if event.status != .interrupted, ["none", "report"].contains(event.decision), let previous = Self.sameAsLastRun(event, guards: guards) {
-                event.durationMs = (Timestamp.now().secondsSinceEpoch - began.secondsSinceEpoch) * 1000
+                event.durationMs = (ContinuousClock.now - clock).wholeMilliseconds
                 var fields = GuardJournal.json(event).objectValue ?? [:]
                 (fields["journaled"], fields["sameAs"]) = (.bool(false), .string(previous.id))
                 return TriggerOutcome(event: .object(fields), status: event.status, results: results, deployedAt: deployedAt, warnings: warnings, error: error)
