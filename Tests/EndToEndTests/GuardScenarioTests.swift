@@ -33,8 +33,8 @@ import TestSupport
 
         // Down: the provider, not the deploy. Inconclusive, nothing marked, nothing rolled back.
         try await configure(repo, "check.down", [("kind", "prometheus"), ("server", "http://127.0.0.1:\(closed)"), ("query", "up"),
-                                                 ("fail-if", "< 1"), ("no-data", "fail"), ("interval", "200ms"), ("error-limit", "2")])
-        let down = try await repo.timeturner("guard", "--env", "prod", "--check", "down", "--for", "2s", "--on-fail", "rollback", "--yes", "--json")
+                                                 ("fail-if", "< 1"), ("no-data", "fail"), ("interval", "200ms"), ("count", "5"), ("error-limit", "2")])
+        let down = try await repo.timeturner("guard", "--env", "prod", "--check", "down", "--on-fail", "rollback", "--yes", "--json")
         #expect(down.status == 9, "\(down)")
         #expect(down.stdout.contains("\"status\": \"inconclusive\"") && down.stdout.contains("provider unreachable"), "\(down)")
         #expect(try await repo.git("rev-parse", "HEAD").trimmed == bad)
@@ -47,15 +47,18 @@ import TestSupport
         #expect(quiet.status == 9 && quiet.stderr.contains("no-data = inconclusive"), "\(quiet)")
         #expect(try await repo.git("rev-parse", "HEAD").trimmed == bad)
 
-        // Flapping: never the three passes in a row it needs, never more failures than it allows.
+        // Flapping (pass, fail, pass, …; counted measurements, so load cannot change the
+        // sequence): never the three passes in a row it needs, never more failures than it allows.
         let flap = repo.siblingDirectory("flap") + "/count"
-        try await configure(repo, "check.flaps", [("kind", "command"), ("interval", "100ms"), ("failure-limit", "100"), ("consecutive-successes", "3"),
+        try await configure(repo, "check.flaps", [("kind", "command"), ("interval", "100ms"), ("count", "7"), ("failure-limit", "100"),
+                                                  ("consecutive-successes", "3"),
                                                   ("command", "n=$(cat '\(flap)' 2>/dev/null || echo 0); echo $((n + 1)) > '\(flap)'; [ $((n % 2)) = 0 ]")])
-        let flapping = try await repo.timeturner("guard", "--env", "prod", "--check", "flaps", "--for", "1s", "--on-fail", "rollback", "--yes")
+        let flapping = try await repo.timeturner("guard", "--env", "prod", "--check", "flaps", "--on-fail", "rollback", "--yes")
         #expect(flapping.status == 9 && flapping.stderr.contains("consecutive-successes needs 3"), "\(flapping)")
         #expect(try await repo.git("rev-parse", "HEAD").trimmed == bad)
-        // With failures counted, the same flapping fails the deploy; hold: marked, not rolled back.
-        let held = try await repo.timeturner("guard", "--env", "prod", "--check", "flaps", "--for", "1s", "-c", "timeturner.check.flaps.failure-limit=1")
+        // With failures counted, the same flapping fails the deploy at its second failure; hold:
+        // marked, not rolled back.
+        let held = try await repo.timeturner("guard", "--env", "prod", "--check", "flaps", "-c", "timeturner.check.flaps.failure-limit=1")
         #expect(held.status == 10, "\(held)")
         #expect(try await repo.git("rev-parse", "HEAD").trimmed == bad)
         #expect((try await marks(repo, bad)).contains("\"type\": \"bad\""))
