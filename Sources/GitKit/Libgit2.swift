@@ -10,11 +10,16 @@ enum Libgit2 {
     /// The CA bundle is not loaded: libgit2's calls to load it are refused during initialisation
     /// (`CDeferredCertificates`), so libgit2 has no trusted certificate and would refuse any
     /// TLS server. No command connects through libgit2; remotes go through the user's git.
+    ///
+    /// Objects read are not re-hashed (libgit2's strict hash verification, on by default; git
+    /// itself checks hashes only in fsck and on transfer): zlib's checksum still fails a read of
+    /// a damaged object, and it was a third of a checkout's work (docs/design-decisions.md).
     private static let initialised: Void = {
         timeturner_refuse_certificate_loading(1)
         git_libgit2_init()
         timeturner_refuse_certificate_loading(0)
         git_error_clear()   // libgit2 records the refused load as its last error
+        timeturner_disable_strict_hash_verification()
     }()
 
     /// How many CA-bundle loads the initialisation refused (1 with Debian's mbedTLS build).
