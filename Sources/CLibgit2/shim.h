@@ -17,4 +17,10 @@ static inline int timeturner_set_ssl_cert_file(const char *file) {
 static inline int timeturner_disable_strict_hash_verification(void) {
     return git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
 }
+
+/* Lets libgit2's object cache keep parsed trees up to `bytes` (its default is 4 KiB, less than
+   the 256-entry fan-out trees of a notes ref; see Libgit2.initialised). */
+static inline int timeturner_set_tree_cache_limit(size_t bytes) {
+    return git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, bytes);
+}
 #endif

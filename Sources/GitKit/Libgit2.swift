@@ -20,6 +20,10 @@ enum Libgit2 {
         timeturner_refuse_certificate_loading(0)
         git_error_clear()   // libgit2 records the refused load as its last error
         timeturner_disable_strict_hash_verification()
+        // libgit2 caches parsed trees only up to 4 KiB, so the 256-entry top trees of a notes
+        // ref (7.7 KiB) were inflated and parsed again on each of the ~6 lookups a note append
+        // makes (reading the note, finding its path, writing the updated trees).
+        timeturner_set_tree_cache_limit(64 << 10)
     }()
 
     /// How many CA-bundle loads the initialisation refused (1 with Debian's mbedTLS build).
