@@ -83,6 +83,15 @@ struct CommandContext: Sendable {
                        fault: environment["TIMETURNER_TEST_FAULT"].flatMap(InjectedFault.init))
     }
 
+    /// Plan → confirm → execute with this process's engine: rollback, and the rollbacks a guard
+    /// or a trigger asks for.
+    func rollbackPipeline(for repository: Repository, attribution: Attribution,
+                          configuration: TimeturnerConfiguration) -> RollbackPipeline {
+        RollbackPipeline(planner: RollbackPlanner(repository: repository, configuration: configuration),
+                         engine: rollbackEngine(for: repository, attribution: attribution, configuration: configuration),
+                         attribution: attribution)
+    }
+
     /// Runs checks: commands at the work-tree root with the user's environment, HTTP and
     /// Prometheus through libcurl; Ctrl-C stops the sampling.
     func checkRunner(configuration: TimeturnerConfiguration, environment deployEnvironment: String?) -> CheckRunner {

@@ -32,6 +32,7 @@ public struct TimeturnerCommand: ParsableCommand {
             ArtifactsCommand.self,
             CheckCommand.self,
             GuardCommand.self,
+            TriggerCommand.self,
             GoodCommand.self,
             BadCommand.self,
             LastGoodCommand.self,

@@ -26,7 +26,7 @@ public struct GitProgramRunner: GitProgram {
         self.onTerminal = onTerminal
         // Relative paths given as remotes are relative to where the user ran the tool.
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        workingDirectory = getcwd(&buffer, buffer.count) != nil ? String(cString: buffer) : "/"
+        workingDirectory = getcwd(&buffer, buffer.count) != nil ? String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "/"
     }
 
     public static var isOnTerminal: Bool { isatty(STDIN_FILENO) == 1 && isatty(STDERR_FILENO) == 1 }

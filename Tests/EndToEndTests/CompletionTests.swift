@@ -48,6 +48,10 @@ import TestSupport
         #expect(try await Self.candidates(repo, "rollback", "--tiers", "code,d").values == ["code,deploy", "code,db"])
         #expect(try await Self.candidates(repo, "executor", "describe", "").values.starts(with: ["command", "files", "migrations", "postgres", "release-dir"]))
         #expect(try await Self.candidates(repo, "registry", "import", "").directive == ":files")
+        try await repo.git("config", "timeturner.check.health.kind", "http")
+        #expect(try await Self.candidates(repo, "guard", "--check", "").values == ["health"])
+        #expect(try await Self.candidates(repo, "check", "he").values == ["health"])
+        #expect(try await Self.candidates(repo, "trigger", "").values == ["check"])
         let options = try await Self.candidates(repo, "rollback", "--d")
         #expect(options.values == ["--dry-run"])
         // After an option that takes a value, the next word is that value, not an option.

@@ -63,6 +63,9 @@ import TestSupport
         try await repo.git("config", "timeturner.check.ok.fail-if", "> 2")
         try await record("check", "check", "--json")
         try await record("guard", "guard", "--env", "production", "--json")
+        try await repo.git("config", "timeturner.trigger.ok.check", "ok")
+        try await record("trigger-check", "trigger", "check", "--env", "production", "--json")
+        try await record("trigger-check", "trigger", "check", "--env", "production", "--json")  // the same again: not journaled
         try await record("history", "history", "--guards", "--json")
 
         let validation = try await runProcess("python3", [Fixtures.directory + "/validate-json.py", Self.schemas, instances],

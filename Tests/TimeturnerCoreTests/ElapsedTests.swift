@@ -10,4 +10,12 @@ import TimeturnerCore
         #expect(Duration.milliseconds(1_999).wholeSeconds == 1)
         #expect(Duration.milliseconds(-1_500).wholeMilliseconds == -1_500)
     }
+
+    @Test func peopleReadDurationsInTheirLargestUsefulUnit() {
+        #expect(ElapsedText.describe(milliseconds: 350) == "350 ms")
+        #expect(ElapsedText.describe(milliseconds: 1_999) == "1.9 s")
+        #expect(ElapsedText.describe(milliseconds: 9_999) == "9.9 s")
+        #expect(ElapsedText.describe(milliseconds: 125_000) == "2m05s")
+        #expect(ElapsedText.describe(milliseconds: 3_725_000) == "1h02m")
+    }
 }

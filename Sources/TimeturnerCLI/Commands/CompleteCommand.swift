@@ -82,6 +82,10 @@ struct CompleteCommand: ParsableCommand {
             return (":words", candidates?.rollbackIDs(prefix: prefix) ?? [])
         case (_, "remote"):
             return (":words", candidates?.remotes(prefix: prefix) ?? [])
+        case (_, "check"), ("check", "names"):
+            // The configured checks (git config and a trusted .timeturner), by name.
+            let configuration = repository.flatMap { try? context.configuration(in: $0, overrides: []) }
+            return (":words", (configuration?.checkNames ?? []).filter { $0.hasPrefix(prefix) }.map { CompletionCandidate($0, "check") })
         case ("executor", "name"):
             return (":words", executorNames(repository: repository, context: context).filter { $0.value.hasPrefix(prefix) })
         case (_, "tier"), (_, "tiers"):

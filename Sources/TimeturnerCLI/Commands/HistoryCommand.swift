@@ -80,10 +80,10 @@ struct HistoryCommand: ParsableCommand {
             }
             context.terminal.out(Table(header: ["ENV", "FIRST BAD", "BAD COMMIT", "RECOVERED BY", "TIME TO RECOVERY"], rows: recovery.incidents.map { incident in
                 [incident.env, incident.openedAt.rfc3339, String(incident.badCommit.prefix(7)), incident.rollbackID ?? "(open)",
-                 incident.timeToRecoveryMilliseconds.map { Self.duration($0) } ?? ""].map { Terminal.escaped($0) }
+                 incident.timeToRecoveryMilliseconds.map { ElapsedText.describe(milliseconds: $0) } ?? ""].map { Terminal.escaped($0) }
             }).rendered)
             if !recovery.recovered.isEmpty {
-                context.terminal.out("time to recovery: median \(Self.duration(recovery.medianMilliseconds)), p95 \(Self.duration(recovery.p95Milliseconds)) over \(recovery.recovered.count) incident(s)")
+                context.terminal.out("time to recovery: median \(ElapsedText.describe(milliseconds: recovery.medianMilliseconds)), p95 \(ElapsedText.describe(milliseconds: recovery.p95Milliseconds)) over \(recovery.recovered.count) incident(s)")
             }
         }
     }
@@ -110,15 +110,4 @@ struct HistoryCommand: ParsableCommand {
         (entry.typed?.tiers ?? []).map { "\($0.tier) \($0.durationMs) ms" + ($0.succeeded ? "" : " (\($0.status))") }.joined(separator: ", ")
     }
 
-    static func duration(_ milliseconds: Int64) -> String {
-        if milliseconds < 10_000 { return "\(milliseconds) ms" }
-        let seconds = milliseconds / 1000
-        if seconds < 3600 { return "\(seconds / 60)m\(String(format0: seconds % 60))s" }
-        return "\(seconds / 3600)h\(String(format0: seconds / 60 % 60))m"
-    }
-}
-
-private extension String {
-    /// Two digits, zero-padded.
-    init(format0 value: Int64) { self = value < 10 ? "0\(value)" : "\(value)" }
 }

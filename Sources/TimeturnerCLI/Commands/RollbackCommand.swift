@@ -117,9 +117,7 @@ struct RollbackCommand: AsyncParsableCommand {
         request.acceptDataLoss = acceptDataLoss
         request.checks = checks
         request.fast = fast
-        let pipeline = RollbackPipeline(planner: RollbackPlanner(repository: repository, configuration: configuration),
-                                        engine: context.rollbackEngine(for: repository, attribution: attribution, configuration: configuration),
-                                        attribution: attribution)
+        let pipeline = context.rollbackPipeline(for: repository, attribution: attribution, configuration: configuration)
         let last = try await pipeline.run(request, confirm: { (plan) throws(TimeturnerError) in
             try confirm(plan, context: context)
         }, attempted: { attempt in

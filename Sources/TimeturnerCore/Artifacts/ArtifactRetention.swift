@@ -1,4 +1,4 @@
-public import GitKit
+internal import GitKit
 
 /// One file in the artifacts directory and why it is kept, or that it may go.
 public struct ArtifactEntry: Sendable, Equatable {

@@ -11,10 +11,14 @@ extension TimeturnerConfiguration {
     ]
 
     /// The names of the configured checks, in the order they were first set.
-    public var checkNames: [String] {
+    public var checkNames: [String] { subsectionNames(under: Self.checkPrefix) }
+
+    /// The `<name>`s of `<prefix><name>.<key>` settings, in the order they were first set
+    /// (a name may itself contain dots: the key is what follows the last one).
+    func subsectionNames(under prefix: String) -> [String] {
         var names: [String] = []
-        for setting in effective where setting.key.hasPrefix(Self.checkPrefix) {
-            let rest = setting.key.dropFirst(Self.checkPrefix.count)
+        for setting in effective where setting.key.hasPrefix(prefix) {
+            let rest = setting.key.dropFirst(prefix.count)
             guard let dot = rest.lastIndex(of: ".") else { continue }
             let name = String(rest[..<dot])
             if !names.contains(name) { names.append(name) }

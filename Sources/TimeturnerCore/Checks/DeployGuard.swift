@@ -158,6 +158,7 @@ public struct DeployGuard {
         var rollback = RollbackRequest(environment: environment, reason: "guard \(id): \(failed.joined(separator: ", ")) failed on \(commit.short)",
                                        level: request.level)
         rollback.checks = checks.map(\.name)
+        rollback.checksOrigin = "guard \(id)"
         let attempt: RollbackAttempt?
         do throws(TimeturnerError) { attempt = try await pipeline.run(rollback, confirm: confirm, attempted: attempted) } catch {
             (event.status, event.error) = (.failedHeld, error.message)

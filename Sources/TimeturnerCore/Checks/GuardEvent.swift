@@ -44,7 +44,9 @@ public struct GuardEvent: Sendable, Equatable, Codable {
     public var point: String?
     public var pointCreated: Bool?
     public var windowMs: Int64?
+    /// When baselines were read (the deploy's start); for triggers, how that was known.
     public var baselineAt: String?
+    public var deployedAtSource: String?
     /// Each check's verdict, baseline and measurements (`CheckResult.json`).
     public var checks: [JSONValue]
     /// What the guard did: `mark-good`, `rollback`, `hold`, `notify`, `no-second-rollback`, `none`.

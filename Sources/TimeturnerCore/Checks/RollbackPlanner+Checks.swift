@@ -1,4 +1,4 @@
-public import GitKit
+internal import GitKit
 
 extension RollbackPlanner {
     /// Checks as verification: `--check` first, then `timeturner.verify-check` (trusted only),
@@ -6,7 +6,7 @@ extension RollbackPlanner {
     func checkVerification(_ request: RollbackRequest) throws(TimeturnerError) -> [VerificationCommand] {
         let configured = configuration.values("timeturner.verify-check")
         try configuration.requireTrusted(configured, for: "verification (timeturner.verify-check)")
-        var names: [(String, String)] = request.checks.map { ($0, "command line") }
+        var names: [(String, String)] = request.checks.map { ($0, request.checksOrigin) }
         names += configured.map { ($0.value, $0.origin.description) }
         var seen = Set<String>()
         var out: [VerificationCommand] = []

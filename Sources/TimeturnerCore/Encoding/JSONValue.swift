@@ -23,6 +23,14 @@ public enum JSONValue: Equatable, Sendable {
         default: nil
         }
     }
+    /// A number of either kind (a value journaled as 2.0 may read back as the integer 2).
+    public var doubleValue: Double? {
+        switch self {
+        case .double(let d): d
+        case .int(let i): Double(i)
+        default: nil
+        }
+    }
     public var boolValue: Bool? { if case .bool(let b) = self { b } else { nil } }
     public var arrayValue: [JSONValue]? { if case .array(let a) = self { a } else { nil } }
     public var objectValue: [String: JSONValue]? { if case .object(let o) = self { o } else { nil } }

@@ -67,12 +67,6 @@ public enum LocalFile {
         try syncDirectory(directory, of: path)
     }
 
-    /// The old spelling, kept for callers written against it.
-    @available(*, deprecated, renamed: "writeAtomically(_:to:mode:)")
-    public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: UInt32 = 0o644) throws(TimeturnerError) {
-        try writeAtomically(bytes, to: path, mode: mode_t(mode))
-    }
-
     /// Makes a rename in `directory` durable. File systems that cannot sync a directory
     /// (EINVAL: some FUSE and network ones) have nothing to make durable this way.
     private static func syncDirectory(_ directory: String, of path: String) throws(TimeturnerError) {

@@ -21,7 +21,7 @@ public struct SHA256: Sendable {
     }
 
     public mutating func update<Bytes: Collection>(_ bytes: Bytes) where Bytes.Element == UInt8 {
-        let handled = bytes.withContiguousStorageIfAvailable { buffer in
+        let handled: Void? = bytes.withContiguousStorageIfAvailable { buffer in
             SHA256.check(mbedtls_sha256_update_ret(&context, buffer.baseAddress, buffer.count), "update")
         }
         if handled == nil {

@@ -68,7 +68,7 @@ public struct HookShims {
         let block = [HookShims.begin] + hook.shim + [HookShims.end]
         guard let existing = LocalFile.read(path) else {
             try LocalFile.makeDirectories(directory)
-            try LocalFile.writeAtomically(path, Array((["#!/bin/sh"] + block).joined(separator: "\n").utf8) + [0x0a], mode: 0o755)
+            try LocalFile.writeAtomically(Array((["#!/bin/sh"] + block).joined(separator: "\n").utf8) + [0x0a], to: path, mode: 0o755)
             return HookChange(hook: hook, path: path, action: .created)
         }
         var lines = HookShims.lines(existing)
@@ -84,7 +84,7 @@ public struct HookShims {
             lines.insert(contentsOf: block, at: at)
             action = .added
         }
-        try LocalFile.writeAtomically(path, Array(lines.joined(separator: "\n").utf8) + [0x0a], mode: HookShims.executableMode(of: path))
+        try LocalFile.writeAtomically(Array(lines.joined(separator: "\n").utf8) + [0x0a], to: path, mode: mode_t(HookShims.executableMode(of: path)))
         return HookChange(hook: hook, path: path, action: action)
     }
 
@@ -99,7 +99,7 @@ public struct HookShims {
             guard unlink(path) == 0 else { throw TimeturnerError(.failure, "cannot delete \(path): \(String(cString: strerror(errno)))") }
             return HookChange(hook: hook, path: path, action: .deleted)
         }
-        try LocalFile.writeAtomically(path, Array(lines.joined(separator: "\n").utf8) + [0x0a], mode: HookShims.executableMode(of: path))
+        try LocalFile.writeAtomically(Array(lines.joined(separator: "\n").utf8) + [0x0a], to: path, mode: mode_t(HookShims.executableMode(of: path)))
         return HookChange(hook: hook, path: path, action: .removed)
     }
 

@@ -43,7 +43,7 @@ public struct PointStore {
     public func create(_ request: Request, by attribution: Attribution) throws(TimeturnerError) -> RollbackPoint {
         let chosenName = try request.name.map { (n) throws(TimeturnerError) in try RefComponentName(n, what: "point name") }
         let environment = try request.environment.map { (e) throws(TimeturnerError) in try RefComponentName(e, what: "environment name") }
-        if let message = request.message, message.trimming { $0 == "\n" }.isEmpty {
+        if let message = request.message, message.trimming({ $0 == "\n" }).isEmpty {
             throw TimeturnerError(.usage, "the point message is empty", hint: "say what the point is for: -m \"before the schema change\"")
         }
         try RepositoryAccess.requireCommits(repository)

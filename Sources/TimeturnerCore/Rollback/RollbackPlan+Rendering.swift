@@ -28,11 +28,6 @@ extension RollbackPlan {
 
     private func executor(_ tier: String) -> String { self.tier(tier)?.assignment.executor ?? "?" }
 
-    /// `1.2 s`, `350 ms`.
-    static func seconds(_ milliseconds: Int64) -> String {
-        milliseconds < 1000 ? "\(milliseconds) ms" : "\(milliseconds / 1000).\(milliseconds % 1000 / 100) s"
-    }
-
     /// In words: the executor's own dry-run answer when the preflight has it, the state it
     /// returns to, what that throws away, and how long it took before.
     private func describeTierRollback(_ name: String) -> String {
@@ -43,7 +38,7 @@ extension RollbackPlan {
         var words = "\(name): \(tier.assignment.executor) rollback to \(returning)" + (tier.capturedAt.map { " (\($0.rfc3339))" } ?? "")
         if let action = found?.action, !action.isEmpty { words += ": " + action }
         if let discards = tier.discards { words += "; discards " + discards }
-        if let expected = found?.expectedMilliseconds { words += "; took about \(Self.seconds(expected)) before" }
+        if let expected = found?.expectedMilliseconds { words += "; took about \(ElapsedText.describe(milliseconds: expected)) before" }
         return words
     }
 

@@ -37,6 +37,9 @@ public struct RollbackRequest: Sendable {
     /// `--check`: checks (timeturner.check.<name>) that verify the result over their window;
     /// `timeturner.verify-check` is added by the planner.
     public var checks: [String] = []
+    /// Where `checks` came from, as the plan shows it: the command line, or the guard or
+    /// trigger run that asked for the rollback.
+    public var checksOrigin = "command line"
     /// `--fast`: checks are measured once, without their window; only for a known-good target.
     public var fast: Bool = false
     /// Which attempt of an escalating rollback this is (1 for the first), and the id of the

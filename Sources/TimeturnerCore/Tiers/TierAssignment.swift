@@ -1,4 +1,4 @@
-public import GitKit
+internal import GitKit
 
 /// Which executor serves a tier and with what settings, resolved from configuration.
 public struct TierAssignment: Sendable, Equatable {

@@ -1,4 +1,4 @@
-public import GitKit
+internal import GitKit
 
 /// One tier's capture as recorded in the point's note.
 public struct TierCaptureRecord: Sendable, Equatable {
