@@ -13,7 +13,7 @@ enum Libgit2 {
     ///
     /// Objects read are not re-hashed (libgit2's strict hash verification, on by default; git
     /// itself checks hashes only in fsck and on transfer): zlib's checksum still fails a read of
-    /// a damaged object, and it was a third of a checkout's work (docs/design-decisions.md).
+    /// a damaged object, and it was 42% of a rollback's checkout (docs/design-decisions.md).
     private static let initialised: Void = {
         timeturner_refuse_certificate_loading(1)
         git_libgit2_init()
