@@ -11,4 +11,16 @@
 static inline int timeturner_set_ssl_cert_file(const char *file) {
     return git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, file, NULL);
 }
+
+/* Turns off libgit2's re-hashing of every object it reads (see Libgit2.initialised and
+   docs/design-decisions.md, "Objects are not re-hashed on read"). */
+static inline int timeturner_disable_strict_hash_verification(void) {
+    return git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+}
+
+/* Lets libgit2's object cache keep parsed trees up to `bytes` (its default is 4 KiB, less than
+   the 256-entry fan-out trees of a notes ref; see Libgit2.initialised). */
+static inline int timeturner_set_tree_cache_limit(size_t bytes) {
+    return git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, bytes);
+}
 #endif

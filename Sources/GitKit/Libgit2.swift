@@ -10,11 +10,20 @@ enum Libgit2 {
     /// The CA bundle is not loaded: libgit2's calls to load it are refused during initialisation
     /// (`CDeferredCertificates`), so libgit2 has no trusted certificate and would refuse any
     /// TLS server. No command connects through libgit2; remotes go through the user's git.
+    ///
+    /// Objects read are not re-hashed (libgit2's strict hash verification, on by default; git
+    /// itself checks hashes only in fsck and on transfer): zlib's checksum still fails a read of
+    /// a damaged object, and it was 42% of a rollback's checkout (docs/design-decisions.md).
     private static let initialised: Void = {
         timeturner_refuse_certificate_loading(1)
         git_libgit2_init()
         timeturner_refuse_certificate_loading(0)
         git_error_clear()   // libgit2 records the refused load as its last error
+        timeturner_disable_strict_hash_verification()
+        // libgit2 caches parsed trees only up to 4 KiB, so the 256-entry top trees of a notes
+        // ref (7.7 KiB) were inflated and parsed again on each of the ~6 lookups a note append
+        // makes (reading the note, finding its path, writing the updated trees).
+        timeturner_set_tree_cache_limit(64 << 10)
     }()
 
     /// How many CA-bundle loads the initialisation refused (1 with Debian's mbedTLS build).

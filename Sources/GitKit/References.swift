@@ -202,6 +202,8 @@ extension Repository {
     /// meanwhile) or `.locked` (another writer holds the lock) instead of overwriting.
     public func setReference(_ name: String, to target: OID, expecting expected: OID?,
                              logMessage: String) throws(GitError) {
+        // The tool's own refs without libgit2's whole-packed-refs load (LooseReferenceWrite.swift).
+        if try writeLooseReference(name, to: target, expecting: expected, logMessage: logMessage) { return }
         var pointer: OpaquePointer? = nil
         var targetRaw = target.raw
         if let expected {

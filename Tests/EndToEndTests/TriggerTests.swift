@@ -251,9 +251,11 @@ internal import Glibc
         #expect(fired.stdout.components("\"state\": \"fired\"") == 2, "\(fired)")
         #expect(fired.stdout.contains("\"source\": \"prometheus\""), "\(fired)")
 
-        // Deployed a second ago: failing since, but not yet for 3 s.
+        // Deployed just now: failing since, but not yet for 60 s (not 3 s: under load the run may
+        // start seconds after the time it is given).
         let recent = try await now()
-        let pending = try await repo.timeturner("trigger", "check", "--env", "prod", "--deployed-at", recent, "--json")
+        let pending = try await repo.timeturner("trigger", "check", "--env", "prod", "--deployed-at", recent, "--json",
+                                                "-c", "timeturner.trigger.errors.for=60s", "-c", "timeturner.trigger.errors-page.for=60s")
         #expect(pending.status == 9 && pending.stdout.contains("\"state\": \"pending\""), "\(pending)")
         // Deployed when the errors were already there: not the deploy's fault.
         try await Task.sleep(for: .seconds(4))

@@ -1,4 +1,5 @@
 import GitKit
+import Glibc
 import Testing
 import TestSupport
 
@@ -62,6 +63,56 @@ import TestSupport
         #expect(try repository.isAncestor(OID(hex: ids[0])!, of: OID(hex: ids[2])!))
         #expect(try !repository.isAncestor(OID(hex: ids[2])!, of: OID(hex: ids[0])!))
         #expect(throws: GitError.self) { try repository.resolveCommit("no-such-thing") }
+    }
+
+    /// Objects are not re-hashed on read (docs/design-decisions.md): a damaged object must
+    /// still fail to read, by zlib's checksum, for a loose object and for one in a pack.
+    @Test func damagedObjectStillFailsToRead() async throws {
+        let scratch = try await ScratchRepository()
+        let content = (0..<200).map { "line \($0) of a file that rolls back\n" }.joined()
+        try scratch.write("file.txt", content)
+        let id = try #require(OID(hex: try await scratch.git("hash-object", "-w", "file.txt").trimmed))
+        let loose = scratch.path + "/.git/objects/\(id.hex.prefix(2))/\(id.hex.dropFirst(2))"
+        let pristine = try #require(readFile(loose))
+        chmod(loose, 0o644)   // git writes objects read-only
+        #expect(try Repository.open(path: scratch.path).blobContent(id) == Array(content.utf8))
+        // A byte in the middle of the compressed data, and each byte of the Adler-32 at its end.
+        for offset in [pristine.count / 2] + Array((pristine.count - 4)..<pristine.count) {
+            var damaged = pristine
+            damaged[offset] ^= 0x20
+            try writeFile(loose, damaged)
+            #expect(throws: GitError.self, "byte \(offset)") { try Repository.open(path: scratch.path).blobContent(id) }
+        }
+        try writeFile(loose, pristine)
+        try await scratch.git("add", "file.txt")
+        try await scratch.git("commit", "-q", "-m", "file")
+        try await scratch.git("gc", "-q", "--prune=now")
+        // In a pack: "<id> blob <size> <size in pack> <offset>" from verify-pack; one byte in the
+        // middle of the object's compressed data flipped.
+        let packed = try await scratch.git("count-objects", "-v")
+        #expect(packed.contains("count: 0"))
+        let index = try await scratch.git("rev-parse", "--git-path", "objects/pack").trimmed
+        let indexFile = try packIndex(in: index.hasPrefix("/") ? index : scratch.path + "/" + index)
+        let line = try #require(try await scratch.git("verify-pack", "-v", indexFile).split(separator: "\n").first { $0.hasPrefix(id.hex) })
+        let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+        let (inPack, offset) = (try #require(Int(fields[3])), try #require(Int(fields[4])))
+        let packFile = String(indexFile.dropLast(4)) + ".pack"
+        var pack = try #require(readFile(packFile))
+        chmod(packFile, 0o644)
+        pack[offset + inPack / 2] ^= 0x20
+        try writeFile(packFile, pack, mode: 0o444)
+        #expect(throws: GitError.self) { try Repository.open(path: scratch.path).blobContent(id) }
+    }
+
+    /// The one `.idx` file in a pack directory.
+    private func packIndex(in directory: String) throws -> String {
+        guard let handle = opendir(directory) else { throw GitError(operation: "list \(directory)", code: .notFound) }
+        defer { closedir(handle) }
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name.hasSuffix(".idx") { return directory + "/" + name }
+        }
+        throw GitError(operation: "find a pack index in \(directory)", code: .notFound)
     }
 
     @Test func annotatedTagObjectsReadBackAndStayOutOfRefsTags() async throws {

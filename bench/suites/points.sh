@@ -104,7 +104,7 @@ chmod +x "$work/next-target"
 rm -f "$work/next-counter"
 
 cd "$small"
-bench_pair "point" 1.0 "$RUNS" \
+bench_pair "point" 1.5 "$RUNS" \
     "read -r c n <'$work/next'; git timeturner point \"\$c\" -m 'before deploy' --severity high --env production" \
     "read -r c n <'$work/next'; git tag -a \"\$n\" \"\$c\" -F '$work/next-message' && git notes --ref=timeturner append -F '$work/next-note' \"\$c\"" \
     "$work/next-target"

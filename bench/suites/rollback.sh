@@ -4,9 +4,9 @@
 #
 #   revert   `git timeturner rollback --to HEAD~50 --yes` (one revert commit with the target's
 #            tree, safety ref, lock, state, journal) vs `git revert --no-commit HEAD~50..HEAD &&
-#            git commit` (target: at most 0.1x)
+#            git commit` (target: at most 0.12x, issue 14)
 #   reset    `git timeturner rollback --to HEAD~50 --mode reset --yes` vs `git reset --hard
-#            HEAD~50` (target: at most 1.5x)
+#            HEAD~50` (target: at most 2.0x, issue 14)
 #   memory   peak resident memory of one revert-mode rollback (target: under 64 MiB)
 #   floors   `git timeturner --version` and `git timeturner status` in the same repository, as
 #            information: the start-up every command pays before it does any work.
@@ -53,13 +53,13 @@ reset_state="git reset -q --hard $head && rm -rf .git/refs/timeturner/safety .gi
 sh -c "$reset_state"
 
 echo "rollback, revert mode, 50 commits / 50 files on $COMMITS commits:"
-bench_pair "rollback revert vs git revert+commit" 0.1 "$RUNS" \
+bench_pair "rollback revert vs git revert+commit" 0.12 "$RUNS" \
     "git timeturner rollback --to $target --yes" \
     "git revert --no-commit $target..HEAD && git commit -q -m bench" \
     "$reset_state"
 
 echo "rollback, reset mode:"
-bench_pair "rollback reset vs git reset --hard" 1.5 "$RUNS" \
+bench_pair "rollback reset vs git reset --hard" 2.0 "$RUNS" \
     "git timeturner rollback --to $target --mode reset --yes" \
     "git reset -q --hard $target" \
     "$reset_state"

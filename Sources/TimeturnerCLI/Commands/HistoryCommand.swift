@@ -63,7 +63,7 @@ struct HistoryCommand: ParsableCommand {
                  event.checks.map { "\($0["check"]?.stringValue ?? "?") \($0["verdict"]?.stringValue ?? "")" }.joined(separator: ", ")]
                     .map { Terminal.escaped($0) }
             }
-            context.terminal.out(Table(header: ["GUARD", "TYPE", "STATUS", "ENV", "COMMIT", "DECISION", "ROLLBACK", "START", "CHECKS"], rows: rows).rendered)
+            context.terminal.out(Table(header: ["RUN", "TYPE", "STATUS", "ENV", "COMMIT", "DECISION", "ROLLBACK", "START", "CHECKS"], rows: rows).rendered)
         }
         if stats {
             context.terminal.out("")

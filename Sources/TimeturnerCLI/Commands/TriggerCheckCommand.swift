@@ -71,12 +71,12 @@ struct TriggerCheckCommand: AsyncParsableCommand {
             evaluator: TriggerEvaluator(runner: context.checkRunner(configuration: configuration, environment: env)),
             pipeline: context.rollbackPipeline(for: repository, attribution: attribution, configuration: configuration))
         let request = TriggerRequest(environment: env, commit: commit, deployedAt: deployedAt?.value, act: rollback)
-        let outcome = try await trigger.run(request, confirm: { (plan) throws(TimeturnerError) in
+        let rendering = TriggerRendering(terminal: terminal, toStandardError: json)
+        let outcome = try await trigger.run(request, evaluated: rendering.evaluation, confirm: { (plan) throws(TimeturnerError) in
             PlanRenderer(terminal: terminal).render(plan, dryRun: false, toStandardError: true)
             return try context.approve(plan, yes: yes, what: "the trigger's rollback")
         }, attempted: { _ in })
-        let rendering = TriggerRendering(terminal: terminal, toStandardError: json)
-        rendering.render(outcome)
+        rendering.summary(outcome)
         outcome.warnings.forEach { terminal.warning(Terminal.escaped($0)) }
         if json { context.printJSON(outcome.event) }
         if let error = outcome.error { throw error }

@@ -41,7 +41,7 @@ public struct DeployTime: Sendable, Equatable {
         if let explicit { return DeployTime(at: explicit, source: "--deployed-at") }
         if (try? repository.headCommit()) == commit, let log = try? repository.reflog(of: "HEAD"), log.first?.new == commit {
             let arrival = log.prefix { $0.new == commit }.last!
-            return DeployTime(at: Timestamp(secondsSinceEpoch: arrival.time), source: "HEAD's reflog (\(arrival.message.prefix(60)))")
+            return DeployTime(at: Timestamp(secondsSinceEpoch: arrival.time), source: "HEAD's reflog (\(arrival.message.split(separator: "\n").first.map { $0.prefix(100) } ?? ""))")
         }
         let guardStart = guards.first { $0.commit == commit.hex && $0.env == environment && $0.type == "guard" }
             .flatMap { event in Timestamp(rfc3339: event.start).map { DeployTime(at: $0, source: "guard \(event.id)") } }
@@ -71,7 +71,10 @@ public struct DeployTrigger {
         self.pipeline = pipeline
     }
 
+    /// `evaluated` sees each trigger's result (and when the deploy happened) before anything is
+    /// done about them, so that a person reads why before the rollback's plan.
     public func run(_ request: TriggerRequest,
+                    evaluated: ([TriggerResult], DeployTime?) -> Void,
                     confirm: (RollbackPlan) throws(TimeturnerError) -> Approval?,
                     attempted: (RollbackAttempt) -> Void) async throws(TimeturnerError) -> TriggerOutcome {
         let environment = try RefComponentName(request.environment, what: "environment name").value
@@ -87,6 +90,7 @@ public struct DeployTrigger {
         }
         let start = attribution.time
         let began = Timestamp.now()
+        let clock = ContinuousClock.now
         if let explicit = request.deployedAt, explicit.secondsSinceEpoch > began.secondsSinceEpoch + 5 {
             throw TimeturnerError(.usage, "--deployed-at \(explicit.rfc3339) is in the future (now \(began.rfc3339))",
                                   hint: "give the time the deploy started, in UTC (e.g. 2026-12-01T10:00:00Z)")
@@ -99,6 +103,7 @@ public struct DeployTrigger {
                                                recorded: RecordedMeasurements(events: guards, environment: environment,
                                                                               log: log.read(environment: environment)))
         log.record(results, environment: environment, run: id)
+        evaluated(results, deployedAt)
 
         var event = GuardEvent(id: id, start: start.rfc3339, status: .ok, env: environment, commit: commit.hex,
                                checks: results.map(\.json), decision: "none")
@@ -109,14 +114,14 @@ public struct DeployTrigger {
             "trigger \($0.trigger.name): \($0.trigger.check.name) is failing, but not because of this deploy: \($0.reason)"
         }
         let finish = { (event: inout GuardEvent) throws(TimeturnerError) -> JSONValue in
-            event.durationMs = (Timestamp.now().secondsSinceEpoch - began.secondsSinceEpoch) * 1000
+            event.durationMs = (ContinuousClock.now - clock).wholeMilliseconds
             return try GuardJournal(repository: repository).append(event, by: attribution)
         }
         func outcome(_ event: inout GuardEvent, _ error: TimeturnerError?) throws(TimeturnerError) -> TriggerOutcome {
             // A run that did nothing and found what the last journaled run found is not journaled
             // again: from cron every minute that would be a registry commit a minute, for ever.
             if event.status != .interrupted, ["none", "report"].contains(event.decision), let previous = Self.sameAsLastRun(event, guards: guards) {
-                event.durationMs = (Timestamp.now().secondsSinceEpoch - began.secondsSinceEpoch) * 1000
+                event.durationMs = (ContinuousClock.now - clock).wholeMilliseconds
                 var fields = GuardJournal.json(event).objectValue ?? [:]
                 (fields["journaled"], fields["sameAs"]) = (.bool(false), .string(previous.id))
                 return TriggerOutcome(event: .object(fields), status: event.status, results: results, deployedAt: deployedAt, warnings: warnings, error: error)
