@@ -83,9 +83,7 @@ struct GuardCommand: AsyncParsableCommand {
         let deployGuard = DeployGuard(
             repository: repository, configuration: configuration, attribution: attribution,
             runner: context.checkRunner(configuration: configuration, environment: env), tiers: context.tierDriver(for: configuration),
-            pipeline: RollbackPipeline(planner: RollbackPlanner(repository: repository, configuration: configuration),
-                                       engine: context.rollbackEngine(for: repository, attribution: attribution, configuration: configuration),
-                                       attribution: attribution))
+            pipeline: context.rollbackPipeline(for: repository, attribution: attribution, configuration: configuration))
         let rendering = CheckRendering(terminal: terminal, toStandardError: true)
         let request = GuardRequest(environment: env, commit: commit, window: window?.value, checks: checks, onFail: onFail.value,
                                    level: level?.value, deployedAt: deployedAt?.value)
