@@ -40,11 +40,13 @@ DOCS = {
     "sync": ["docs/sync.md"],
     "executor": ["docs/executors.md", "docs/executor-protocol.md"],
     "hooks": ["docs/hooks.md"],
+    "check": ["docs/checks.md"],
 }
 RELATED = {
     "undo": "rollback", "status": "rollback", "recover": "rollback", "history": "rollback",
     "good": "registry", "bad": "registry", "last-good": "registry",
     "config": "executor", "trust": "executor",
+    "guard": "check", "trigger": "check", "trigger check": "check",
 }
 
 EXIT_STATUS = [
@@ -191,6 +193,7 @@ for path, command in sorted(visible.items()):
     section = None
     body = []
     options_started = False
+    see_also_written = False
     for line in lines:
         if line.startswith(".Dd "):
             out.append(line)
@@ -228,6 +231,7 @@ for path, command in sorted(visible.items()):
                 for index, page in enumerate(related):
                     out.append(".Xr %s 1%s" % (page, " ," if index < len(related) - 1 else ""))
                 section = "SKIP"
+                see_also_written = True
                 continue
             out.append(line)
             continue
@@ -246,7 +250,7 @@ for path, command in sorted(visible.items()):
         out.append(line)
     if section == "DESCRIPTION" and body:
         out.extend(description(body))
-    if section != "SKIP":
+    if not see_also_written:
         # generate-manual writes SEE ALSO only when a command has subcommands.
         for doc in DOCS.get(path, []):
             out.extend(markdown(doc))
