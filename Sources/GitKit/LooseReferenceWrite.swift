@@ -32,7 +32,7 @@ extension Repository {
         let path = base + "/" + name
         var info = stat()
         if stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR { return false }
-        if let head = Repository.readSmallFile(gitDirectory + "HEAD"),
+        if let head = readWholeFile(gitDirectory + "HEAD"),
            head.starts(with: Array("ref: \(name)".utf8)) { return false }
 
         guard Repository.makeDirectories(upTo: path) else { return false }
@@ -54,7 +54,7 @@ extension Repository {
         switch Repository.readLooseValue(path) {
         case .unreadable: return false
         case .absent:
-            let packed = Repository.readSmallFile(base + "/packed-refs").map { PackedScan($0, for: name) } ?? PackedScan()
+            let packed = readWholeFile(base + "/packed-refs").map { PackedScan($0, for: name) } ?? PackedScan()
             if packed.collides {
                 throw GitError(operation: "update \(name)", code: .other(-1), errorClass: Int32(GIT_ERROR_REFERENCE.rawValue),
                                message: "path to reference '\(name)' collides with existing one")
@@ -162,21 +162,6 @@ extension Repository {
         }
         var info = stat()
         return directory.isEmpty || (stat(directory, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR)
-    }
-
-    /// The whole file, or nil when it cannot be read (absent, most often).
-    private static func readSmallFile(_ path: String) -> [UInt8]? {
-        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        defer { Glibc.close(descriptor) }
-        var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 { if errno == EINTR { continue }; return nil }
-            if count == 0 { return out }
-            out.append(contentsOf: buffer[0..<count])
-        }
     }
 
     private static func writeAll(_ bytes: [UInt8], to descriptor: Int32) -> Bool {

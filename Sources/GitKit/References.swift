@@ -67,7 +67,7 @@ extension Repository {
         if ((try? configString("extensions.refStorage")) ?? nil).map({ $0 != "files" }) == true { return nil }
         var names: [String] = []
         let skip = namespace.utf8.count
-        if let packed = Repository.readWholeFile(common + "/packed-refs") {
+        if let packed = readWholeFile(common + "/packed-refs") {
             let wanted = Array((namespace + prefix).utf8)
             packed.withUnsafeBufferPointer { bytes in
                 var lineStart = 0
@@ -106,7 +106,7 @@ extension Repository {
         if ((try? configString("extensions.refStorage")) ?? nil).map({ $0 != "files" }) == true { return nil }
         var names: [String] = []
         let skip = namespace.utf8.count
-        if let packed = Repository.readWholeFile(common + "/packed-refs") {
+        if let packed = readWholeFile(common + "/packed-refs") {
             let wanted = Array(namespace.utf8), hex = Array(commit.hex.utf8)
             packed.withUnsafeBufferPointer { bytes in
                 var lineStart = 0
@@ -165,19 +165,6 @@ extension Repository {
         }
     }
 
-    private static func readWholeFile(_ path: String) -> [UInt8]? {
-        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        defer { Glibc.close(descriptor) }
-        var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 { if errno == EINTR { continue }; return nil }
-            if count == 0 { return out }
-            out.append(contentsOf: buffer[0..<count])
-        }
-    }
 
     private func makeReference(_ pointer: OpaquePointer) throws(GitError) -> Reference {
         let name = String(cString: git_reference_name(pointer))

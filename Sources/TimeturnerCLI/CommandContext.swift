@@ -92,6 +92,15 @@ struct CommandContext: Sendable {
                          attribution: attribution)
     }
 
+    /// How a guard or trigger confirms the rollback it asks for: the plan on standard error
+    /// (standard output may carry the run's JSON), then the confirmation word or `--yes`.
+    func automaticRollbackConfirmation(yes: Bool, what: String) -> (RollbackPlan) throws(TimeturnerError) -> Approval? {
+        { (plan) throws(TimeturnerError) in
+            PlanRenderer(terminal: terminal).render(plan, dryRun: false, toStandardError: true)
+            return try approve(plan, yes: yes, what: what)
+        }
+    }
+
     /// Runs checks: commands at the work-tree root with the user's environment, HTTP and
     /// Prometheus through libcurl; Ctrl-C stops the sampling.
     func checkRunner(configuration: TimeturnerConfiguration, environment deployEnvironment: String?) -> CheckRunner {

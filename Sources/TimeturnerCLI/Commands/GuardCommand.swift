@@ -97,10 +97,7 @@ struct GuardCommand: AsyncParsableCommand {
         let outcome = try await deployGuard.run(request, say: { terminal.err(Terminal.escaped($0)) },
                                                 onMeasurement: { rendering.measurement($0, $1) },
                                                 onInterrupt: askOperator,
-                                                confirm: { (plan) throws(TimeturnerError) in
-            PlanRenderer(terminal: terminal).render(plan, dryRun: false, toStandardError: true)
-            return try context.approve(plan, yes: yes, what: "the guard's rollback")
-        }, attempted: { _ in })
+                                                confirm: context.automaticRollbackConfirmation(yes: yes, what: "the guard's rollback"), attempted: { _ in })
         outcome.results.forEach(rendering.verdict)
         if json {
             context.printJSON(outcome.event)

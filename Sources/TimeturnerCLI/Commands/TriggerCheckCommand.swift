@@ -72,10 +72,7 @@ struct TriggerCheckCommand: AsyncParsableCommand {
             pipeline: context.rollbackPipeline(for: repository, attribution: attribution, configuration: configuration))
         let request = TriggerRequest(environment: env, commit: commit, deployedAt: deployedAt?.value, act: rollback)
         let rendering = TriggerRendering(terminal: terminal, toStandardError: json)
-        let outcome = try await trigger.run(request, evaluated: rendering.evaluation, confirm: { (plan) throws(TimeturnerError) in
-            PlanRenderer(terminal: terminal).render(plan, dryRun: false, toStandardError: true)
-            return try context.approve(plan, yes: yes, what: "the trigger's rollback")
-        }, attempted: { _ in })
+        let outcome = try await trigger.run(request, evaluated: rendering.evaluation, confirm: context.automaticRollbackConfirmation(yes: yes, what: "the trigger's rollback"), attempted: { _ in })
         rendering.summary(outcome)
         outcome.warnings.forEach { terminal.warning(Terminal.escaped($0)) }
         if json { context.printJSON(outcome.event) }
