@@ -34,11 +34,13 @@ import TestSupport
         // Down: the provider, not the deploy. Inconclusive, nothing marked, nothing rolled back.
         try await configure(repo, "check.down", [("kind", "prometheus"), ("server", "http://127.0.0.1:\(closed)"), ("query", "up"),
                                                  ("fail-if", "< 1"), ("no-data", "fail"), ("interval", "200ms"), ("count", "5"), ("error-limit", "2")])
+        let untouched = try await repo.fingerprint()
         let down = try await repo.timeturner("guard", "--env", "prod", "--check", "down", "--on-fail", "rollback", "--yes", "--json")
         #expect(down.status == 9, "\(down)")
         #expect(down.stdout.contains("\"status\": \"inconclusive\"") && down.stdout.contains("provider unreachable"), "\(down)")
         #expect(try await repo.git("rev-parse", "HEAD").trimmed == bad)
         #expect(!(try await marks(repo, bad)).contains("\"type\": \"bad\""), "a monitoring outage marked the deploy bad")
+        #expect(try await repo.fingerprint() == untouched)
 
         // No data, said to be inconclusive: the same.
         try await configure(repo, "check.quiet", [("kind", "prometheus"), ("server", prometheus.url), ("query", "rate(no_such_metric_total[5s])"),
@@ -71,6 +73,7 @@ import TestSupport
         #expect(gone.status == 5, "\(gone)")
         #expect(gone.stdout.contains("\"status\": \"failed-rollback-failed\""), "\(gone)")
         #expect(try await repo.git("rev-parse", "HEAD").trimmed == bad, "the failed rollback was restored")
+        #expect(try await repo.fingerprint() == untouched, "the restore gave back the branch, index and files byte for byte")
         let again = try await repo.timeturner("guard", "--env", "prod", "--check", "gone", "--for", "1s", "--on-fail", "rollback", "--yes")
         #expect(again.status == 10 && again.stderr.contains("already rolled back automatically once"), "\(again)")
         try await configure(repo, "trigger.gone", [("check", "gone")])
