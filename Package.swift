@@ -11,6 +11,27 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+// libgit2 and the libraries it needs, linked statically from Debian's own archives (the same
+// packages as the shared libraries, with the same security fixes; `.a` files ship in the -dev
+// packages `.ci/deps` installs). Loading libgit2.so and its 18 shared libraries was about a
+// third of the start-up of every command that opens a repository: the dynamic loader mapping and
+// relocating them (OpenSSL's libcrypto alone ~120 page faults). What stays shared: the C and C++
+// runtimes, and GSSAPI (only its .so ships without libkrb5-dev; libgit2 uses it for HTTP
+// Negotiate authentication, which nothing here does). The price is that a Debian security update
+// of these packages reaches the tool only when it is built again (`make install`); see
+// docs/design-decisions.md, "libgit2 is linked statically".
+//
+// `--wrap` binds libgit2's calls to mbedTLS's CA-bundle loaders to CDeferredCertificates.
+let libgit2Static: [String] = [
+    "libgit2.a", "libmbedtls.a", "libmbedx509.a", "libmbedcrypto.a", "libhttp_parser.a",
+    "libssh2.a", "libcrypto.a", "libpcre2-8.a", "libz.a", "libgssapi_krb5.so.2",
+].map { "-l:\($0)" } + [
+    "--wrap=mbedtls_x509_crt_parse_file", "--wrap=mbedtls_x509_crt_parse_path",
+]
+let libgit2LinkerSettings: [LinkerSetting] = [
+    .unsafeFlags(libgit2Static.flatMap { ["-Xlinker", $0] }),
+]
+
 let package = Package(
     name: "git-timeturner",
     products: [
@@ -23,13 +44,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
-        // libgit2 from the system (Debian: libgit2-dev 1.5.1), found through pkg-config.
+        // libgit2's headers from the system (Debian: libgit2-dev 1.5.1, in /usr/include). Not
+        // through pkg-config: its `--libs` would link the shared library (libgit2LinkerSettings).
         .systemLibrary(
             name: "CLibgit2",
-            pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"])]
         ),
-        // SHA-256 from mbedTLS's libmbedcrypto (Debian: libmbedtls-dev), which libgit2 already loads.
+        // SHA-256 from mbedTLS's libmbedcrypto (Debian: libmbedtls-dev), which libgit2 needs anyway
+        // (linked with it: libgit2LinkerSettings).
         .systemLibrary(
             name: "CMbedCrypto",
             providers: [.apt(["libmbedtls-dev"])]
@@ -41,7 +63,12 @@ let package = Package(
         // time), loaded with dlopen on the first request so that no command's start-up pays for it.
         .target(name: "CCurlHTTP"),
         // The only importer of CLibgit2: a Swift surface over the few libgit2 calls we need.
-        .target(name: "GitKit", dependencies: ["CLibgit2", "CDeferredCertificates"], swiftSettings: strictSettings),
+        .target(
+            name: "GitKit",
+            dependencies: ["CLibgit2", "CDeferredCertificates"],
+            swiftSettings: strictSettings,
+            linkerSettings: libgit2LinkerSettings
+        ),
         // The domain: rollback points, registry, journal, planning. Knows git only through GitKit.
         .target(name: "TimeturnerCore", dependencies: ["GitKit", "CMbedCrypto"], swiftSettings: strictSettings),
         // Child processes (verification commands, executors) bounded in time and output, and the

@@ -50,7 +50,7 @@ import TestSupport
         for index in 0..<cloneCount {
             let path = "\(base)/clone-\(index)"
             try await origin.git("clone", "-q", remote, path)
-            try await runProcess("git", ["config", "timeturner.sync.publish", publish], environment: origin.environment, in: path)
+            _ = try await runProcess("git", ["config", "timeturner.sync.publish", publish], environment: origin.environment, in: path)
             clones.append(path)
         }
         let environment = origin.environment
