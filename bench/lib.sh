@@ -151,6 +151,17 @@ bench_loop_median() {
     printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 } END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.2f", m / 1e6 }'
 }
 
+# bench_peak_heap LABEL COMMAND…: the peak of what one run of COMMAND allocates (malloc and
+# friends, with their bookkeeping), from valgrind's massif; unlike RSS it does not count mapped
+# files. The run is slow under valgrind; time is not what is measured.
+bench_peak_heap() {
+    local label="$1"; shift
+    local out="$BENCH_WORK/massif.out" bytes
+    valgrind --tool=massif --massif-out-file="$out" "$@" >/dev/null 2>&1 || true
+    bytes="$(awk -F= '/^mem_heap_B=/ { h = $2 } /^mem_heap_extra_B=/ { if (h + $2 > max) max = h + $2 } END { print max + 0 }' "$out")"
+    awk -v label="$label" -v b="$bytes" 'BEGIN { printf "%s: peak heap %.1f MB\n", label, b / 1048576 }'
+}
+
 # bench_peak_memory LABEL COMMAND…: peak resident memory of one run of COMMAND, via GNU time
 # (apt package `time`), whose report goes to a file so the command's own output cannot mix in.
 bench_peak_memory() {

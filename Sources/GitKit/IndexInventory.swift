@@ -143,19 +143,3 @@ extension Repository {
         GitError(operation: operation, code: code, message: String(cString: strerror(errno)))
     }
 }
-
-/// A whole file, or nil when it cannot be opened or read.
-func readWholeFile(_ path: String) -> [UInt8]? {
-    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-    guard descriptor >= 0 else { return nil }
-    defer { close(descriptor) }
-    var out: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 65_536)
-    while true {
-        let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-        if count < 0 && errno == EINTR { continue }
-        guard count >= 0 else { return nil }
-        if count == 0 { return out }
-        out.append(contentsOf: buffer[0..<count])
-    }
-}

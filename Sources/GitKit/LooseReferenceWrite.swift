@@ -54,7 +54,7 @@ extension Repository {
         switch Repository.readLooseValue(path) {
         case .unreadable: return false
         case .absent:
-            let packed = readWholeFile(base + "/packed-refs").map { PackedScan($0, for: name) } ?? PackedScan()
+            let packed = withFileBytes(base + "/packed-refs") { PackedScan($0, for: name) } ?? PackedScan()
             if packed.collides {
                 throw GitError(operation: "update \(name)", code: .other(-1), errorClass: Int32(GIT_ERROR_REFERENCE.rawValue),
                                message: "path to reference '\(name)' collides with existing one")
@@ -183,11 +183,10 @@ private struct PackedScan {
 
     init() {}
 
-    init(_ file: [UInt8], for name: String) {
+    init(_ bytes: UnsafeBufferPointer<UInt8>, for name: String) {
         let wanted = Array(name.utf8)
         var value: OID? = nil, collides = false
-        file.withUnsafeBufferPointer { (bytes: UnsafeBufferPointer<UInt8>) -> Void in
-            guard let start = bytes.baseAddress else { return }
+        if let start = bytes.baseAddress {
             var lineStart = 0
             while lineStart < bytes.count {
                 let newline = memchr(start + lineStart, 0x0a, bytes.count - lineStart)
