@@ -121,6 +121,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "TimeturnerCLITests",
+            dependencies: ["TimeturnerCLI", "TimeturnerCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "EndToEndTests",
             dependencies: ["TestSupport", "git-timeturner"],
             swiftSettings: strictSettings

@@ -95,6 +95,7 @@ extension TimeturnerCommand {
     /// before. Parsing has no side effects, so parsing twice changes nothing but the time.
     static func parseCommandLine() throws -> any ParsableCommand {
         let arguments = Array(CommandLine.arguments.dropFirst())
+        if let command = plainlyParsed(arguments) { return command }
         if !arguments.contains(where: { $0.hasPrefix("--generate-completion-script") }),
            let command = try? QuickParseRoot.parseAsRoot(arguments),
            !(command is QuickParseRoot),
@@ -102,6 +103,19 @@ extension TimeturnerCommand {
             return command
         }
         return try parseAsRoot(arguments)
+    }
+}
+
+extension TimeturnerCommand {
+    /// The hot commands' plainest command lines, read without the library's reflection
+    /// (`PlainCommandLine`); nil for anything else.
+    static func plainlyParsed(_ arguments: [String]) -> (any ParsableCommand)? {
+        guard let name = arguments.first else { return nil }
+        let rest = arguments.dropFirst()
+        switch name {
+        case "point": return PointCommand.plainlyParsed(rest)
+        default: return nil
+        }
     }
 }
 

@@ -115,11 +115,13 @@ done
 # What the dry run's peak is made of. RSS counts the pages of the pack index libgit2 maps
 # whole (clean, shared page cache); the heap is what the process allocates. git answering the
 # same ancestry question maps the same index, so its RSS is the floor to compare with.
+stripped="$BENCH_WORK/git-timeturner-stripped"
+command -v valgrind >/dev/null && strip -g -o "$stripped" "$TIMETURNER_BIN"
 for name in "linear-$small" "linear-$large"; do
     memory "git merge-base --is-ancestor, $name" "$name" git merge-base --is-ancestor "$(target_of "$name")" HEAD
     if command -v valgrind >/dev/null; then
         (cd "$BENCH_WORK/$name" && bench_peak_heap "rollback --dry-run, $name" \
-            "$TIMETURNER_BIN" rollback --to "$(target_of "$name")" --dry-run)
+            "$stripped" rollback --to "$(target_of "$name")" --dry-run)
     fi
 done
 for name in "linear-$small" "linear-$large"; do memory "status, $name" "$name" git timeturner status; done

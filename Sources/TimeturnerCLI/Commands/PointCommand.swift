@@ -96,3 +96,35 @@ struct SeverityArgument: ExpressibleByArgument {
     }
     static var allValueStrings: [String] { Severity.allCases.map(\.rawValue) }
 }
+
+extension PointCommand {
+    /// The options above, for `PlainCommandLine`: every property must be set here, since a
+    /// property swift-argument-parser did not parse cannot be read.
+    static let plainOptions: [PlainCommandLine.Option] = [
+        .value("--message", "-m"), .value("--name"), .value("--severity"), .value("--env"),
+        .flag("--code-only"), .repeatable("-c"), .flag("--json"),
+    ]
+
+    /// The command `arguments` (after `point`) name, read without swift-argument-parser's
+    /// reflection; nil when the library must read them (see `PlainCommandLine`).
+    static func plainlyParsed(_ arguments: ArraySlice<String>) -> PointCommand? {
+        guard let line = PlainCommandLine(arguments, options: plainOptions, positionals: 1) else { return nil }
+        var command = PointCommand()
+        command.commit = line.positionals.first ?? "HEAD"
+        command.message = line.value("--message")
+        command.name = line.value("--name")
+        if let severity = line.value("--severity") {
+            guard let parsed = SeverityArgument(argument: severity) else { return nil }
+            command.severity = parsed
+        } else {
+            command.severity = nil
+        }
+        command.env = line.value("--env")
+        command.codeOnly = line.has("--code-only")
+        var options = ConfigurationOptions()
+        options.overrides = line.all("-c")
+        command.options = options
+        command.json = line.has("--json")
+        return command
+    }
+}
