@@ -93,6 +93,9 @@ extension TimeturnerCommand {
     /// our commands; anything else, help, `--version`, a usage error, no command, the
     /// completion script, is parsed again against the real root, which makes the same text as
     /// before. Parsing has no side effects, so parsing twice changes nothing but the time.
+    ///
+    /// Before either, the hot commands' plainest command lines are read without the library
+    /// at all (`PlainCommandLine`): its reflection was still most of what parsing cost.
     static func parseCommandLine() throws -> any ParsableCommand {
         let arguments = Array(CommandLine.arguments.dropFirst())
         if let command = plainlyParsed(arguments) { return command }
@@ -112,10 +115,11 @@ extension TimeturnerCommand {
     static func plainlyParsed(_ arguments: [String]) -> (any ParsableCommand)? {
         guard let name = arguments.first else { return nil }
         let rest = arguments.dropFirst()
-        switch name {
-        case "point": return PointCommand.plainlyParsed(rest)
-        default: return nil
-        }
+        let commands: [any PlainlyParsable.Type] = [PointCommand.self, GoodCommand.self, BadCommand.self, LastGoodCommand.self]
+        guard var command = commands.first(where: { $0.configuration.commandName == name })?.plainlyParsed(rest) else { return nil }
+        // As the library would after parsing; if it refuses, the library parses again and says why.
+        guard (try? command.validate()) != nil else { return nil }
+        return command
     }
 }
 

@@ -7,53 +7,140 @@ import TimeturnerCore
 /// command line below is parsed both ways; whenever the plain reading gives a command, the
 /// library must give the same command, field by field.
 @Suite struct PlainCommandLineTests {
-    /// Every field of a parsed `point`, as text (reading one the parser did not set would trap).
-    static func fields(_ command: PointCommand) -> [String] {
-        [command.commit, command.message ?? "<nil>", command.name ?? "<nil>",
-         command.severity.map { $0.value.rawValue } ?? "<nil>", command.env ?? "<nil>",
-         "\(command.codeOnly)", command.options.overrides.joined(separator: "\u{1}"), "\(command.json)"]
+    /// One plainly parsable command: how to read its fields (reading one the parser did not set
+    /// would trap, so every field is read), and words to make command lines of.
+    struct Command: Sendable, CustomTestStringConvertible {
+        let name: String
+        let fields: @Sendable (any ParsableCommand) -> [String]?
+        let plain: @Sendable (ArraySlice<String>) -> (any ParsableCommand)?
+        let options: [PlainCommandLine.Option]
+        let positionals: Int
+        let words: [String]
+        /// What every command line it reads must hold (`--env`), put among the generated words.
+        var required: [String] = []
+        var testDescription: String { name }
+
+        func library(_ arguments: [String]) -> [String]? {
+            guard let command = try? TimeturnerCommand.parseAsRoot([name] + arguments) else { return nil }
+            return fields(command)
+        }
+
+        func plainly(_ arguments: [String]) -> [String]? {
+            plain(arguments[...]).flatMap(fields)
+        }
     }
 
-    /// The library's reading, or nil when it refuses (or reads something other than `point`).
-    static func libraryReading(_ arguments: [String]) -> [String]? {
-        guard let command = try? TimeturnerCommand.parseAsRoot(arguments) as? PointCommand else { return nil }
-        return fields(command)
+    static let awkward = ["", "--", "-", "-x", "help", "--help", "-h", "--version", "--json=1", "x", "two words", "é", "a=b"]
+
+    static let point = Command(
+        name: "point",
+        fields: { any in
+            guard let command = any as? PointCommand else { return nil }
+            return [command.commit, command.message ?? "<nil>", command.name ?? "<nil>",
+                    command.severity.map { $0.value.rawValue } ?? "<nil>", command.env ?? "<nil>",
+                    "\(command.codeOnly)", command.options.overrides.joined(separator: "\u{1}"), "\(command.json)"]
+        },
+        plain: { PointCommand.plainlyParsed($0) }, options: PointCommand.plainOptions, positionals: 1,
+        words: ["-m", "--message", "--message=x", "--name", "--name=n", "--severity", "--severity=low", "--env",
+                "--env=production", "--code-only", "-c", "--json", "HEAD", "HEAD~2", "high", "Critical", "bogus", "point"])
+
+    static func markFields(_ options: MarkOptions) -> [String] {
+        [options.commit, options.env, options.by ?? "<nil>", "\(options.json)"]
     }
 
-    static func plainReading(_ arguments: [String]) -> [String]? {
-        guard arguments.first == "point" else { return nil }
-        return PointCommand.plainlyParsed(arguments.dropFirst()).map(fields)
+    static let good = Command(
+        name: "good",
+        fields: { any in
+            guard let command = any as? GoodCommand else { return nil }
+            return markFields(command.options) + [command.evidence ?? "<nil>", "\(command.capture)",
+                                                  command.configurationOptions.overrides.joined(separator: "\u{1}")]
+        },
+        plain: { GoodCommand.plainlyParsed($0) }, options: GoodCommand.plainOptions, positionals: 1,
+        words: ["--env", "--env=production", "production", "--by", "Bot <b@example.com>", "--json", "--evidence",
+                "--evidence=ok", "--capture", "-c", "HEAD~1", "--reason", "good"], required: ["--env", "production"])
+
+    static let bad = Command(
+        name: "bad",
+        fields: { any in
+            guard let command = any as? BadCommand else { return nil }
+            return markFields(command.options) + [command.reason ?? "<nil>"]
+        },
+        plain: { BadCommand.plainlyParsed($0) }, options: BadCommand.plainOptions, positionals: 1,
+        words: ["--env", "--env=production", "staging", "--by", "--by=me", "--json", "--reason", "--reason=5xx",
+                "HEAD", "--evidence", "bad"], required: ["--env", "production"])
+
+    static let lastGood = Command(
+        name: "last-good",
+        fields: { any in
+            guard let command = any as? LastGoodCommand else { return nil }
+            return [command.env, "\(command.any)", command.maxAge.map { "\($0.value.seconds)" } ?? "<nil>", "\(command.json)"]
+        },
+        plain: { LastGoodCommand.plainlyParsed($0) }, options: LastGoodCommand.plainOptions, positionals: 0,
+        words: ["--env", "--env=production", "production", "--any", "--max-age", "--max-age=7d", "7d", "90s", "2w",
+                "7x", "--json", "HEAD"], required: ["--env", "production"])
+
+    static let commands = [point, good, bad, lastGood]
+
+    @Test(arguments: [
+        (point, ["-m", "before the schema change"]),
+        (point, ["v2.4.0", "--name", "pre-v2.5", "--severity", "high", "--env", "production"]),
+        (point, ["--severity", "HIGH", "HEAD~1", "--message=a=b c", "--json"]),
+        (point, ["--code-only", "-c", "timeturner.tier.db.executor=postgres", "-c", "a.b=c", "--env=staging"]),
+        (point, []),
+        (good, ["--env", "production", "--evidence", "health checks passed"]),
+        (good, ["v2.4.0", "--env", "staging", "--by", "Deploy Bot <deploy@example.com>", "--json"]),
+        (good, ["--env=production", "--capture", "-c", "a.b=c"]),
+        (bad, ["--env", "production", "--reason", "error rate 12%"]),
+        (bad, ["HEAD~1", "--env", "staging", "--json"]),
+        (lastGood, ["--env", "production"]),
+        (lastGood, ["--env", "production", "--max-age", "7d", "--json"]),
+        (lastGood, ["--any", "--env=staging"]),
+    ])
+    func theCommonSpellingsAreReadPlainlyAndAsTheLibraryReadsThem(command: Command, arguments: [String]) throws {
+        let plain = try #require(command.plainly(arguments), "not read plainly: \(command.name) \(arguments)")
+        #expect(plain == command.library(arguments), "\(command.name) \(arguments)")
     }
 
     @Test(arguments: [
-        ["point"],
-        ["point", "-m", "before the schema change"],
-        ["point", "v2.4.0", "--name", "pre-v2.5", "--severity", "high", "--env", "production"],
-        ["point", "--severity", "HIGH", "HEAD~1", "--message=a=b c", "--json"],
-        ["point", "--code-only", "-c", "timeturner.tier.db.executor=postgres", "-c", "a.b=c", "--env=staging"],
-        ["point", "--json", "--message", "x", "main"],
+        (point, ["--help"]), (point, ["-h"]), (point, ["--bogus"]), (point, ["-m"]), (point, ["-mfoo"]),
+        (point, ["-m", "-x"]), (point, ["--message=-x"]), (point, ["--message="]), (point, ["a", "b"]),
+        (point, ["-m", "a", "-m", "b"]), (point, ["--json", "--json"]), (point, ["--json=1"]),
+        (point, ["--severity", "bogus"]), (point, ["--"]), (point, ["-"]), (point, [""]),
+        (point, ["--code-only=yes"]), (point, ["-cx=y"]), (point, ["--version"]),
+        (good, []), (good, ["HEAD"]), (good, ["--env"]), (good, ["--env", "a", "--env", "b"]), (good, ["--reason", "x", "--env", "p"]),
+        (bad, ["--env", "p", "--evidence", "x"]), (bad, ["--env", "p", "a", "b"]),
+        (lastGood, []), (lastGood, ["--env", "p", "HEAD"]), (lastGood, ["--env", "p", "--max-age", "7x"]),
+        (lastGood, ["--env", "p", "--max-age", "-1d"]),
     ])
-    func theCommonSpellingsAreReadPlainlyAndAsTheLibraryReadsThem(arguments: [String]) throws {
-        let plain = try #require(Self.plainReading(arguments), "not read plainly: \(arguments)")
-        #expect(plain == Self.libraryReading(arguments), "\(arguments)")
+    func everythingElseIsLeftToTheLibrary(command: Command, arguments: [String]) {
+        #expect(command.plainly(arguments) == nil, "\(command.name) \(arguments)")
     }
 
-    @Test(arguments: [
-        ["point", "--help"], ["point", "-h"], ["point", "--bogus"], ["point", "-m"], ["point", "-mfoo"],
-        ["point", "-m", "-x"], ["point", "--message=-x"], ["point", "--message="], ["point", "a", "b"],
-        ["point", "-m", "a", "-m", "b"], ["point", "--json", "--json"], ["point", "--json=1"],
-        ["point", "--severity", "bogus"], ["point", "--"], ["point", "-"], ["point", ""],
-        ["point", "--code-only=yes"], ["point", "-cx=y"],
-    ])
-    func everythingElseIsLeftToTheLibrary(arguments: [String]) {
-        #expect(Self.plainReading(arguments) == nil, "\(arguments)")
+    /// Thousands of command lines made of each command's options, their values and awkward
+    /// words: whatever the plain reading accepts, the library reads identically.
+    @Test(arguments: commands)
+    func generatedCommandLinesAreNeverReadDifferently(command: Command) {
+        let words = command.words + Self.awkward
+        var generator = SplitMix64(seed: 20_261_201)
+        var accepted = 0
+        for _ in 0..<2_000 {
+            let count = Int(generator.next() % 7)
+            var arguments = (0..<count).map { _ in words[Int(generator.next() % UInt64(words.count))] }
+            arguments.insert(contentsOf: command.required, at: Int(generator.next() % UInt64(count + 1)))
+            guard let plain = command.plainly(arguments) else { continue }
+            accepted += 1
+            #expect(plain == command.library(arguments), "\(command.name) \(arguments)")
+        }
+        // Enough accepted lines for the comparison to mean something.
+        #expect(accepted > 100, "only \(accepted) generated command lines of \(command.name) were read plainly")
     }
 
-    /// The plain reading knows every option `point` has, with the same kind: a new option
-    /// added to the command but not to `plainOptions` would be left unset, and reading it traps.
-    @Test func thePlainOptionsAreExactlyTheCommandsOptions() throws {
+    /// The plain reading knows every option each command has, with the same kind: an option
+    /// added to a command but not to its `plainOptions` would be left unset, and reading it traps.
+    @Test(arguments: commands)
+    func thePlainOptionsAreExactlyTheCommandsOptions(command: Command) throws {
         var dumped = ""
-        do { _ = try TimeturnerCommand.parseAsRoot(["point", "--experimental-dump-help"]) } catch {
+        do { _ = try TimeturnerCommand.parseAsRoot([command.name, "--experimental-dump-help"]) } catch {
             dumped = TimeturnerCommand.message(for: error)
         }
         let document = try #require(JSONValue.parseDocument(Array(dumped.utf8)), "no --experimental-dump-help")
@@ -68,32 +155,12 @@ import TimeturnerCore
             let repeating = argument["isRepeating"]?.boolValue == true
             declared.append("\(kind == "flag" ? "flag" : repeating ? "repeatable" : "value") \(names.joined(separator: " "))")
         }
-        let plain = PointCommand.plainOptions.map { option in
+        let plain = command.options.map { option in
             let kind = switch option.kind { case .flag: "flag"; case .value: "value"; case .repeatableValue: "repeatable" }
             return "\(kind) \(option.names.sorted().joined(separator: " "))"
         }
         #expect(declared.sorted() == plain.sorted())
-        #expect(positionals == 1)
-    }
-
-    /// Thousands of command lines made of the options, their values and awkward words: whatever
-    /// the plain reading accepts, the library reads identically.
-    @Test func generatedCommandLinesAreNeverReadDifferently() {
-        let words = ["-m", "--message", "--message=x", "--name", "--name=n", "--severity", "--severity=low",
-                     "--env", "--env=production", "--code-only", "-c", "--json", "HEAD", "HEAD~2", "high",
-                     "Critical", "bogus", "a=b", "x", "-x", "", "--", "-", "help", "--help", "--version",
-                     "point", "--json=1", "-h", "--message=-m", "two words", "é"]
-        var generator = SplitMix64(seed: 20_261_201)
-        var accepted = 0
-        for _ in 0..<3_000 {
-            let count = Int(generator.next() % 7)
-            let arguments = ["point"] + (0..<count).map { _ in words[Int(generator.next() % UInt64(words.count))] }
-            guard let plain = Self.plainReading(arguments) else { continue }
-            accepted += 1
-            #expect(plain == Self.libraryReading(arguments), "\(arguments)")
-        }
-        // Enough accepted lines for the comparison to mean something.
-        #expect(accepted > 300, "only \(accepted) generated command lines were read plainly")
+        #expect(positionals == command.positionals)
     }
 }
 

@@ -45,3 +45,20 @@ struct GoodCommand: AsyncParsableCommand {
         try options.record(.good, note: evidence, captured: captured.map { ($0.point, $0.captures, $0.created) })
     }
 }
+
+extension GoodCommand: PlainlyParsable {
+    static let plainOptions = MarkOptions.plainOptions + [.value("--evidence"), .flag("--capture"), .repeatable("-c")]
+
+    static func plainlyParsed(_ arguments: ArraySlice<String>) -> GoodCommand? {
+        guard let line = PlainCommandLine(arguments, options: plainOptions, positionals: 1),
+              let options = MarkOptions.plainlyParsed(line) else { return nil }
+        var command = GoodCommand()
+        command.options = options
+        command.evidence = line.value("--evidence")
+        command.capture = line.has("--capture")
+        var configuration = ConfigurationOptions()
+        configuration.overrides = line.all("-c")
+        command.configurationOptions = configuration
+        return command
+    }
+}

@@ -53,3 +53,23 @@ struct DurationArgument: ExpressibleByArgument {
     }
     static var defaultCompletionKind: CompletionKind { .default }
 }
+
+extension LastGoodCommand: PlainlyParsable {
+    static let plainOptions: [PlainCommandLine.Option] = [.value("--env"), .flag("--any"), .value("--max-age"), .flag("--json")]
+
+    static func plainlyParsed(_ arguments: ArraySlice<String>) -> LastGoodCommand? {
+        guard let line = PlainCommandLine(arguments, options: plainOptions, positionals: 0),
+              let env = line.value("--env") else { return nil }
+        var command = LastGoodCommand()
+        command.env = env
+        command.any = line.has("--any")
+        if let text = line.value("--max-age") {
+            guard let maxAge = DurationArgument(argument: text) else { return nil }
+            command.maxAge = maxAge
+        } else {
+            command.maxAge = nil
+        }
+        command.json = line.has("--json")
+        return command
+    }
+}

@@ -40,3 +40,19 @@ struct MarkOptions: ParsableArguments {
         }
     }
 }
+
+extension MarkOptions {
+    static let plainOptions: [PlainCommandLine.Option] = [.value("--env"), .value("--by"), .flag("--json")]
+
+    /// The shared options from a plain reading (`PlainCommandLine`); nil without `--env`, which
+    /// the library reports.
+    static func plainlyParsed(_ line: PlainCommandLine) -> MarkOptions? {
+        guard let env = line.value("--env") else { return nil }
+        var options = MarkOptions()
+        options.commit = line.positionals.first ?? "HEAD"
+        options.env = env
+        options.by = line.value("--by")
+        options.json = line.has("--json")
+        return options
+    }
+}

@@ -97,16 +97,12 @@ struct SeverityArgument: ExpressibleByArgument {
     static var allValueStrings: [String] { Severity.allCases.map(\.rawValue) }
 }
 
-extension PointCommand {
-    /// The options above, for `PlainCommandLine`: every property must be set here, since a
-    /// property swift-argument-parser did not parse cannot be read.
+extension PointCommand: PlainlyParsable {
     static let plainOptions: [PlainCommandLine.Option] = [
         .value("--message", "-m"), .value("--name"), .value("--severity"), .value("--env"),
         .flag("--code-only"), .repeatable("-c"), .flag("--json"),
     ]
 
-    /// The command `arguments` (after `point`) name, read without swift-argument-parser's
-    /// reflection; nil when the library must read them (see `PlainCommandLine`).
     static func plainlyParsed(_ arguments: ArraySlice<String>) -> PointCommand? {
         guard let line = PlainCommandLine(arguments, options: plainOptions, positionals: 1) else { return nil }
         var command = PointCommand()

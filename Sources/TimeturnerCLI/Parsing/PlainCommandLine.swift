@@ -1,3 +1,5 @@
+import ArgumentParser
+
 /// The plainest shapes of a hot command's arguments, read without swift-argument-parser.
 ///
 /// The library finds a command's options by reflection (`Mirror`, then casts of each property
@@ -79,4 +81,15 @@ struct PlainCommandLine {
 
     /// Whether a flag was given.
     func has(_ name: String) -> Bool { values[name] != nil }
+}
+
+/// A command whose plainest command lines `PlainCommandLine` reads. `plainOptions` must be every
+/// option the command declares (a test compares them with the library's definitions), and
+/// `plainlyParsed` must set every property: one swift-argument-parser did not parse cannot be read.
+/// The command's own `validate()` is called as the library would; an option group's is not, so
+/// a command whose groups validate must not be plainly parsable.
+protocol PlainlyParsable: ParsableCommand {
+    static var plainOptions: [PlainCommandLine.Option] { get }
+    /// The command `arguments` (after its name) name, or nil when the library must read them.
+    static func plainlyParsed(_ arguments: ArraySlice<String>) -> Self?
 }
