@@ -12,7 +12,6 @@ import TimeturnerCore
     struct Command: Sendable, CustomTestStringConvertible {
         let name: String
         let fields: @Sendable (any ParsableCommand) -> [String]?
-        let plain: @Sendable (ArraySlice<String>) -> (any ParsableCommand)?
         let options: [PlainCommandLine.Option]
         let positionals: Int
         let words: [String]
@@ -25,8 +24,9 @@ import TimeturnerCore
             return fields(command)
         }
 
+        /// The plain reading, through the same entry the binary uses (which also validates).
         func plainly(_ arguments: [String]) -> [String]? {
-            plain(arguments[...]).flatMap(fields)
+            TimeturnerCommand.plainlyParsed([name] + arguments).flatMap(fields)
         }
     }
 
@@ -40,7 +40,7 @@ import TimeturnerCore
                     command.severity.map { $0.value.rawValue } ?? "<nil>", command.env ?? "<nil>",
                     "\(command.codeOnly)", command.options.overrides.joined(separator: "\u{1}"), "\(command.json)"]
         },
-        plain: { PointCommand.plainlyParsed($0) }, options: PointCommand.plainOptions, positionals: 1,
+        options: PointCommand.plainOptions, positionals: 1,
         words: ["-m", "--message", "--message=x", "--name", "--name=n", "--severity", "--severity=low", "--env",
                 "--env=production", "--code-only", "-c", "--json", "HEAD", "HEAD~2", "high", "Critical", "bogus", "point"])
 
@@ -55,7 +55,7 @@ import TimeturnerCore
             return markFields(command.options) + [command.evidence ?? "<nil>", "\(command.capture)",
                                                   command.configurationOptions.overrides.joined(separator: "\u{1}")]
         },
-        plain: { GoodCommand.plainlyParsed($0) }, options: GoodCommand.plainOptions, positionals: 1,
+        options: GoodCommand.plainOptions, positionals: 1,
         words: ["--env", "--env=production", "production", "--by", "Bot <b@example.com>", "--json", "--evidence",
                 "--evidence=ok", "--capture", "-c", "HEAD~1", "--reason", "good"], required: ["--env", "production"])
 
@@ -65,7 +65,7 @@ import TimeturnerCore
             guard let command = any as? BadCommand else { return nil }
             return markFields(command.options) + [command.reason ?? "<nil>"]
         },
-        plain: { BadCommand.plainlyParsed($0) }, options: BadCommand.plainOptions, positionals: 1,
+        options: BadCommand.plainOptions, positionals: 1,
         words: ["--env", "--env=production", "staging", "--by", "--by=me", "--json", "--reason", "--reason=5xx",
                 "HEAD", "--evidence", "bad"], required: ["--env", "production"])
 
@@ -75,11 +75,46 @@ import TimeturnerCore
             guard let command = any as? LastGoodCommand else { return nil }
             return [command.env, "\(command.any)", command.maxAge.map { "\($0.value.seconds)" } ?? "<nil>", "\(command.json)"]
         },
-        plain: { LastGoodCommand.plainlyParsed($0) }, options: LastGoodCommand.plainOptions, positionals: 0,
+        options: LastGoodCommand.plainOptions, positionals: 0,
         words: ["--env", "--env=production", "production", "--any", "--max-age", "--max-age=7d", "7d", "90s", "2w",
                 "7x", "--json", "HEAD"], required: ["--env", "production"])
 
-    static let commands = [point, good, bad, lastGood]
+    static let rollback = Command(
+        name: "rollback",
+        fields: { any in
+            guard let c = any as? RollbackCommand else { return nil }
+            return [c.to ?? "<nil>", c.env ?? "<nil>", c.mode.value.rawValue, c.commits ?? "<nil>",
+                    c.mainline.map(String.init) ?? "<nil>", c.verifyCommands.joined(separator: "\u{1}"),
+                    c.checks.joined(separator: "\u{1}"), "\(c.fast)", "\(c.verifyTimeout.value.seconds)",
+                    c.level.map { "\($0.value.rawValue)" } ?? "<nil>", c.tiers ?? "<nil>", "\(c.acceptDataLoss)",
+                    "\(c.escalate)", c.configurationOptions.overrides.joined(separator: "\u{1}"), "\(c.dryRun)",
+                    "\(c.yes)", c.reason ?? "<nil>", "\(c.json)"]
+        },
+        options: RollbackCommand.plainOptions, positionals: 0,
+        words: ["--to", "--to=HEAD~2", "--env", "--env=production", "production", "--mode", "--mode=reset", "RESET",
+                "revert", "sideways", "--commits", "HEAD~3..HEAD", "--mainline", "--mainline=2", "1", "0", "+1",
+                "--verify", "--verify=make test", "true", "--check", "--check=errors", "--fast", "--verify-timeout",
+                "90s", "10m", "30", "0", "--level", "--level=2", "3", "7", "--tiers", "code,db", "--accept-data-loss",
+                "--escalate", "-c", "--dry-run", "--yes", "--reason", "--reason=5xx", "--json"])
+
+    static let undo = Command(
+        name: "undo",
+        fields: { any in
+            guard let c = any as? UndoCommand else { return nil }
+            return [c.rollbackID ?? "<nil>", "\(c.codeOnly)", "\(c.acceptDataLoss)", "\(c.dryRun)", "\(c.yes)",
+                    "\(c.json)", c.configurationOptions.overrides.joined(separator: "\u{1}")]
+        },
+        options: UndoCommand.plainOptions, positionals: 1,
+        words: ["--code-only", "--accept-data-loss", "--dry-run", "--yes", "--json", "-c", "a.b=c",
+                "20261201T120000Z-0123456789ab", "--dry-run=1"])
+
+    static let status = Command(
+        name: "status",
+        fields: { any in (any as? StatusCommand).map { ["\($0.json)"] } },
+        options: StatusCommand.plainOptions, positionals: 0,
+        words: ["--json", "--json=true", "status"])
+
+    static let commands = [point, good, bad, lastGood, rollback, undo, status]
 
     @Test(arguments: [
         (point, ["-m", "before the schema change"]),
@@ -95,6 +130,15 @@ import TimeturnerCore
         (lastGood, ["--env", "production"]),
         (lastGood, ["--env", "production", "--max-age", "7d", "--json"]),
         (lastGood, ["--any", "--env=staging"]),
+        (rollback, ["--env", "production", "--level", "2", "--yes"]),
+        (rollback, ["--to", "HEAD~3", "--mode", "reset", "--verify", "make test", "--verify", "true", "--dry-run", "--json"]),
+        (rollback, ["--commits", "HEAD~2..HEAD", "--mainline", "1", "--reason", "error rate 12%", "--yes"]),
+        (rollback, ["--env=production", "--tiers", "code,db", "--accept-data-loss", "--check", "errors", "--fast",
+                    "--verify-timeout", "90s", "-c", "a.b=c", "--yes"]),
+        (rollback, ["--env", "production", "--level", "1", "--escalate"]),
+        (rollback, []),
+        (undo, []), (undo, ["--dry-run"]), (undo, ["20261201T120000Z-0123456789ab", "--yes", "--code-only", "--json"]),
+        (status, []), (status, ["--json"]),
     ])
     func theCommonSpellingsAreReadPlainlyAndAsTheLibraryReadsThem(command: Command, arguments: [String]) throws {
         let plain = try #require(command.plainly(arguments), "not read plainly: \(command.name) \(arguments)")
@@ -111,6 +155,10 @@ import TimeturnerCore
         (bad, ["--env", "p", "--evidence", "x"]), (bad, ["--env", "p", "a", "b"]),
         (lastGood, []), (lastGood, ["--env", "p", "HEAD"]), (lastGood, ["--env", "p", "--max-age", "7x"]),
         (lastGood, ["--env", "p", "--max-age", "-1d"]),
+        (rollback, ["--level", "2", "--tiers", "code"]), (rollback, ["--escalate"]), (rollback, ["--mode", "sideways"]),
+        (rollback, ["--level", "7"]), (rollback, ["--verify-timeout", "0"]), (rollback, ["--mainline", "x"]),
+        (rollback, ["HEAD~1"]), (rollback, ["--yes", "--yes"]), (rollback, ["--verify", "-x"]),
+        (undo, ["a", "b"]), (undo, ["--yes=1"]), (status, ["x"]), (status, ["--json", "--json"]),
     ])
     func everythingElseIsLeftToTheLibrary(command: Command, arguments: [String]) {
         #expect(command.plainly(arguments) == nil, "\(command.name) \(arguments)")

@@ -193,3 +193,54 @@ struct LevelArgument: ExpressibleByArgument {
     }
     static var allValueStrings: [String] { RollbackLevel.allCases.map { String($0.rawValue) } }
 }
+
+extension RollbackCommand: PlainlyParsable {
+    static let plainOptions: [PlainCommandLine.Option] = [
+        .value("--to"), .value("--env"), .value("--mode"), .value("--commits"), .value("--mainline"),
+        .repeatable("--verify"), .repeatable("--check"), .flag("--fast"), .value("--verify-timeout"),
+        .value("--level"), .value("--tiers"), .flag("--accept-data-loss"), .flag("--escalate"),
+        .repeatable("-c"), .flag("--dry-run"), .flag("--yes"), .value("--reason"), .flag("--json"),
+    ]
+
+    static func plainlyParsed(_ arguments: ArraySlice<String>) -> RollbackCommand? {
+        guard let line = PlainCommandLine(arguments, options: plainOptions, positionals: 0) else { return nil }
+        var command = RollbackCommand()
+        command.to = line.value("--to")
+        command.env = line.value("--env")
+        command.mode = .init(value: .revert)
+        if let text = line.value("--mode") {
+            guard let mode = ModeArgument(argument: text) else { return nil }
+            command.mode = mode
+        }
+        command.commits = line.value("--commits")
+        command.mainline = nil
+        if let text = line.value("--mainline") {
+            guard let mainline = Int(text) else { return nil }
+            command.mainline = mainline
+        }
+        command.verifyCommands = line.all("--verify")
+        command.checks = line.all("--check")
+        command.fast = line.has("--fast")
+        command.verifyTimeout = .init(value: TimeSpan(seconds: 300))
+        if let text = line.value("--verify-timeout") {
+            guard let timeout = TimeoutArgument(argument: text) else { return nil }
+            command.verifyTimeout = timeout
+        }
+        command.level = nil
+        if let text = line.value("--level") {
+            guard let level = LevelArgument(argument: text) else { return nil }
+            command.level = level
+        }
+        command.tiers = line.value("--tiers")
+        command.acceptDataLoss = line.has("--accept-data-loss")
+        command.escalate = line.has("--escalate")
+        var configuration = ConfigurationOptions()
+        configuration.overrides = line.all("-c")
+        command.configurationOptions = configuration
+        command.dryRun = line.has("--dry-run")
+        command.yes = line.has("--yes")
+        command.reason = line.value("--reason")
+        command.json = line.has("--json")
+        return command
+    }
+}

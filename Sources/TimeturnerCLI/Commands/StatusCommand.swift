@@ -73,3 +73,14 @@ struct StatusCommand: ParsableCommand {
         }
     }
 }
+
+extension StatusCommand: PlainlyParsable {
+    static let plainOptions: [PlainCommandLine.Option] = [.flag("--json")]
+
+    static func plainlyParsed(_ arguments: ArraySlice<String>) -> StatusCommand? {
+        guard let line = PlainCommandLine(arguments, options: plainOptions, positionals: 0) else { return nil }
+        var command = StatusCommand()
+        command.json = line.has("--json")
+        return command
+    }
+}

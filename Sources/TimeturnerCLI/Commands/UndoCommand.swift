@@ -67,3 +67,24 @@ struct UndoCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension UndoCommand: PlainlyParsable {
+    static let plainOptions: [PlainCommandLine.Option] = [
+        .flag("--code-only"), .flag("--accept-data-loss"), .flag("--dry-run"), .flag("--yes"), .flag("--json"), .repeatable("-c"),
+    ]
+
+    static func plainlyParsed(_ arguments: ArraySlice<String>) -> UndoCommand? {
+        guard let line = PlainCommandLine(arguments, options: plainOptions, positionals: 1) else { return nil }
+        var command = UndoCommand()
+        command.rollbackID = line.positionals.first
+        command.codeOnly = line.has("--code-only")
+        command.acceptDataLoss = line.has("--accept-data-loss")
+        command.dryRun = line.has("--dry-run")
+        command.yes = line.has("--yes")
+        command.json = line.has("--json")
+        var configuration = ConfigurationOptions()
+        configuration.overrides = line.all("-c")
+        command.configurationOptions = configuration
+        return command
+    }
+}
