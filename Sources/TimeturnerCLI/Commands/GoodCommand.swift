@@ -56,9 +56,7 @@ extension GoodCommand: PlainlyParsable {
         command.options = options
         command.evidence = line.value("--evidence")
         command.capture = line.has("--capture")
-        var configuration = ConfigurationOptions()
-        configuration.overrides = line.all("-c")
-        command.configurationOptions = configuration
+        command.configurationOptions = ConfigurationOptions.plain(line)
         return command
     }
 }

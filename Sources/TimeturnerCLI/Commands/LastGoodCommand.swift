@@ -63,12 +63,8 @@ extension LastGoodCommand: PlainlyParsable {
         var command = LastGoodCommand()
         command.env = env
         command.any = line.has("--any")
-        if let text = line.value("--max-age") {
-            guard let maxAge = DurationArgument(argument: text) else { return nil }
-            command.maxAge = maxAge
-        } else {
-            command.maxAge = nil
-        }
+        guard let maxAge = line.value("--max-age", as: DurationArgument.self) else { return nil }
+        command.maxAge = maxAge
         command.json = line.has("--json")
         return command
     }

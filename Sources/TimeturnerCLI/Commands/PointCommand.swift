@@ -109,17 +109,11 @@ extension PointCommand: PlainlyParsable {
         command.commit = line.positionals.first ?? "HEAD"
         command.message = line.value("--message")
         command.name = line.value("--name")
-        if let severity = line.value("--severity") {
-            guard let parsed = SeverityArgument(argument: severity) else { return nil }
-            command.severity = parsed
-        } else {
-            command.severity = nil
-        }
+        guard let severity = line.value("--severity", as: SeverityArgument.self) else { return nil }
+        command.severity = severity
         command.env = line.value("--env")
         command.codeOnly = line.has("--code-only")
-        var options = ConfigurationOptions()
-        options.overrides = line.all("-c")
-        command.options = options
+        command.options = ConfigurationOptions.plain(line)
         command.json = line.has("--json")
         return command
     }

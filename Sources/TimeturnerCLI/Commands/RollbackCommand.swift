@@ -51,7 +51,7 @@ struct RollbackCommand: AsyncParsableCommand {
     var env: String?
 
     @Option(help: "revert (a new commit, keeps history) or reset (moves the branch).")
-    var mode: ModeArgument = .init(value: .revert)
+    var mode: ModeArgument = Self.defaultMode
 
     @Option(help: "Revert only these commits (OLDER..NEWER or one commit), one reverse merge each.")
     var commits: String?
@@ -69,7 +69,7 @@ struct RollbackCommand: AsyncParsableCommand {
     var fast = false
 
     @Option(help: "How long each verification command may run, e.g. 90s, 10m.")
-    var verifyTimeout: TimeoutArgument = .init(value: TimeSpan(seconds: 300))
+    var verifyTimeout: TimeoutArgument = Self.defaultVerifyTimeout
 
     @Option(help: "Tiers to roll back: 1 = code and deploy, 2 = + config and db, 3 = + system (configured tiers only).")
     var level: LevelArgument?
@@ -195,6 +195,10 @@ struct LevelArgument: ExpressibleByArgument {
 }
 
 extension RollbackCommand: PlainlyParsable {
+    /// The defaults of `--mode` and `--verify-timeout`, shared by both readings.
+    static let defaultMode = ModeArgument(value: .revert)
+    static let defaultVerifyTimeout = TimeoutArgument(value: TimeSpan(seconds: 300))
+
     static let plainOptions: [PlainCommandLine.Option] = [
         .value("--to"), .value("--env"), .value("--mode"), .value("--commits"), .value("--mainline"),
         .repeatable("--verify"), .repeatable("--check"), .flag("--fast"), .value("--verify-timeout"),
@@ -203,40 +207,26 @@ extension RollbackCommand: PlainlyParsable {
     ]
 
     static func plainlyParsed(_ arguments: ArraySlice<String>) -> RollbackCommand? {
-        guard let line = PlainCommandLine(arguments, options: plainOptions, positionals: 0) else { return nil }
+        guard let line = PlainCommandLine(arguments, options: plainOptions, positionals: 0),
+              let mode = line.value("--mode", as: ModeArgument.self),
+              let mainline = line.value("--mainline", as: Int.self),
+              let verifyTimeout = line.value("--verify-timeout", as: TimeoutArgument.self),
+              let level = line.value("--level", as: LevelArgument.self) else { return nil }
         var command = RollbackCommand()
         command.to = line.value("--to")
         command.env = line.value("--env")
-        command.mode = .init(value: .revert)
-        if let text = line.value("--mode") {
-            guard let mode = ModeArgument(argument: text) else { return nil }
-            command.mode = mode
-        }
+        command.mode = mode ?? defaultMode
         command.commits = line.value("--commits")
-        command.mainline = nil
-        if let text = line.value("--mainline") {
-            guard let mainline = Int(text) else { return nil }
-            command.mainline = mainline
-        }
+        command.mainline = mainline
         command.verifyCommands = line.all("--verify")
         command.checks = line.all("--check")
         command.fast = line.has("--fast")
-        command.verifyTimeout = .init(value: TimeSpan(seconds: 300))
-        if let text = line.value("--verify-timeout") {
-            guard let timeout = TimeoutArgument(argument: text) else { return nil }
-            command.verifyTimeout = timeout
-        }
-        command.level = nil
-        if let text = line.value("--level") {
-            guard let level = LevelArgument(argument: text) else { return nil }
-            command.level = level
-        }
+        command.verifyTimeout = verifyTimeout ?? defaultVerifyTimeout
+        command.level = level
         command.tiers = line.value("--tiers")
         command.acceptDataLoss = line.has("--accept-data-loss")
         command.escalate = line.has("--escalate")
-        var configuration = ConfigurationOptions()
-        configuration.overrides = line.all("-c")
-        command.configurationOptions = configuration
+        command.configurationOptions = ConfigurationOptions.plain(line)
         command.dryRun = line.has("--dry-run")
         command.yes = line.has("--yes")
         command.reason = line.value("--reason")

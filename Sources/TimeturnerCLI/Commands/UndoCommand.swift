@@ -82,9 +82,7 @@ extension UndoCommand: PlainlyParsable {
         command.dryRun = line.has("--dry-run")
         command.yes = line.has("--yes")
         command.json = line.has("--json")
-        var configuration = ConfigurationOptions()
-        configuration.overrides = line.all("-c")
-        command.configurationOptions = configuration
+        command.configurationOptions = ConfigurationOptions.plain(line)
         return command
     }
 }

@@ -76,6 +76,14 @@ struct PlainCommandLine {
     /// The value of a single-value option, by its first name.
     func value(_ name: String) -> String? { values[name]?.first }
 
+    /// A typed option's value read as the library reads it (`init?(argument:)`): `.some(nil)`
+    /// when the option was not given, nil when the type refuses the text (the caller then gives
+    /// up, and the library parses again and says why).
+    func value<Value: ExpressibleByArgument>(_ name: String, as type: Value.Type) -> Value?? {
+        guard let text = value(name) else { return .some(nil) }
+        return Value(argument: text).map { .some($0) }
+    }
+
     /// Every value of a repeatable option, in order.
     func all(_ name: String) -> [String] { values[name] ?? [] }
 
