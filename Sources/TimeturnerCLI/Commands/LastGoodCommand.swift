@@ -59,11 +59,11 @@ extension LastGoodCommand: PlainlyParsable {
 
     static func plainlyParsed(_ arguments: ArraySlice<String>) -> LastGoodCommand? {
         guard let line = PlainCommandLine(arguments, options: plainOptions, positionals: 0),
-              let env = line.value("--env") else { return nil }
+              let env = line.value("--env"),
+              let maxAge = line.value("--max-age", as: DurationArgument.self) else { return nil }
         var command = LastGoodCommand()
         command.env = env
         command.any = line.has("--any")
-        guard let maxAge = line.value("--max-age", as: DurationArgument.self) else { return nil }
         command.maxAge = maxAge
         command.json = line.has("--json")
         return command

@@ -104,12 +104,12 @@ extension PointCommand: PlainlyParsable {
     ]
 
     static func plainlyParsed(_ arguments: ArraySlice<String>) -> PointCommand? {
-        guard let line = PlainCommandLine(arguments, options: plainOptions, positionals: 1) else { return nil }
+        guard let line = PlainCommandLine(arguments, options: plainOptions, positionals: 1),
+              let severity = line.value("--severity", as: SeverityArgument.self) else { return nil }
         var command = PointCommand()
         command.commit = line.positionals.first ?? "HEAD"
         command.message = line.value("--message")
         command.name = line.value("--name")
-        guard let severity = line.value("--severity", as: SeverityArgument.self) else { return nil }
         command.severity = severity
         command.env = line.value("--env")
         command.codeOnly = line.has("--code-only")

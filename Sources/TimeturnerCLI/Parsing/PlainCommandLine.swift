@@ -6,9 +6,10 @@ import ArgumentParser
 /// wrapper to its internal protocols, and of each value to `ExpressibleByArgument`). Each first
 /// cast of a (type, protocol) pair makes the Swift runtime scan every protocol-conformance record
 /// in the binary: parsing `point` took 146 such lookups and 10.5M of its 26M instructions,
-/// more than writing the point itself. Commands run by hooks and CI on every deploy (`point`,
-/// `good`, `bad`, `last-good`) declare their options here once more, and a command line made
-/// only of those options, spelled the unambiguous ways, is read directly.
+/// more than writing the point itself. The commands hooks, CI and release engineers run on
+/// every deploy and during an outage (`point`, `good`, `bad`, `last-good`, `rollback`, `undo`,
+/// `status`) declare their options here once more, and a command line made only of those
+/// options, spelled the unambiguous ways, is read directly.
 ///
 /// Anything else gives nil, and the caller parses with swift-argument-parser as always: an
 /// unknown or repeated option, a short option with its value attached, an option's value that
