@@ -22,14 +22,14 @@ let strictSettings: [SwiftSetting] = [
 // docs/design-decisions.md, "libgit2 is linked statically".
 //
 // `--wrap` binds libgit2's calls to mbedTLS's CA-bundle loaders to CDeferredCertificates.
-let libgit2Static: [String] = [
+let libgit2Libraries: [String] = [
     "libgit2.a", "libmbedtls.a", "libmbedx509.a", "libmbedcrypto.a", "libhttp_parser.a",
     "libssh2.a", "libcrypto.a", "libpcre2-8.a", "libz.a", "libgssapi_krb5.so.2",
 ].map { "-l:\($0)" } + [
     "--wrap=mbedtls_x509_crt_parse_file", "--wrap=mbedtls_x509_crt_parse_path",
 ]
 let libgit2LinkerSettings: [LinkerSetting] = [
-    .unsafeFlags(libgit2Static.flatMap { ["-Xlinker", $0] }),
+    .unsafeFlags(libgit2Libraries.flatMap { ["-Xlinker", $0] }),
 ]
 
 let package = Package(

@@ -19,6 +19,16 @@ import TestSupport
         #expect(withFileBytes(path) { Array($0) } == bytes)
     }
 
+    /// A file longer than `fstat` said when it was opened (procfs reports 0 bytes) is read to
+    /// its end, not cut at the size.
+    @Test func aFileLongerThanItsStatSizeIsReadToTheEnd() throws {
+        let whole = try #require(readWholeFile("/proc/self/status"))
+        #expect(whole.count > 100)
+        #expect(String(decoding: whole, as: UTF8.self).hasPrefix("Name:"))
+        let viaBody = try #require(withFileBytes("/proc/self/status") { String(decoding: $0, as: UTF8.self) })
+        #expect(viaBody.hasPrefix("Name:") && viaBody.contains("\nPid:"))
+    }
+
     @Test func aMissingFileOrADirectoryIsNil() throws {
         let directory = try makeTemporaryDirectory("file-contents")
         defer { removeTree(directory) }

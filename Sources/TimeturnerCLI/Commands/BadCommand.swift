@@ -31,8 +31,7 @@ extension BadCommand: PlainlyParsable {
     static let plainOptions = MarkOptions.plainOptions + [.value("--reason")]
 
     static func plainlyParsed(_ arguments: ArraySlice<String>) -> BadCommand? {
-        guard let line = PlainCommandLine(arguments, options: plainOptions, positionals: 1),
-              let options = MarkOptions.plainlyParsed(line) else { return nil }
+        guard let (line, options) = MarkOptions.plainlyParsed(arguments, options: plainOptions) else { return nil }
         var command = BadCommand()
         command.options = options
         command.reason = line.value("--reason")

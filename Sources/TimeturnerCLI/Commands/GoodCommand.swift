@@ -50,8 +50,7 @@ extension GoodCommand: PlainlyParsable {
     static let plainOptions = MarkOptions.plainOptions + [.value("--evidence"), .flag("--capture"), .repeatable("-c")]
 
     static func plainlyParsed(_ arguments: ArraySlice<String>) -> GoodCommand? {
-        guard let line = PlainCommandLine(arguments, options: plainOptions, positionals: 1),
-              let options = MarkOptions.plainlyParsed(line) else { return nil }
+        guard let (line, options) = MarkOptions.plainlyParsed(arguments, options: plainOptions) else { return nil }
         var command = GoodCommand()
         command.options = options
         command.evidence = line.value("--evidence")

@@ -44,15 +44,17 @@ struct MarkOptions: ParsableArguments {
 extension MarkOptions {
     static let plainOptions: [PlainCommandLine.Option] = [.value("--env"), .value("--by"), .flag("--json")]
 
-    /// The shared options from a plain reading (`PlainCommandLine`); nil without `--env`, which
-    /// the library reports.
-    static func plainlyParsed(_ line: PlainCommandLine) -> MarkOptions? {
-        guard let env = line.value("--env") else { return nil }
-        var options = MarkOptions()
-        options.commit = line.positionals.first ?? "HEAD"
-        options.env = env
-        options.by = line.value("--by")
-        options.json = line.has("--json")
-        return options
+    /// A plain reading (`PlainCommandLine`) of `good` or `bad`, whose own options are `options`
+    /// (this group's included), and the shared options read from it; nil when the library must
+    /// read the line, or without `--env`, which the library reports.
+    static func plainlyParsed(_ arguments: ArraySlice<String>, options: [PlainCommandLine.Option]) -> (PlainCommandLine, MarkOptions)? {
+        guard let line = PlainCommandLine(arguments, options: options, positionals: 1),
+              let env = line.value("--env") else { return nil }
+        var shared = MarkOptions()
+        shared.commit = line.positionals.first ?? "HEAD"
+        shared.env = env
+        shared.by = line.value("--by")
+        shared.json = line.has("--json")
+        return (line, shared)
     }
 }
