@@ -8,13 +8,44 @@ public struct Commit: Equatable, Sendable {
     public let parents: [OID]
     public let author: Signature
     public let committer: Signature
-    /// The full message, exactly as stored.
+    /// The full message as stored, less any line feeds it starts with (libgit2 drops them).
     public let message: String
 
-    /// The first paragraph folded onto one line, as `git log --oneline` shows it.
+    /// The first paragraph folded onto one line, as `git log --format=%s` shows it: leading
+    /// blank lines skipped, the paragraph ends at the first line that is empty or only white
+    /// space, each line loses its trailing white space (a CR too) and keeps its leading white space.
+    ///
+    /// Worked on the UTF-8 bytes: splitting the `String` by `Character` cost ~47,000 instructions
+    /// a commit (grapheme breaking) in a plan that names 50, and it never split at `"\r\n"`,
+    /// which is one `Character`.
     public var summary: String {
-        let paragraph = message.split(separator: "\n\n", maxSplits: 1, omittingEmptySubsequences: true).first ?? ""
-        return paragraph.split(separator: "\n").map { $0.trimming { $0 == " " || $0 == "\t" || $0 == "\r" } }.joined(separator: " ")
+        var message = message
+        return message.withUTF8 { bytes in
+            var lines: [UnsafeBufferPointer<UInt8>.SubSequence] = []
+            var start = bytes.startIndex
+            while start < bytes.endIndex {
+                let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.endIndex
+                var line = bytes[start..<end]
+                while let last = line.last, Commit.isSpace(last) { line = line.dropLast() }
+                if line.isEmpty {
+                    if !lines.isEmpty { break }  // the blank line that ends the first paragraph
+                } else {
+                    lines.append(line)
+                }
+                start = end + 1
+            }
+            var out: [UInt8] = []
+            for (index, line) in lines.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: " ")) }
+                out.append(contentsOf: line)
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
+    }
+
+    /// C's `isspace` in the "C" locale, which git's `is_blank_line` trims with.
+    private static func isSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || (0x09...0x0d).contains(byte)
     }
 }
 

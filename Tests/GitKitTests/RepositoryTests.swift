@@ -65,6 +65,28 @@ import TestSupport
         #expect(throws: GitError.self) { try repository.resolveCommit("no-such-thing") }
     }
 
+    /// `summary` is git's subject (`%s`), for messages git itself would never write by default
+    /// (committed verbatim): CRLF lines, leading blank lines, indented and whitespace-only lines.
+    @Test func summaryIsGitsSubject() async throws {
+        let scratch = try await ScratchRepository()
+        let messages = [
+            "plain", "two\nlines\n\nbody", "crlf one\r\ncrlf two\r\n\r\nbody\r\n", "\n\n\nafter blank lines\nsecond",
+            "  indented\n\tand tabbed  \n \t \nnot in the subject", "trailing spaces   \n", "ünïcødé ✓\nzweite Zeile",
+            "tab\there", "form\u{0C}feed\n", "only\n\n\n\nparagraph", "a\n \nb", "\r\n\r\n", "",
+        ]
+        for message in messages {
+            try scratch.write("message.txt", message)
+            try await scratch.git("commit", "-q", "--allow-empty", "--allow-empty-message", "--cleanup=verbatim", "-F", "message.txt")
+            let repository = try Repository.open(path: scratch.path)
+            let commit = try repository.commit(try repository.resolveCommit("HEAD"))
+            // libgit2 drops the line feeds a message starts with (git skips them too).
+            #expect(commit.message == String(message.trimmingPrefix(while: { $0 == "\n" })))
+            // `git log` prints the subject followed by a newline, which trimming the output would also eat.
+            let subject = try await scratch.git("log", "-1", "--format=%s|")
+            #expect(commit.summary + "|\n" == subject, "message \(message.debugDescription)")
+        }
+    }
+
     /// Objects are not re-hashed on read (docs/design-decisions.md): a damaged object must
     /// still fail to read, by zlib's checksum, for a loose object and for one in a pack.
     @Test func damagedObjectStillFailsToRead() async throws {

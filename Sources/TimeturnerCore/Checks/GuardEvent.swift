@@ -94,8 +94,7 @@ public struct GuardJournal {
     }
 
     public static func json(_ event: GuardEvent) -> JSONValue {
-        guard let data = try? JSONEncoder().encode(event), let value = JSONValue.parseDocument(Array(data)) else { return .object([:]) }
-        return value
+        (try? JSONValueEncoder.encode(event)) ?? .object([:])
     }
 
     public static func event(from value: JSONValue) -> GuardEvent? {

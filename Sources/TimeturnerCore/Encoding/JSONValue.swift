@@ -38,14 +38,18 @@ public enum JSONValue: Equatable, Sendable {
 
 extension JSONValue: Codable {
     public init(from decoder: any Decoder) throws {
+        // A `Decoder` cannot be asked what kind of value comes next, only told to try one, and
+        // each wrong guess throws (an error built with its coding path). So the likeliest kinds
+        // go first: strings and objects are most of what the tool reads. The integer is tried
+        // before the double so `2` reads as `.int`.
         let container = try decoder.singleValueContainer()
         if container.decodeNil() { self = .null }
-        else if let b = try? container.decode(Bool.self) { self = .bool(b) }
+        else if let s = try? container.decode(String.self) { self = .string(s) }
+        else if let o = try? container.decode([String: JSONValue].self) { self = .object(o) }
         else if let i = try? container.decode(Int64.self) { self = .int(i) }
         else if let d = try? container.decode(Double.self) { self = .double(d) }
-        else if let s = try? container.decode(String.self) { self = .string(s) }
-        else if let a = try? container.decode([JSONValue].self) { self = .array(a) }
-        else { self = .object(try container.decode([String: JSONValue].self)) }
+        else if let b = try? container.decode(Bool.self) { self = .bool(b) }
+        else { self = .array(try container.decode([JSONValue].self)) }
     }
 
     public func encode(to encoder: any Encoder) throws {

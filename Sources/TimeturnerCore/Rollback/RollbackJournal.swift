@@ -26,10 +26,8 @@ public struct RollbackJournal {
 
     /// A typed event as the JSON object the journal stores (absent optionals are left out).
     public static func json(_ event: OperationEvent) -> JSONValue {
-        guard let data = try? JSONEncoder().encode(event), let value = JSONValue.parseDocument(Array(data)) else {
-            return .object([:])  // unreachable: every field of OperationEvent encodes
-        }
-        return value
+        // Unreachable failure: every field of OperationEvent is a string, an integer or JSON.
+        (try? JSONValueEncoder.encode(event)) ?? .object([:])
     }
 
     /// A journal line as a typed event; nil when required fields are missing or wrongly typed.
