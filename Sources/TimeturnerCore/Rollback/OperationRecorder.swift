@@ -29,22 +29,23 @@ final class OperationRecorder {
             paused = true
             try await pause(before: step.kind)
         }
-        if holdsLock { try directory.writeState(state) }
+        if holdsLock { try directory.writeState(state, durable: step.recordsDurably) }
         progress.report(.stepStarted(step))
     }
 
     /// Recorded in memory; the next step's `enter` writes it. A crash in between leaves the
     /// step looking unfinished, which `recover` treats as not done: it restores instead of
-    /// completing, which is always safe. One durable write per step instead of two.
+    /// completing, which is always safe. One write per step instead of two.
     func finish(_ step: RollbackStep) throws(TimeturnerError) {
         state.stepsDone.append(step.kind.rawValue)
         state.doneCount += 1
         progress.report(.stepFinished(step))
     }
 
-    /// Writes the state now (after recording a capture or the result commit mid-step).
-    func save() throws(TimeturnerError) {
-        if holdsLock { try directory.writeState(state) }
+    /// Writes the state now (after recording a capture or the result commit mid-step), durably
+    /// unless told otherwise: it is what a change about to be made is recorded by.
+    func save(durable: Bool = true) throws(TimeturnerError) {
+        if holdsLock { try directory.writeState(state, durable: durable) }
     }
 
     private func pause(before kind: OperationStep) async throws(TimeturnerError) {

@@ -125,9 +125,10 @@ extension OperationDirectory {
     }
 
     /// Atomic (temporary file, rename): a crash leaves the old or the new state, never half.
-    func writeState(_ state: OperationState) throws(TimeturnerError) {
+    /// Durable (both synced) unless told otherwise: see `RollbackStep.recordsDurably`.
+    func writeState(_ state: OperationState, durable: Bool = true) throws(TimeturnerError) {
         try LocalFile.makeDirectories(path)
-        try LocalFile.writeAtomically(Array((state.json.pretty() + "\n").utf8), to: statePath)
+        try LocalFile.writeAtomically(Array((state.json.pretty() + "\n").utf8), to: statePath, durable: durable)
     }
 
     func removeState() { unlink(statePath) }

@@ -50,6 +50,20 @@ public enum RollbackStep: Sendable, Equatable, Hashable {
         }
     }
 
+    /// Whether the record written as the step starts must be on disk before the step runs
+    /// (the state file and its directory synced). It must when what the step does first is a
+    /// change that `recover` has to know about after a power loss. The steps before the first
+    /// change do not need it: the lock's, the captures', the safety backup's, and the branch
+    /// step's own start, which changes nothing until it has saved (durably) the commit it moves
+    /// the branch to. After a power loss their record may be missing or be the one before; what
+    /// they left (a safety ref, a capture's artifact) stays where it is, nothing is lost.
+    var recordsDurably: Bool {
+        switch self {
+        case .takeLock, .captureTier, .writeSafetyBackup, .moveBranch: false
+        default: true
+        }
+    }
+
     /// Whether the step changes something that a failure later must put back.
     var changesState: Bool {
         switch self {

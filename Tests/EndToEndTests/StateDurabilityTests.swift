@@ -1,0 +1,127 @@
+import Testing
+import TestSupport
+internal import Glibc
+
+/// The write-ahead rule of `state.json` (docs/rollback.md), watched with `strace` on a real
+/// rollback: before each change (the branch ref, the index, a work-tree file, the journal's ref)
+/// the newest `state.json` is on disk: its temporary file was fsynced before the rename and the
+/// directory after it, both before the change. Only the records of steps that change nothing
+/// may skip the syncs; a power loss after a change would otherwise find an older record that
+/// does not mention it.
+@Suite struct StateDurabilityTests {
+    /// One system call of the trace that matters here.
+    enum Event {
+        case synced(path: String)
+        case renamed(from: String, to: String)
+        case created(path: String)
+    }
+
+    /// Parses `strace -f -qq -e trace=openat,fsync,rename` output: file descriptors are mapped to
+    /// the paths they were opened with, and a call split by another thread is joined again.
+    static func events(_ log: String) -> [Event] {
+        var events: [Event] = [], paths: [String: String] = [:], pending: [String: String] = [:]
+        for raw in log.split(separator: "\n").map(String.init) {
+            guard let space = raw.firstIndex(of: " ") else { continue }
+            let pid = String(raw[..<space])
+            var line = String(raw[raw.index(after: space)...])
+            if line.hasSuffix("<unfinished ...>") { pending[pid] = String(line.dropLast("<unfinished ...>".count)); continue }
+            if line.hasPrefix("<..."), let head = pending.removeValue(forKey: pid), let close = line.firstRange(of: "resumed>") {
+                line = head + line[close.upperBound...]
+            }
+            guard let equals = line.ranges(of: " = ").last else { continue }  // strace pads short calls: "fsync(6)      = 0"
+            let result = line[equals.upperBound...].prefix { $0 != " " }
+            guard let value = Int(result), value >= 0 else { continue }
+            let quoted = line.split(separator: "\"", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
+            if line.hasPrefix("openat(") {
+                guard let path = quoted.first else { continue }
+                paths[String(value)] = path
+                if line.contains("O_CREAT") { events.append(.created(path: path)) }
+            } else if line.hasPrefix("fsync(") {
+                let descriptor = String(line.dropFirst("fsync(".count).prefix { $0 != ")" })
+                if let path = paths[descriptor] { events.append(.synced(path: path)) }
+            } else if line.hasPrefix("rename("), quoted.count >= 2 {
+                events.append(.renamed(from: quoted[0], to: quoted[1]))
+            }
+        }
+        return events
+    }
+
+    func traced(_ repo: ScratchRepository, _ arguments: [String]) async throws -> [Event] {
+        let log = repo.siblingDirectory("trace") + "/strace.log"
+        let run = try await runProcess("strace", ["-f", "-qq", "-e", "trace=openat,fsync,rename", "-o", log, TimeturnerBinary.path] + arguments,
+                                       environment: repo.environment, in: repo.path)
+        #expect(run.status == 0, "\(run)")
+        let descriptor = open(log, O_RDONLY)
+        defer { close(descriptor) }
+        var bytes: [UInt8] = [], chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = read(descriptor, &chunk, chunk.count)
+            if count <= 0 { break }
+            bytes += chunk[0..<count]
+        }
+        return Self.events(String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// Checks the rule over a whole trace; returns how many changes it checked.
+    func expectDurableBeforeEveryChange(_ events: [Event], repo: ScratchRepository, label: String) -> Int {
+        let gitDirectory = repo.path + "/.git"
+        let stateDirectory = gitDirectory + "/timeturner"
+        let state = stateDirectory + "/state.json"
+        var lastStateRename: Int? = nil, changes = 0
+        for (index, event) in events.enumerated() {
+            if case .renamed(_, let to) = event, to == state { lastStateRename = index; continue }
+            let change: String?
+            switch event {
+            case .renamed(_, let to) where to.hasPrefix(gitDirectory + "/refs/heads/") || to == gitDirectory + "/index"
+                || to == gitDirectory + "/refs/timeturner/registry":
+                change = to
+            case .created(let path) where path.hasPrefix(repo.path + "/") && !path.hasPrefix(gitDirectory + "/"):
+                change = path
+            default:
+                change = nil
+            }
+            guard let change else { continue }
+            changes += 1
+            guard let renamed = lastStateRename, case .renamed(let temporary, _) = events[renamed] else {
+                Issue.record("\(label): \(change) changed before any state.json was written")
+                continue
+            }
+            let fileSynced = events[..<renamed].contains { if case .synced(let path) = $0 { path == temporary } else { false } }
+            let directorySynced = events[(renamed + 1)..<index].contains { if case .synced(let path) = $0 { path == stateDirectory } else { false } }
+            #expect(fileSynced, "\(label): the state.json before the change of \(change) was not fsynced before its rename")
+            #expect(directorySynced, "\(label): the rename of the state.json before the change of \(change) was not made durable first")
+        }
+        return changes
+    }
+
+    func repository() async throws -> ScratchRepository {
+        let repo = try await ScratchRepository()
+        try await repo.commit("v1", files: ["app.txt": "v1\n", "lib/util.txt": "u1\n"])
+        #expect(try await repo.timeturner("point", "--name", "p1", "-m", "v1").status == 0)
+        try await repo.commit("v2", files: ["app.txt": "v2\n", "lib/util.txt": "u2\n", "lib/new.txt": "new\n"])
+        try await repo.commit("v3", files: ["app.txt": "v3\n"])
+        try repo.write("untracked.txt", "keep me\n")
+        return repo
+    }
+
+    @Test(arguments: ["revert", "reset"])
+    func everyChangeFollowsADurableRecord(mode: String) async throws {
+        let repo = try await repository()
+        let events = try await traced(repo, ["rollback", "--to", "p1", "--mode", mode, "--yes"])
+        let changes = expectDurableBeforeEveryChange(events, repo: repo, label: mode)
+        // The branch, the index, app.txt and lib/util.txt written, the journal: a trace that
+        // saw fewer would check nothing.
+        #expect(changes >= 5, "\(mode): only \(changes) changes seen in the trace")
+        #expect(try await repo.git("show", "HEAD:app.txt") == "v1\n")
+        #expect(try await repo.git("status", "--porcelain") == "?? untracked.txt\n")
+    }
+
+    @Test func undoFollowsTheSameRule() async throws {
+        let repo = try await repository()
+        #expect(try await repo.timeturner("rollback", "--to", "p1", "--yes").status == 0)
+        let events = try await traced(repo, ["undo", "--yes"])
+        let changes = expectDurableBeforeEveryChange(events, repo: repo, label: "undo")
+        #expect(changes >= 4, "undo: only \(changes) changes seen in the trace")
+        #expect(try await repo.git("show", "HEAD:app.txt") == "v3\n")
+    }
+}
