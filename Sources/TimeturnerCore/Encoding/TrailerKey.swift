@@ -31,9 +31,17 @@ public enum TrailerKey {
     /// Whether `written` (a key as found in a message) is `key`, ignoring ASCII case. ASCII is
     /// enough: git accepts only ASCII letters, digits and '-' in trailer keys. Compared byte-wise
     /// rather than through `lowercased()`, which allocated a string per trailer per point.
+    /// On the contiguous UTF-8 of both strings: zipping their `utf8` views cost ~120
+    /// instructions a call, and listing 10,000 points makes 400,000 calls.
     public static func matches(_ written: String, _ key: String) -> Bool {
         guard written.utf8.count == key.utf8.count else { return false }
-        return zip(written.utf8, key.utf8).allSatisfy { asciiLowercase($0) == asciiLowercase($1) }
+        var written = written, key = key
+        return written.withUTF8 { left in
+            key.withUTF8 { right in
+                for index in 0..<left.count where asciiLowercase(left[index]) != asciiLowercase(right[index]) { return false }
+                return true
+            }
+        }
     }
 
     /// The value of the last trailer with `key` (git's "last one wins" for single-valued keys).
