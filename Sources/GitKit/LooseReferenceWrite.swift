@@ -185,31 +185,17 @@ private struct PackedScan {
 
     init(_ bytes: UnsafeBufferPointer<UInt8>, for name: String) {
         let wanted = Array(name.utf8)
-        var value: OID? = nil, collides = false
-        if let start = bytes.baseAddress {
-            var lineStart = 0
-            while lineStart < bytes.count {
-                let newline = memchr(start + lineStart, 0x0a, bytes.count - lineStart)
-                let lineEnd: Int = newline.map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) - start } ?? bytes.count
-                // "<40 hex> <name>"; comment ('#') and peeled ('^') lines hold no name.
-                let nameStart = lineStart + 41
-                if lineEnd > nameStart, bytes[lineStart] != 0x23, bytes[lineStart] != 0x5e, bytes[nameStart - 1] == 0x20 {
-                    let length = lineEnd - nameStart
-                    if memcmp(start + nameStart, wanted, min(length, wanted.count)) == 0 {
-                        if length == wanted.count {
-                            let hex = UnsafeBufferPointer(rebasing: bytes[lineStart..<(lineStart + 40)])
-                            value = OID(hex: String(decoding: hex, as: UTF8.self))
-                        } else {
-                            let next: UInt8 = length > wanted.count ? bytes[nameStart + wanted.count] : wanted[length]
-                            if next == 0x2f { collides = true }   // '/'
-                        }
-                    }
-                }
-                lineStart = lineEnd + 1
+        let lines = PackedRefsLines(bytes)
+        for case .reference(let hex, let found) in lines {
+            let length = found.count
+            guard memcmp(bytes.baseAddress! + found.lowerBound, wanted, min(length, wanted.count)) == 0 else { continue }
+            if length == wanted.count {
+                value = OID(hex: lines.string(hex..<(hex + 40)))
+            } else {
+                let next: UInt8 = length > wanted.count ? bytes[found.lowerBound + wanted.count] : wanted[length]
+                if next == 0x2f { collides = true }   // '/'
             }
         }
-        self.value = value
-        self.collides = collides
     }
 }
 

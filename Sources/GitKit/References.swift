@@ -69,18 +69,9 @@ extension Repository {
         let skip = namespace.utf8.count
         let wanted = Array((namespace + prefix).utf8)
         _ = withFileBytes(common + "/packed-refs") { bytes in
-            var lineStart = 0
-            while lineStart < bytes.count {
-                var lineEnd = lineStart
-                while lineEnd < bytes.count, bytes[lineEnd] != 0x0a { lineEnd += 1 }
-                // "<40 hex> <name>"; comment ('#') and peeled ('^') lines hold no name.
-                let nameStart = lineStart + 41
-                if lineEnd - nameStart >= wanted.count, bytes[lineStart] != 0x23, bytes[lineStart] != 0x5e,
-                   bytes[nameStart - 1] == 0x20,
-                   memcmp(bytes.baseAddress! + nameStart, wanted, wanted.count) == 0 {
-                    names.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[(nameStart + skip)..<lineEnd]), as: UTF8.self))
-                }
-                lineStart = lineEnd + 1
+            let lines = PackedRefsLines(bytes)
+            for case .reference(_, let name) in lines where lines.has(name, prefix: wanted) {
+                names.append(lines.string((name.lowerBound + skip)..<name.upperBound))
             }
         }
         // Loose refs: new since the last pack, or also packed (then listed once).
@@ -106,34 +97,27 @@ extension Repository {
         let skip = namespace.utf8.count
         let wanted = Array(namespace.utf8), hex = Array(commit.hex.utf8)
         _ = withFileBytes(common + "/packed-refs") { bytes in
-            var lineStart = 0
+            let lines = PackedRefsLines(bytes)
             var fullyPeeled = false
             var pending: (name: Range<Int>, target: Int)? = nil
             func settle(peeled: Int?) {
                 guard let entry = pending else { return }
                 pending = nil
                 let object = peeled ?? entry.target
-                if !fullyPeeled || memcmp(bytes.baseAddress! + object, hex, 40) == 0 {
-                    names.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[entry.name]), as: UTF8.self))
-                }
+                if !fullyPeeled || memcmp(bytes.baseAddress! + object, hex, 40) == 0 { names.append(lines.string(entry.name)) }
             }
-            while lineStart < bytes.count {
-                var lineEnd = lineStart
-                while lineEnd < bytes.count, bytes[lineEnd] != 0x0a { lineEnd += 1 }
-                if bytes[lineStart] == 0x23 {   // "# pack-refs with: peeled fully-peeled sorted"
-                    let header = String(decoding: UnsafeBufferPointer(rebasing: bytes[lineStart..<lineEnd]), as: UTF8.self)
-                    fullyPeeled = header.split(separator: " ").contains("fully-peeled")
-                } else if bytes[lineStart] == 0x5e {   // "^<40 hex>": what the ref above peels to
-                    settle(peeled: lineEnd - lineStart >= 41 ? lineStart + 1 : nil)
-                } else {
+            for line in lines {
+                switch line {
+                case .header(let range):   // "# pack-refs with: peeled fully-peeled sorted"
+                    fullyPeeled = lines.string(range).split(separator: " ").contains("fully-peeled")
+                case .peeled(let object):  // "^<40 hex>": what the ref above peels to
+                    settle(peeled: object)
+                case .reference(let target, let name):
                     settle(peeled: nil)
-                    let nameStart = lineStart + 41
-                    if lineEnd - nameStart >= wanted.count, bytes[nameStart - 1] == 0x20,
-                       memcmp(bytes.baseAddress! + nameStart, wanted, wanted.count) == 0 {
-                        pending = ((nameStart + skip)..<lineEnd, lineStart)
-                    }
+                    if lines.has(name, prefix: wanted) { pending = ((name.lowerBound + skip)..<name.upperBound, target) }
+                case .other:
+                    settle(peeled: nil)
                 }
-                lineStart = lineEnd + 1
             }
             settle(peeled: nil)
         }

@@ -39,3 +39,39 @@ import TestSupport
         #expect(withFileBytes(directory) { $0.count } == nil)
     }
 }
+
+/// The one reader of `packed-refs` lines that the ref writer, completion and the
+/// points-on-a-commit lookup share.
+@Suite struct PackedRefsLinesTests {
+    func lines(_ text: String) -> [String] {
+        Array(text.utf8).withUnsafeBufferPointer { bytes in
+            let reader = PackedRefsLines(bytes)
+            return reader.map { line in
+                switch line {
+                case .header(let range): "header \(reader.string(range))"
+                case .reference(let hex, let name): "ref \(reader.string(hex..<(hex + 40))) \(reader.string(name))"
+                case .peeled(let hex): "peeled \(hex.map { reader.string($0..<($0 + 40)) } ?? "short")"
+                case .other: "other"
+                }
+            }
+        }
+    }
+
+    @Test func classifiesEveryKindOfLine() {
+        let a = String(repeating: "a", count: 40), b = String(repeating: "b", count: 40)
+        let text = "# pack-refs with: peeled fully-peeled sorted \n\(a) refs/tags/v1\n^\(b)\n^short\n\n\(a)refs/no-space\n\(a) \nnot a line\n\(b) refs/heads/last"
+        #expect(lines(text) == ["header # pack-refs with: peeled fully-peeled sorted ", "ref \(a) refs/tags/v1", "peeled \(b)", "peeled short",
+                                "other", "other", "other", "other", "ref \(b) refs/heads/last"])
+        #expect(lines("").isEmpty)
+        #expect(lines("\n") == ["other"])
+    }
+
+    @Test func prefixChecksStayInsideTheRange() {
+        Array("0123456789".utf8).withUnsafeBufferPointer { bytes in
+            let reader = PackedRefsLines(bytes)
+            #expect(reader.has(2..<5, prefix: Array("234".utf8)))
+            #expect(!reader.has(2..<4, prefix: Array("234".utf8)), "a prefix longer than the range never matches")
+            #expect(!reader.has(2..<5, prefix: Array("235".utf8)))
+        }
+    }
+}
