@@ -23,7 +23,8 @@ internal import Glibc
         for raw in log.split(separator: "\n").map(String.init) {
             guard let space = raw.firstIndex(of: " ") else { continue }
             let pid = String(raw[..<space])
-            var line = String(raw[raw.index(after: space)...])
+            // strace pads the pid to a width ("5232  openat(" but "26671 openat(").
+            var line = String(raw[raw.index(after: space)...].drop { $0 == " " })
             if line.hasSuffix("<unfinished ...>") { pending[pid] = String(line.dropLast("<unfinished ...>".count)); continue }
             if line.hasPrefix("<..."), let head = pending.removeValue(forKey: pid), let close = line.firstRange(of: "resumed>") {
                 line = head + line[close.upperBound...]
@@ -102,6 +103,27 @@ internal import Glibc
         try await repo.commit("v3", files: ["app.txt": "v3\n"])
         try repo.write("untracked.txt", "keep me\n")
         return repo
+    }
+
+    /// The parser on strace's own shapes: short pids padded, a call split by another thread,
+    /// padded results, failed calls ignored.
+    @Test func parsesStraceOutput() {
+        let log = """
+        5232  openat(AT_FDCWD, "/r/.git/timeturner/state.json.tmp-1", O_WRONLY|O_CREAT|O_EXCL|O_CLOEXEC, 0644) = 6
+        5232  fsync(6)                          = 0
+        5232  rename("/r/.git/timeturner/state.json.tmp-1", "/r/.git/timeturner/state.json" <unfinished ...>
+        5233  openat(AT_FDCWD, "/missing", O_RDONLY) = -1 ENOENT (No such file or directory)
+        5232  <... rename resumed>)             = 0
+        26671 openat(AT_FDCWD, "/r/app.txt", O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC, 0100644) = 7
+        """
+        let events = Self.events(log)
+        #expect(events.count == 4)
+        if case .created(let path) = events[0] { #expect(path == "/r/.git/timeturner/state.json.tmp-1") } else { Issue.record("\(events)") }
+        if case .synced(let path) = events[1] { #expect(path == "/r/.git/timeturner/state.json.tmp-1") } else { Issue.record("\(events)") }
+        if case .renamed(let from, let to) = events[2] {
+            #expect(from == "/r/.git/timeturner/state.json.tmp-1" && to == "/r/.git/timeturner/state.json")
+        } else { Issue.record("\(events)") }
+        if case .created(let path) = events[3] { #expect(path == "/r/app.txt") } else { Issue.record("\(events)") }
     }
 
     @Test(arguments: ["revert", "reset"])
