@@ -138,6 +138,47 @@ internal import Glibc
         #expect(try await repo.git("status", "--porcelain") == "?? untracked.txt\n")
     }
 
+    /// What a power loss can leave of the records that are not synced: the operation killed
+    /// before the branch moves (its lock and safety ref written), then its state file lost, or
+    /// put back to the lock's first record. `recover` clears the lock, nothing else changed, and
+    /// the safety ref still holds the commit it was written for.
+    @Test(arguments: ["missing", "the lock's record"])
+    func aPowerLossBeforeTheFirstChangeLosesNothing(state: String) async throws {
+        let repo = try await repository()
+        let before = try await repo.fingerprint()
+        let head = try await repo.git("rev-parse", "HEAD").trimmed
+        let statePath = repo.path + "/.git/timeturner/state.json"
+        let status = try await repo.timeturnerPaused(["rollback", "--to", "p1", "--yes"], before: "move-ref") { pid, _ in
+            kill(pid, SIGKILL)
+        }
+        #expect(status == 128 + SIGKILL)
+        if state == "missing" {
+            unlink(statePath)
+        } else {
+            // The lock's record: the operation's first, before any step was done.
+            let script = """
+            import json, sys
+            state = json.load(open(sys.argv[1]))
+            state.update(step="lock", stepsDone=[], doneCount=0)
+            state.pop("stepLabel", None)
+            json.dump(state, open(sys.argv[1], "w"))
+            """
+            let written = try await runProcess("python3", ["-c", script, statePath], environment: repo.environment, in: repo.path)
+            #expect(written.status == 0, "\(written)")
+        }
+        let safety = try await repo.git("for-each-ref", "--format=%(refname) %(objectname)", "refs/timeturner/safety/").trimmed
+        #expect(!safety.isEmpty, "the safety ref was written before the kill")
+        let recover = try await repo.timeturner("recover", "--yes")
+        #expect(recover.status == 0, "\(state): \(recover)")
+        #expect(try await repo.fingerprint() == before, "\(state): \(recover)")
+        #expect(!repo.exists(".git/timeturner/lock"))
+        // The safety ref is kept, and its commit's first parent is the HEAD it was taken of.
+        #expect(try await repo.git("for-each-ref", "--format=%(refname) %(objectname)", "refs/timeturner/safety/").trimmed == safety)
+        let safetyRef = String(safety.split(separator: " ")[0])
+        #expect(try await repo.git("rev-parse", safetyRef + "^1").trimmed == head)
+        #expect(try await repo.gitResult(["fsck", "--no-progress"]).status == 0)
+    }
+
     @Test func undoFollowsTheSameRule() async throws {
         let repo = try await repository()
         #expect(try await repo.timeturner("rollback", "--to", "p1", "--yes").status == 0)
