@@ -52,14 +52,7 @@ internal import Glibc
         let run = try await runProcess("strace", ["-f", "-qq", "-e", "trace=openat,fsync,rename", "-o", log, TimeturnerBinary.path] + arguments,
                                        environment: repo.environment, in: repo.path)
         #expect(run.status == 0, "\(run)")
-        let descriptor = open(log, O_RDONLY)
-        defer { close(descriptor) }
-        var bytes: [UInt8] = [], chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = read(descriptor, &chunk, chunk.count)
-            if count <= 0 { break }
-            bytes += chunk[0..<count]
-        }
+        let bytes = try #require(readFile(log), "strace wrote no log at \(log)")
         return Self.events(String(decoding: bytes, as: UTF8.self))
     }
 

@@ -79,6 +79,11 @@ private final class Slot {
         return .double(value)
     }
 
+    /// A `Float` as the `Double` its shortest text reads back as (`0.1`, not `0.100000001490116`).
+    static func number(_ value: Float, codingPath: [any CodingKey]) throws -> JSONValue {
+        try number(Double(value.description) ?? Double(value), codingPath: codingPath)
+    }
+
     static func number(_ value: some UnsignedInteger & FixedWidthInteger) -> JSONValue {
         if let exact = Int64(exactly: value) { return .int(exact) }
         return .double(Double(value))
@@ -132,9 +137,7 @@ private struct KeyedSlotContainer<Key: CodingKey>: KeyedEncodingContainerProtoco
     mutating func encode(_ value: Bool, forKey key: Key) throws { put(.bool(value), key) }
     mutating func encode(_ value: String, forKey key: Key) throws { put(.string(value), key) }
     mutating func encode(_ value: Double, forKey key: Key) throws { put(try Slot.number(value, codingPath: codingPath + [key]), key) }
-    mutating func encode(_ value: Float, forKey key: Key) throws {
-        put(try Slot.number(Double(value.description) ?? Double(value), codingPath: codingPath + [key]), key)
-    }
+    mutating func encode(_ value: Float, forKey key: Key) throws { put(try Slot.number(value, codingPath: codingPath + [key]), key) }
     mutating func encode(_ value: Int, forKey key: Key) throws { put(.int(Int64(value)), key) }
     mutating func encode(_ value: Int8, forKey key: Key) throws { put(.int(Int64(value)), key) }
     mutating func encode(_ value: Int16, forKey key: Key) throws { put(.int(Int64(value)), key) }
@@ -174,29 +177,39 @@ private struct KeyedSlotContainer<Key: CodingKey>: KeyedEncodingContainerProtoco
     }
 }
 
-private struct UnkeyedSlotContainer: UnkeyedEncodingContainer {
+/// The scalar encodings the unkeyed and the single-value container share: each only says where
+/// a finished value goes (`put`) and what coding path an error names.
+private protocol ScalarSink {
+    var scalarPath: [any CodingKey] { get }
+    func put(_ value: JSONValue)
+}
+
+extension ScalarSink {
+    mutating func encodeNil() throws { put(.null) }
+    mutating func encode(_ value: Bool) throws { put(.bool(value)) }
+    mutating func encode(_ value: String) throws { put(.string(value)) }
+    mutating func encode(_ value: Double) throws { put(try Slot.number(value, codingPath: scalarPath)) }
+    mutating func encode(_ value: Float) throws { put(try Slot.number(value, codingPath: scalarPath)) }
+    mutating func encode(_ value: Int) throws { put(.int(Int64(value))) }
+    mutating func encode(_ value: Int8) throws { put(.int(Int64(value))) }
+    mutating func encode(_ value: Int16) throws { put(.int(Int64(value))) }
+    mutating func encode(_ value: Int32) throws { put(.int(Int64(value))) }
+    mutating func encode(_ value: Int64) throws { put(.int(value)) }
+    mutating func encode(_ value: UInt) throws { put(Slot.number(value)) }
+    mutating func encode(_ value: UInt8) throws { put(Slot.number(value)) }
+    mutating func encode(_ value: UInt16) throws { put(Slot.number(value)) }
+    mutating func encode(_ value: UInt32) throws { put(Slot.number(value)) }
+    mutating func encode(_ value: UInt64) throws { put(Slot.number(value)) }
+}
+
+private struct UnkeyedSlotContainer: UnkeyedEncodingContainer, ScalarSink {
     let box: ArrayBox
     let codingPath: [any CodingKey]
     var count: Int { box.items.count }
 
     private var nextPath: [any CodingKey] { codingPath + [IndexKey(box.items.count)] }
-    private func append(_ value: JSONValue) { box.items.append(Slot(value)) }
-
-    mutating func encodeNil() throws { append(.null) }
-    mutating func encode(_ value: Bool) throws { append(.bool(value)) }
-    mutating func encode(_ value: String) throws { append(.string(value)) }
-    mutating func encode(_ value: Double) throws { append(try Slot.number(value, codingPath: nextPath)) }
-    mutating func encode(_ value: Float) throws { append(try Slot.number(Double(value.description) ?? Double(value), codingPath: nextPath)) }
-    mutating func encode(_ value: Int) throws { append(.int(Int64(value))) }
-    mutating func encode(_ value: Int8) throws { append(.int(Int64(value))) }
-    mutating func encode(_ value: Int16) throws { append(.int(Int64(value))) }
-    mutating func encode(_ value: Int32) throws { append(.int(Int64(value))) }
-    mutating func encode(_ value: Int64) throws { append(.int(value)) }
-    mutating func encode(_ value: UInt) throws { append(Slot.number(value)) }
-    mutating func encode(_ value: UInt8) throws { append(Slot.number(value)) }
-    mutating func encode(_ value: UInt16) throws { append(Slot.number(value)) }
-    mutating func encode(_ value: UInt32) throws { append(Slot.number(value)) }
-    mutating func encode(_ value: UInt64) throws { append(Slot.number(value)) }
+    var scalarPath: [any CodingKey] { nextPath }
+    func put(_ value: JSONValue) { box.items.append(Slot(value)) }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
         let slot = Slot()
@@ -223,27 +236,12 @@ private struct UnkeyedSlotContainer: UnkeyedEncodingContainer {
     }
 }
 
-private struct SingleSlotContainer: SingleValueEncodingContainer {
+private struct SingleSlotContainer: SingleValueEncodingContainer, ScalarSink {
     let slot: Slot
     let codingPath: [any CodingKey]
 
-    private func set(_ value: JSONValue) { slot.content = .value(value) }
-
-    mutating func encodeNil() throws { set(.null) }
-    mutating func encode(_ value: Bool) throws { set(.bool(value)) }
-    mutating func encode(_ value: String) throws { set(.string(value)) }
-    mutating func encode(_ value: Double) throws { set(try Slot.number(value, codingPath: codingPath)) }
-    mutating func encode(_ value: Float) throws { set(try Slot.number(Double(value.description) ?? Double(value), codingPath: codingPath)) }
-    mutating func encode(_ value: Int) throws { set(.int(Int64(value))) }
-    mutating func encode(_ value: Int8) throws { set(.int(Int64(value))) }
-    mutating func encode(_ value: Int16) throws { set(.int(Int64(value))) }
-    mutating func encode(_ value: Int32) throws { set(.int(Int64(value))) }
-    mutating func encode(_ value: Int64) throws { set(.int(value)) }
-    mutating func encode(_ value: UInt) throws { set(Slot.number(value)) }
-    mutating func encode(_ value: UInt8) throws { set(Slot.number(value)) }
-    mutating func encode(_ value: UInt16) throws { set(Slot.number(value)) }
-    mutating func encode(_ value: UInt32) throws { set(Slot.number(value)) }
-    mutating func encode(_ value: UInt64) throws { set(Slot.number(value)) }
+    var scalarPath: [any CodingKey] { codingPath }
+    func put(_ value: JSONValue) { slot.content = .value(value) }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
         try Slot.encode(value, into: slot, codingPath: codingPath)
