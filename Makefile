@@ -22,7 +22,7 @@ INSTALL ?= install
 SWIFT ?= swift
 
 # The Swift runtime is linked statically: loading it dynamically costs milliseconds on every run
-# (bench/, docs/design-decisions.md). libgit2 stays the system's shared library.
+# (bench/, docs/design-decisions.md). libgit2 and the C++ runtime are linked statically too (Package.swift).
 SWIFT_RELEASE = $(SWIFT) build -c release --static-swift-stdlib --product git-timeturner
 
 MANPAGES = $(wildcard man/*.1)

@@ -15,21 +15,31 @@ let strictSettings: [SwiftSetting] = [
 // packages as the shared libraries, with the same security fixes; `.a` files ship in the -dev
 // packages `.ci/deps` installs). Loading libgit2.so and its 18 shared libraries was about a
 // third of the start-up of every command that opens a repository: the dynamic loader mapping and
-// relocating them (OpenSSL's libcrypto alone ~120 page faults). What stays shared: the C and C++
-// runtimes, and GSSAPI (only its .so ships without libkrb5-dev; libgit2 uses it for HTTP
-// Negotiate authentication, which nothing here does). The price is that a Debian security update
+// relocating them (OpenSSL's libcrypto alone ~120 page faults). What stays shared: the C runtime.
+// GSSAPI (only its .so ships without libkrb5-dev; libgit2 uses it for HTTP Negotiate
+// authentication, which nothing here does) is not linked at all: CDeferredGSSAPI stands in for it
+// and loads it on first use. The price is that a Debian security update
 // of these packages reaches the tool only when it is built again (`make install`); see
 // docs/design-decisions.md, "libgit2 is linked statically".
 //
 // `--wrap` binds libgit2's calls to mbedTLS's CA-bundle loaders to CDeferredCertificates.
 let libgit2Libraries: [String] = [
     "libgit2.a", "libmbedtls.a", "libmbedx509.a", "libmbedcrypto.a", "libhttp_parser.a",
-    "libssh2.a", "libcrypto.a", "libpcre2-8.a", "libz.a", "libgssapi_krb5.so.2",
+    "libssh2.a", "libcrypto.a", "libpcre2-8.a", "libz.a",
 ].map { "-l:\($0)" } + [
     "--wrap=mbedtls_x509_crt_parse_file", "--wrap=mbedtls_x509_crt_parse_path",
 ]
 let libgit2LinkerSettings: [LinkerSetting] = [
     .unsafeFlags(libgit2Libraries.flatMap { ["-Xlinker", $0] }),
+]
+
+// The release binary links the C++ runtime (which the Swift runtime needs) statically: the
+// directory holds a linker script named libstdc++.so that redirects the Swift driver's `-lstdc++`
+// to GCC's libstdc++.a. Release only: debug builds and the test runners link the Swift runtime
+// dynamically, and libswiftCore.so brings the shared libstdc++ with it; one copy per process.
+// See link/static-libstdc++/libstdc++.so and docs/design-decisions.md.
+let staticCxxRuntimeSettings: [LinkerSetting] = [
+    .unsafeFlags(["-L", Context.packageDirectory + "/link/static-libstdc++"], .when(platforms: [.linux], configuration: .release)),
 ]
 
 let package = Package(
@@ -59,13 +69,16 @@ let package = Package(
         // Keeps libgit2's initialisation from parsing the system CA bundle (nothing here uses
         // libgit2's TLS); see the file and docs/design-decisions.md.
         .target(name: "CDeferredCertificates"),
+        // libgit2's calls into GSSAPI, bound to libgssapi_krb5.so.2 with dlopen on first use, so
+        // that no command's start-up maps it and its five Kerberos libraries; see the file.
+        .target(name: "CDeferredGSSAPI", linkerSettings: [.linkedLibrary("dl")]),
         // HTTP for checks: libcurl (Debian: libcurl4-openssl-dev for the header, libcurl4 at run
         // time), loaded with dlopen on the first request so that no command's start-up pays for it.
         .target(name: "CCurlHTTP"),
         // The only importer of CLibgit2: a Swift surface over the few libgit2 calls we need.
         .target(
             name: "GitKit",
-            dependencies: ["CLibgit2", "CDeferredCertificates"],
+            dependencies: ["CLibgit2", "CDeferredCertificates", "CDeferredGSSAPI"],
             swiftSettings: strictSettings,
             linkerSettings: libgit2LinkerSettings
         ),
@@ -97,7 +110,12 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        .executableTarget(name: "git-timeturner", dependencies: ["TimeturnerCLI"], swiftSettings: strictSettings),
+        .executableTarget(
+            name: "git-timeturner",
+            dependencies: ["TimeturnerCLI"],
+            swiftSettings: strictSettings,
+            linkerSettings: staticCxxRuntimeSettings
+        ),
 
         // Hermetic scratch repositories and a runner for the built binary, shared by all test targets.
         .target(
@@ -109,7 +127,7 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "GitKitTests", dependencies: ["GitKit", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "GitKitTests", dependencies: ["GitKit", "CDeferredGSSAPI", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "TimeturnerCoreTests",
             dependencies: ["TimeturnerCore", "GitKit", "TestSupport"],
