@@ -16,16 +16,16 @@ let strictSettings: [SwiftSetting] = [
 // packages `.ci/deps` installs). Loading libgit2.so and its 18 shared libraries was about a
 // third of the start-up of every command that opens a repository: the dynamic loader mapping and
 // relocating them (OpenSSL's libcrypto alone ~120 page faults). What stays shared: the C runtime.
-// GSSAPI (only its .so ships without libkrb5-dev; libgit2 uses it for HTTP Negotiate
-// authentication, which nothing here does) is not linked at all: CDeferredGSSAPI stands in for it
-// and loads it on first use. The price is that a Debian security update
-// of these packages reaches the tool only when it is built again (`make install`); see
-// docs/design-decisions.md, "libgit2 is linked statically".
+// Not linked at all: GSSAPI (HTTP Negotiate authentication) and libssh2 with OpenSSL behind it
+// (the SSH transport). No command uses either, since remotes go through the user's git;
+// CDeferredGSSAPI and CDeferredSSH stand in for them and load the shared libraries on first use.
+// The price is that a Debian security update of the static ones reaches the tool only when it
+// is built again (`make install`); see docs/design-decisions.md, "libgit2 is linked statically".
 //
 // `--wrap` binds libgit2's calls to mbedTLS's CA-bundle loaders to CDeferredCertificates.
 let libgit2Libraries: [String] = [
     "libgit2.a", "libmbedtls.a", "libmbedx509.a", "libmbedcrypto.a", "libhttp_parser.a",
-    "libssh2.a", "libcrypto.a", "libpcre2-8.a", "libz.a",
+    "libpcre2-8.a", "libz.a",
 ].map { "-l:\($0)" } + [
     "--wrap=mbedtls_x509_crt_parse_file", "--wrap=mbedtls_x509_crt_parse_path",
 ]
@@ -72,13 +72,16 @@ let package = Package(
         // libgit2's calls into GSSAPI, bound to libgssapi_krb5.so.2 with dlopen on first use, so
         // that no command's start-up maps it and its five Kerberos libraries; see the file.
         .target(name: "CDeferredGSSAPI", linkerSettings: [.linkedLibrary("dl")]),
+        // libgit2's calls into libssh2 (and through it OpenSSL), bound to libssh2.so.1 with dlopen on
+        // the first SSH connection, which no command makes; see the file.
+        .target(name: "CDeferredSSH", linkerSettings: [.linkedLibrary("dl")]),
         // HTTP for checks: libcurl (Debian: libcurl4-openssl-dev for the header, libcurl4 at run
         // time), loaded with dlopen on the first request so that no command's start-up pays for it.
         .target(name: "CCurlHTTP"),
         // The only importer of CLibgit2: a Swift surface over the few libgit2 calls we need.
         .target(
             name: "GitKit",
-            dependencies: ["CLibgit2", "CDeferredCertificates", "CDeferredGSSAPI"],
+            dependencies: ["CLibgit2", "CDeferredCertificates", "CDeferredGSSAPI", "CDeferredSSH"],
             swiftSettings: strictSettings,
             linkerSettings: libgit2LinkerSettings
         ),
@@ -127,7 +130,7 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "GitKitTests", dependencies: ["GitKit", "CDeferredGSSAPI", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "GitKitTests", dependencies: ["GitKit", "CDeferredGSSAPI", "CDeferredSSH", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "TimeturnerCoreTests",
             dependencies: ["TimeturnerCore", "GitKit", "TestSupport"],
