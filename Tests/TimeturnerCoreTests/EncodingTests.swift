@@ -116,4 +116,22 @@ import Testing
         #expect(line.contains(#""\"\\/\u0000\u0001"#))
         #expect(JSONLines.parse(line, source: "test").objects.first?["s"]?.stringValue == text)
     }
+
+    /// Every scalar up to U+3000 and the first of every later block of 256, between two letters:
+    /// no control character (C0, DEL, C1, U+2028, U+2029) comes out raw, whichever path
+    /// (bytes copied whole, or scalar by scalar) the writer took, and the text reads back.
+    @Test func noControlCharacterIsWrittenRaw() {
+        let raw: Set<UInt32> = Set(Array(0..<0x20) + [0x7f] + Array(0x80..<0xa0) + [0x2028, 0x2029])
+        let values = Array(0..<0x3000) + Array(stride(from: 0x3000, to: 0x110000, by: 256))
+        for value in values {
+            guard let scalar = Unicode.Scalar(UInt32(value)) else { continue }   // surrogates
+            var text = "a"
+            text.unicodeScalars.append(scalar)
+            text += "b"
+            let line = JSONValue.object(["type": "x", "s": .string(text)]).canonicalLine
+            let written = line.unicodeScalars.map(\.value)
+            #expect(!written.contains { raw.contains($0) }, "U+\(String(value, radix: 16)) written raw: \(line)")
+            #expect(JSONLines.parse(line, source: "test").objects.first?["s"]?.stringValue == text, "U+\(String(value, radix: 16))")
+        }
+    }
 }
