@@ -92,9 +92,11 @@ LIBSSH2_SESSION *libssh2_session_init_ex(LIBSSH2_ALLOC_FUNC((*my_alloc)), LIBSSH
 
 int libssh2_session_last_error(LIBSSH2_SESSION *session, char **errmsg, int *errmsg_len, int want_buf) {
     if (loaded()) return real_libssh2_session_last_error(session, errmsg, errmsg_len, want_buf);
+    // A caller asking for its own copy (want_buf) would free it with the session's allocator, and
+    // there is no session: it gets no text. libgit2 asks for none and gets this one.
     static char message[] = "libssh2.so.1 could not be loaded";
-    if (errmsg) *errmsg = message;
-    if (errmsg_len) *errmsg_len = (int)sizeof message - 1;
+    if (errmsg) *errmsg = want_buf ? NULL : message;
+    if (errmsg_len) *errmsg_len = want_buf ? 0 : (int)sizeof message - 1;
     return FAILED;
 }
 
