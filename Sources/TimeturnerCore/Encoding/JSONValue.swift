@@ -82,19 +82,19 @@ extension JSONValue {
     /// key sorted, no insignificant white space, non-ASCII kept as UTF-8. Stable output makes
     /// `git notes merge -s cat_sort_uniq` and line-wise unions deduplicate identical events.
     public var canonicalLine: String {
-        var out = JSONOutput()
-        write(to: &out, typeFirst: true)
+        let out = JSONOutput()
+        write(to: out, typeFirst: true)
         return out.string
     }
 
     /// Pretty, human-diffable output for `--json`: two-space indent, sorted keys.
     public func pretty(indent: Int = 0) -> String {
-        var out = JSONOutput()
-        writePretty(to: &out, indent: indent)
+        let out = JSONOutput()
+        writePretty(to: out, indent: indent)
         return out.string
     }
 
-    private func writePretty(to out: inout JSONOutput, indent: Int) {
+    private func writePretty(to out: JSONOutput, indent: Int) {
         switch self {
         case .array(let items):
             if items.isEmpty { out.append("[]"); return }
@@ -102,7 +102,7 @@ extension JSONValue {
             for (index, item) in items.enumerated() {
                 if index > 0 { out.append(",\n") }
                 out.indent(indent + 1)
-                item.writePretty(to: &out, indent: indent + 1)
+                item.writePretty(to: out, indent: indent + 1)
             }
             out.append("\n")
             out.indent(indent)
@@ -113,30 +113,30 @@ extension JSONValue {
             for (index, key) in fields.keys.sorted().enumerated() {
                 if index > 0 { out.append(",\n") }
                 out.indent(indent + 1)
-                JSONValue.writeString(key, to: &out)
+                JSONValue.writeString(key, to: out)
                 out.append(": ")
-                fields[key]!.writePretty(to: &out, indent: indent + 1)
+                fields[key]!.writePretty(to: out, indent: indent + 1)
             }
             out.append("\n")
             out.indent(indent)
             out.append("}")
         default:
-            write(to: &out, typeFirst: false)
+            write(to: out, typeFirst: false)
         }
     }
 
-    private func write(to out: inout JSONOutput, typeFirst: Bool) {
+    private func write(to out: JSONOutput, typeFirst: Bool) {
         switch self {
         case .null: out.append("null")
         case .bool(let b): out.append(b ? "true" : "false")
         case .int(let i): out.append(string: String(i))
         case .double(let d): if d.isFinite { out.append(string: String(d)) } else { out.append("null") }
-        case .string(let s): JSONValue.writeString(s, to: &out)
+        case .string(let s): JSONValue.writeString(s, to: out)
         case .array(let items):
             out.append("[")
             for (index, item) in items.enumerated() {
                 if index > 0 { out.append(",") }
-                item.write(to: &out, typeFirst: false)
+                item.write(to: out, typeFirst: false)
             }
             out.append("]")
         case .object(let fields):
@@ -145,15 +145,15 @@ extension JSONValue {
             out.append("{")
             for (index, key) in keys.enumerated() {
                 if index > 0 { out.append(",") }
-                JSONValue.writeString(key, to: &out)
+                JSONValue.writeString(key, to: out)
                 out.append(":")
-                fields[key]!.write(to: &out, typeFirst: false)
+                fields[key]!.write(to: out, typeFirst: false)
             }
             out.append("}")
         }
     }
 
-    static func writeString(_ s: String, to out: inout JSONOutput) {
+    static func writeString(_ s: String, to out: JSONOutput) {
         out.append("\"")
         // Most strings need no escaping at all: copy their bytes whole. The check is
         // conservative: every string with a byte below 0x20, '"', '\\', DEL, or the lead byte of

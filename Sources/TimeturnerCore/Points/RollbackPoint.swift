@@ -50,19 +50,19 @@ extension RollbackPoint {
     /// `pretty()` sorts them. `PointStoreTests` checks both give the same bytes.
     public static func prettyJSONArray(_ points: [RollbackPoint]) -> [UInt8] {
         guard !points.isEmpty else { return Array("[]".utf8) }
-        var out = JSONOutput()
+        let out = JSONOutput()
         out.reserveCapacity(points.count * 480)
         out.append("[\n")
         for index in points.indices {
             if index > 0 { out.append(",\n") }
-            points[index].writePrettyJSON(to: &out)
+            points[index].writePrettyJSON(to: out)
         }
         out.append("\n]")
         return out.utf8Bytes
     }
 
     /// One element of `prettyJSONArray`: the object at indent level 1.
-    private func writePrettyJSON(to out: inout JSONOutput) {
+    private func writePrettyJSON(to out: JSONOutput) {
         func field(_ key: StaticString, first: Bool = false) {
             out.append(first ? "  {\n    \"" : ",\n    \"")
             out.append(key)
@@ -70,20 +70,20 @@ extension RollbackPoint {
         }
         func string(_ key: StaticString, _ value: String) {
             field(key)
-            JSONValue.writeString(value, to: &out)
+            JSONValue.writeString(value, to: out)
         }
         field("at", first: true)
-        JSONValue.writeString(at.rfc3339, to: &out)
+        JSONValue.writeString(at.rfc3339, to: out)
         if !body.isEmpty { string("body", body) }
         string("by", by)
         field("commit")
         out.appendQuotedHex(commit)
         field("env")
-        if let environment { JSONValue.writeString(environment, to: &out) } else { out.append("null") }
+        if let environment { JSONValue.writeString(environment, to: out) } else { out.append("null") }
         string("id", id)
         string("ref", ref)
         field("severity")
-        if let severity { JSONValue.writeString(severity.rawValue, to: &out) } else { out.append("null") }
+        if let severity { JSONValue.writeString(severity.rawValue, to: out) } else { out.append("null") }
         string("subject", subject)
         field("tag")
         out.appendQuotedHex(tag)
@@ -92,7 +92,7 @@ extension RollbackPoint {
             out.append("[\n")
             for (index, tier) in tiers.enumerated() {
                 out.append(index > 0 ? ",\n      " : "      ")
-                JSONValue.writeString(tier, to: &out)
+                JSONValue.writeString(tier, to: out)
             }
             out.append("\n    ]")
         }

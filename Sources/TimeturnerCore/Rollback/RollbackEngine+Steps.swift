@@ -11,8 +11,8 @@ extension RollbackEngine {
         // Before our own state.json replaces an interrupted one's, and before git's locks matter.
         try RepositoryPreflight(repository: repository).check(head: run.plan.code.head, operation: operation, holdingLock: true)
         run.recorder.holdsLock = true
-        // Nothing has changed yet, so this first record need not be synced (recordsDurably).
-        try run.recorder.save(durable: false)
+        // The step's first record: `enter` could not write it before the lock was held.
+        try run.recorder.save(durable: RollbackStep.takeLock.recordsDurably)
         run.status = try requireUnchanged(run.plan.basis, operation: operation)
         TreeCheckouts.removeLeftovers(in: repository)
         if run.plan.confirmationWord == "rollback" && run.plan.includesCode {
