@@ -18,8 +18,34 @@ public final class GitDaemon: @unchecked Sendable {
     }
 
     /// Starts a daemon for `basePath`, runs `body`, stops the daemon (also when `body` throws).
+    ///
+    /// The port is free when `freePort` picks it, but another process can take it before the
+    /// daemon binds (the suite starts servers in parallel); the daemon then exits, and is
+    /// started again on another port, up to three times.
     public static func with<T>(basePath: String, environment: [String: String],
                                _ body: (GitDaemon) async throws -> T) async throws -> T {
+        var daemon: GitDaemon? = nil
+        for attempt in 1...3 {
+            let started = try start(basePath: basePath, environment: environment)
+            if try await waitUntilListening(port: started.port, process: started.pid, name: "git daemon") {
+                daemon = started
+                break
+            }
+            started.stop()
+            if attempt == 3 { throw SetupError("git daemon exited at start three times (last port \(started.port)); run it by hand to see why") }
+        }
+        guard let daemon else { throw SetupError("git daemon did not start") }
+        do {
+            let result = try await body(daemon)
+            daemon.stop()
+            return result
+        } catch {
+            daemon.stop()
+            throw error
+        }
+    }
+
+    private static func start(basePath: String, environment: [String: String]) throws -> GitDaemon {
         let port = try freePort()
         let arguments = ["git", "daemon", "--export-all", "--enable=receive-pack", "--informative-errors",
                          "--reuseaddr", "--listen=127.0.0.1", "--port=\(port)", "--base-path=\(basePath)", basePath]
@@ -35,24 +61,7 @@ public final class GitDaemon: @unchecked Sendable {
         posix_spawnattr_setpgroup(&attributes, 0)
         var pid: pid_t = 0
         guard posix_spawnp(&pid, "git", nil, &attributes, argv, envp) == 0 else { throw SetupError("could not start git daemon") }
-        let daemon = GitDaemon(basePath: basePath, port: port, pid: pid)
-        do {
-            try await daemon.waitUntilListening()
-            let result = try await body(daemon)
-            daemon.stop()
-            return result
-        } catch {
-            daemon.stop()
-            throw error
-        }
-    }
-
-    private func waitUntilListening() async throws {
-        for _ in 0..<200 {
-            if isListening(port: port) { return }
-            try await Task.sleep(for: .milliseconds(25))
-        }
-        throw SetupError("git daemon did not listen on 127.0.0.1:\(port) within 5 s")
+        return GitDaemon(basePath: basePath, port: port, pid: pid)
     }
 
     private func stop() {
@@ -60,6 +69,19 @@ public final class GitDaemon: @unchecked Sendable {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
     }
+}
+
+/// Waits until something accepts connections on 127.0.0.1:`port`: true then, false if `process`
+/// exited first (as a server does when its port was taken). Up to 30 s: on a loaded 2-core
+/// machine running the whole suite, 5 s was once not enough for `git daemon`.
+func waitUntilListening(port: Int, process pid: pid_t, name: String) async throws -> Bool {
+    for _ in 0..<1200 {
+        if isListening(port: port) { return true }
+        var status: Int32 = 0
+        if waitpid(pid, &status, WNOHANG) == pid { return false }
+        try await Task.sleep(for: .milliseconds(25))
+    }
+    throw SetupError("\(name) did not listen on 127.0.0.1:\(port) within 30 s")
 }
 
 /// Whether something accepts TCP connections on 127.0.0.1:`port`.

@@ -98,13 +98,9 @@ public final class SSHServer: @unchecked Sendable {
     }
 
     private func waitUntilListening() async throws {
-        for _ in 0..<200 {
-            var status: Int32 = 0
-            if waitpid(pid, &status, WNOHANG) == pid { throw SetupError("sshd exited at start (status \(status)); run it by hand with -D -e to see why") }
-            if isListening(port: port) { return }
-            try await Task.sleep(for: .milliseconds(25))
+        guard try await TestSupport.waitUntilListening(port: port, process: pid, name: "sshd") else {
+            throw SetupError("sshd exited at start; run it by hand with -D -e to see why")
         }
-        throw SetupError("sshd did not listen on 127.0.0.1:\(port) within 5 s")
     }
 
     private func stop() {

@@ -41,12 +41,9 @@ public final class TLSServer: Sendable {
         guard posix_spawnp(&pid, "openssl", nil, nil, argv, envp) == 0 else { throw SetupError("could not start openssl s_server") }
         let server = TLSServer(port: port, caFile: directory + "/ca.pem", pid: pid)
         defer { server.stop() }
-        var listening = false
-        for _ in 0..<200 where !listening {
-            listening = isListening(port: port)
-            if !listening { try await Task.sleep(for: .milliseconds(25)) }
+        guard try await waitUntilListening(port: port, process: pid, name: "openssl s_server") else {
+            throw SetupError("openssl s_server exited at start")
         }
-        guard listening else { throw SetupError("openssl s_server did not listen on 127.0.0.1:\(port) within 5 s") }
         return try await body(server)
     }
 
