@@ -47,6 +47,12 @@ final class StandInTiers: TierDriver, Sendable {
     }
 
     func rollback(_ tier: TierAssignment, to capture: JSONValue, point: PointReference?, context: TierCallContext, dryRun: Bool) async throws(TimeturnerError) -> TierCallOutcome {
+        // The preflight asks with `dryRun`: it is logged as such and changes nothing.
+        if dryRun {
+            note("preflight", tier, context)
+            try call("preflight", tier)
+            return TierCallOutcome(message: "would be \(capture["state"]?.stringValue ?? "")")
+        }
         note(point == nil ? "restore" : "rollback", tier, context)
         // A restore is a rollback to the state captured just before (no point).
         try call(point == nil ? "restore" : "rollback", tier)

@@ -118,7 +118,9 @@ struct RollbackCommand: AsyncParsableCommand {
         request.checks = checks
         request.fast = fast
         let pipeline = context.rollbackPipeline(for: repository, attribution: attribution, configuration: configuration)
-        let last = try await pipeline.run(request, confirm: { (plan) throws(TimeturnerError) in
+        // --yes approves before the plan exists: the lock is taken first and the plan made under it.
+        let timing: ApprovalTiming = yes && !dryRun ? .inAdvance : .afterThePlan
+        let last = try await pipeline.run(request, approval: timing, confirm: { (plan) throws(TimeturnerError) in
             try confirm(plan, context: context)
         }, attempted: { attempt in
             show(attempt, context: context)

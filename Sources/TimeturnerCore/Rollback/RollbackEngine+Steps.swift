@@ -6,6 +6,7 @@ extension RollbackEngine {
     /// Takes the lock, then checks the repository is still what the plan was made from: a
     /// commit, a checkout or an edited file since then refuses the plan (nothing changed yet).
     func takeLock(_ run: RollbackRun) throws(TimeturnerError) {
+        if run.plannedUnderLock { return try adoptPlanningLock(run) }
         let operation = run.plan.operation.name
         run.lock = try directory.acquire(operation: operation, id: run.plan.id, now: attribution.time)
         // Before our own state.json replaces an interrupted one's, and before git's locks matter.
@@ -18,6 +19,18 @@ extension RollbackEngine {
         if run.plan.confirmationWord == "rollback" && run.plan.includesCode {
             try WorkTreeGuard.check(run.status ?? run.plan.basis.status, against: run.plan.code.changes, in: repository)
         }
+    }
+
+    /// The lock was taken before the plan was made, and the preflight checked under it: the
+    /// plan's HEAD and work-tree status were read under this lock, so they are the status here.
+    /// HEAD is read again all the same (it costs nothing): a process that does not take our
+    /// lock (git itself) may have committed while the plan was shown.
+    private func adoptPlanningLock(_ run: RollbackRun) throws(TimeturnerError) {
+        run.recorder.holdsLock = true
+        try run.recorder.save(durable: RollbackStep.takeLock.recordsDurably)
+        _ = try requireUnchanged(run.plan.basis, operation: run.plan.operation.name, checkWorkTree: false)
+        run.status = run.plan.basis.status
+        TreeCheckouts.removeLeftovers(in: repository)
     }
 
     func captureTier(_ name: String, _ run: RollbackRun) async throws(TimeturnerError) {

@@ -32,14 +32,22 @@ public struct RollbackEngine {
         self.fault = fault
     }
 
-    public func execute(_ plan: RollbackPlan, approval: Approval) async -> OperationResult {
-        guard let interruption else { return await run(plan, approval: approval) }
-        return await interruption.armed { await run(plan, approval: approval) }
+    /// `plannedUnder`: the lock the plan was made under (`RollbackPipeline` with an approval
+    /// given in advance); released here, whatever the outcome.
+    public func execute(_ plan: RollbackPlan, approval: Approval, plannedUnder lock: PlanningLock? = nil) async -> OperationResult {
+        await armed { await run(plan, approval: approval, plannedUnder: lock) }
     }
 
-    private func run(_ plan: RollbackPlan, approval: Approval) async -> OperationResult {
+    private func run(_ plan: RollbackPlan, approval: Approval, plannedUnder planningLock: PlanningLock?) async -> OperationResult {
         let run = RollbackRun(plan: plan, recorder: recorder(for: plan), attribution: attribution,
                               checkouts: TreeCheckouts(repository: repository, operationID: plan.id))
+        run.lock = planningLock?.lock
+        run.plannedUnderLock = planningLock != nil
+        defer { run.lock?.release() }
+        if let planningLock, planningLock.id != plan.id {
+            return run.result(.refused(TimeturnerError(.refused, "the lock was taken for rollback \(planningLock.id), not for \(plan.id); nothing was changed",
+                                                       hint: "plan the rollback again")), event: nil)
+        }
         do { try approval.require(for: plan) } catch { return run.result(.refused(error), event: nil) }
         defer { run.checkouts.removeAll() }
         var failure: StepFailure? = nil
@@ -62,7 +70,6 @@ public struct RollbackEngine {
                 break
             }
         }
-        defer { run.lock?.release() }
         guard let failure else { return await journal(run, outcome: .succeeded) }
         guard !run.compensations.isEmpty else { return abandon(run, failure) }
         return await journal(run, outcome: await restore(run, after: failure))

@@ -1,3 +1,4 @@
+internal import Synchronization
 public import GitKit
 
 /// One commit a rollback undoes (or reverts), as shown in the plan and the commit message.
@@ -153,5 +154,23 @@ public struct RollbackPlan: Sendable, ConfirmablePlan {
     public var movesCode: Bool { includesCode && steps.contains(.moveBranch) }
 
     /// A SHA-256 over the plan as JSON: an approval carries it, so only this plan can run with it.
-    public var digest: String { SHA256.hex(of: Array(json.canonicalLine.utf8)) }
+    public var digest: String { digestMemo.digest(for: preflight) { SHA256.hex(of: Array(json.canonicalLine.utf8)) } }
+
+    /// Approving a plan and executing it both ask for its digest (a twentieth of a rollback's
+    /// CPU time when computed twice). Every field but `preflight` is a constant, so the digest
+    /// is kept with the `preflight` it was computed for; copies share the box, which is right
+    /// for the same reason.
+    let digestMemo = DigestMemo()
+}
+
+/// The digest of a plan, remembered with the one field of the plan that may still change.
+final class DigestMemo: Sendable {
+    private let stored = Mutex<(preflight: [TierPreflight], digest: String)?>(nil)
+
+    func digest(for preflight: [TierPreflight], computing: () -> String) -> String {
+        if let known = stored.withLock({ $0 }), known.preflight == preflight { return known.digest }
+        let digest = computing()
+        stored.withLock { $0 = (preflight, digest) }
+        return digest
+    }
 }

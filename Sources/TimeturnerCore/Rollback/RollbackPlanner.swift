@@ -15,12 +15,13 @@ public struct RollbackPlanner {
         self.configuration = configuration
     }
 
-    public func plan(_ request: RollbackRequest, by attribution: Attribution) throws(TimeturnerError) -> RollbackPlan {
+    /// `id`: the rollback's id, when the caller took the lock for it before planning.
+    public func plan(_ request: RollbackRequest, id: String? = nil, by attribution: Attribution) throws(TimeturnerError) -> RollbackPlan {
         try request.validate()
         try Self.requireWorkTreeRepository(repository, for: "a rollback")
         let scratch: Repository
         do { scratch = try repository.inMemoryObjects() } catch { throw TimeturnerError(error, doing: "open the repository for planning (\(error))") }
-        let id = UniqueID.stamped(at: attribution.time)
+        let id = id ?? UniqueID.stamped(at: attribution.time)
         var warnings: [String] = []
         let (code, basis) = try CodeRollbackPlanner(repository: scratch, id: id, attribution: attribution)
             .plan(request, warnings: &warnings)

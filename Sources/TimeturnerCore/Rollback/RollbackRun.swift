@@ -20,6 +20,8 @@ final class RollbackRun {
     let clock = ContinuousClock()
     let started: ContinuousClock.Instant
     var lock: OperationLock?
+    /// The plan was made under `lock` (taken before planning): what it read is what is here.
+    var plannedUnderLock = false
     /// The work tree as it is under the lock (equal to the plan's, or the plan was refused).
     var status: WorkTreeStatus?
     var backup: SafetyBackup?
