@@ -2,7 +2,10 @@ import GitKit
 
 /// Plans the code tier: where HEAD is, what the target is, which commits are undone, the tree
 /// the branch ends on, and whether the work tree lets that happen without losing anything.
-/// Runs on the in-memory handle of `RollbackPlanner`, so the trees it builds are never written.
+/// Reads through the repository handle the engine then uses, so the index and the trees the
+/// plan read are in that handle's caches when the engine checks out. Only reverting chosen
+/// commits (`--commits`) builds objects, by in-memory merges; that runs on a second handle
+/// whose new objects stay in memory (`Repository.inMemoryObjects`), so planning never writes.
 struct CodeRollbackPlanner {
     let repository: Repository
     let id: String
@@ -17,11 +20,12 @@ struct CodeRollbackPlanner {
         }
         let targetCommit = try lookUp(target)
         let (commits, recipe) = try commitsAndRecipe(request, head: head, from: from, target: target, targetName: targetName)
-        let resultTree = try RevertBuilder(repository: repository, rollbackID: id, signature: attribution.signature)
+        let builder = try recipe.buildsObjects ? inMemory() : repository
+        let resultTree = try RevertBuilder(repository: builder, rollbackID: id, signature: attribution.signature)
             .resultTree(recipe, from: from, fromTree: fromCommit.tree, targetTree: targetCommit.tree)
         let changes: [TreeChange], status: WorkTreeStatus
         do {
-            changes = try repository.changes(from: fromCommit.tree, to: resultTree)
+            changes = try builder.changes(from: fromCommit.tree, to: resultTree)
             status = try repository.workTreeStatus()
         } catch {
             throw TimeturnerError(error, doing: "compare the work tree with the rollback target")
@@ -33,6 +37,10 @@ struct CodeRollbackPlanner {
                                 commits: commits, selectedRange: request.commits, mainline: request.commits == nil ? nil : request.mainline,
                                 resultTree: resultTree, changes: changes, reason: request.reason, recipe: recipe)
         return (code, PlanBasis(lockPath: OperationDirectory(repository: repository).lockPath, head: head, from: from, status: status))
+    }
+
+    private func inMemory() throws(TimeturnerError) -> Repository {
+        do { return try repository.inMemoryObjects() } catch { throw TimeturnerError(error, doing: "open the repository for planning (\(error))") }
     }
 
     private func readHead() throws(TimeturnerError) -> (HeadPosition, OID, Commit) {

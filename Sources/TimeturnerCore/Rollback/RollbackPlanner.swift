@@ -19,11 +19,9 @@ public struct RollbackPlanner {
     public func plan(_ request: RollbackRequest, id: String? = nil, by attribution: Attribution) throws(TimeturnerError) -> RollbackPlan {
         try request.validate()
         try Self.requireWorkTreeRepository(repository, for: "a rollback")
-        let scratch: Repository
-        do { scratch = try repository.inMemoryObjects() } catch { throw TimeturnerError(error, doing: "open the repository for planning (\(error))") }
         let id = id ?? UniqueID.stamped(at: attribution.time)
         var warnings: [String] = []
-        let (code, basis) = try CodeRollbackPlanner(repository: scratch, id: id, attribution: attribution)
+        let (code, basis) = try CodeRollbackPlanner(repository: repository, id: id, attribution: attribution)
             .plan(request, warnings: &warnings)
         let tiers = try planTiers(request, target: code.target, targetName: code.targetName)
         let verification = try verificationCommands(request)
