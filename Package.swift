@@ -22,12 +22,15 @@ let strictSettings: [SwiftSetting] = [
 // The price is that a Debian security update of the static ones reaches the tool only when it
 // is built again (`make install`); see docs/design-decisions.md, "libgit2 is linked statically".
 //
-// `--wrap` binds libgit2's calls to mbedTLS's CA-bundle loaders to CDeferredCertificates.
+// `--wrap` binds libgit2's calls to its TLS set-up and to mbedTLS's CA-bundle loaders to
+// CDeferredCertificates, which sets TLS up on the first TLS connection, without the CA bundle.
 let libgit2Libraries: [String] = [
     "libgit2.a", "libmbedtls.a", "libmbedx509.a", "libmbedcrypto.a", "libhttp_parser.a",
     "libpcre2-8.a", "libz.a",
 ].map { "-l:\($0)" } + [
     "--wrap=mbedtls_x509_crt_parse_file", "--wrap=mbedtls_x509_crt_parse_path",
+    "--wrap=git_mbedtls_stream_global_init", "--wrap=git_mbedtls_stream_new",
+    "--wrap=git_mbedtls_stream_wrap", "--wrap=git_mbedtls__set_cert_location",
 ]
 let libgit2LinkerSettings: [LinkerSetting] = [
     .unsafeFlags(libgit2Libraries.flatMap { ["-Xlinker", $0] }),
@@ -66,8 +69,8 @@ let package = Package(
             name: "CMbedCrypto",
             providers: [.apt(["libmbedtls-dev"])]
         ),
-        // Keeps libgit2's initialisation from parsing the system CA bundle (nothing here uses
-        // libgit2's TLS); see the file and docs/design-decisions.md.
+        // Defers libgit2's TLS set-up to its first TLS connection and keeps it from parsing the
+        // system CA bundle (nothing here uses libgit2's TLS); see the file and docs/design-decisions.md.
         .target(name: "CDeferredCertificates"),
         // libgit2's calls into GSSAPI, bound to libgssapi_krb5.so.2 with dlopen on first use, so
         // that no command's start-up maps it and its five Kerberos libraries; see the file.

@@ -4,21 +4,18 @@ internal import CDeferredCertificates
 /// Process-wide libgit2 set-up and the one place where libgit2 return codes become Swift errors.
 enum Libgit2 {
     /// `git_libgit2_init` once per process. Swift initialises globals lazily and thread-safely,
-    /// and commands that never touch a repository (`--help`, `--version`) never pay for it
-    /// (most of its ~10 ms is loading TLS certificates).
+    /// and commands that never touch a repository (`--help`, `--version`) never pay for it.
     ///
-    /// The CA bundle is not loaded: libgit2's calls to load it are refused during initialisation
-    /// (`CDeferredCertificates`), so libgit2 has no trusted certificate and would refuse any
-    /// TLS server. No command connects through libgit2; remotes go through the user's git.
+    /// libgit2's TLS is not set up here: its set-up (mbedTLS's random generator, the CA bundle)
+    /// waits for the first TLS connection (`CDeferredCertificates`), which no command makes;
+    /// remotes go through the user's git. Even then the CA bundle is not loaded, so libgit2 has
+    /// no trusted certificate and refuses any TLS server.
     ///
     /// Objects read are not re-hashed (libgit2's strict hash verification, on by default; git
     /// itself checks hashes only in fsck and on transfer): zlib's checksum still fails a read of
     /// a damaged object, and it was 42% of a rollback's checkout (docs/design-decisions.md).
     private static let initialised: Void = {
-        timeturner_refuse_certificate_loading(1)
         git_libgit2_init()
-        timeturner_refuse_certificate_loading(0)
-        git_error_clear()   // libgit2 records the refused load as its last error
         timeturner_disable_strict_hash_verification()
         // libgit2 caches parsed trees only up to 4 KiB, so the 256-entry top trees of a notes
         // ref (7.7 KiB) were inflated and parsed again on each of the ~6 lookups a note append
@@ -26,8 +23,13 @@ enum Libgit2 {
         timeturner_set_tree_cache_limit(64 << 10)
     }()
 
-    /// How many CA-bundle loads the initialisation refused (1 with Debian's mbedTLS build).
+    /// How many CA-bundle loads libgit2's TLS set-up was refused (1 with Debian's mbedTLS build,
+    /// once a TLS connection was attempted).
     static var refusedCertificateLoads: Int { Int(timeturner_refused_certificate_loads()) }
+
+    /// Whether libgit2's TLS has been set up in this process (by a TLS connection, or by loading
+    /// certificates explicitly).
+    static var tlsIsSetUp: Bool { timeturner_tls_set_up() != 0 }
 
     static func ensureInitialised() { _ = initialised }
 

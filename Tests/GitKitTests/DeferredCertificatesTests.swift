@@ -9,7 +9,10 @@ import TestSupport
 @Suite(.serialized) struct DeferredCertificatesTests {
     @Test func libgit2RefusesATLSServerUntilItsCAIsLoaded() async throws {
         Libgit2.ensureInitialised()
-        #expect(Libgit2.refusedCertificateLoads >= 1, "git_libgit2_init did not go through the interposed loader")
+        // Nothing in this process has made a TLS connection yet (only this suite does): the
+        // initialisation has not set up TLS, and has loaded no certificate.
+        #expect(!Libgit2.tlsIsSetUp, "git_libgit2_init set up libgit2's TLS")
+        #expect(Libgit2.refusedCertificateLoads == 0)
         let directory = try makeTemporaryDirectory("tls")
         defer { removeTree(directory) }
         try await TLSServer.with(directory: directory, environment: HermeticEnvironment.make(home: directory)) { server in
@@ -21,6 +24,9 @@ import TestSupport
                 #expect(error.code == .other(-17), "expected GIT_ECERTIFICATE, got \(error)")   // GIT_ECERTIFICATE
                 #expect(error.message.contains("certificate"), "\(error)")
             }
+            // The connection set TLS up, through libgit2's own set-up, whose CA-bundle load was refused.
+            #expect(Libgit2.tlsIsSetUp)
+            #expect(Libgit2.refusedCertificateLoads >= 1, "libgit2's TLS set-up did not go through the interposed loader")
             // The control: with the test CA trusted, TLS gets through, and what fails is only that
             // s_server is not a git server. So the refusal above was the missing CA, nothing else.
             try Libgit2.trustCertificates(in: server.caFile)
