@@ -77,7 +77,7 @@ final class CommitGraph {
 
     /// The position of `id`, or nil when the graph does not hold it.
     func position(of id: OID) -> Position? {
-        id.bytes.withUnsafeBytes { key -> Position? in
+        id.withUnsafeBytes { key -> Position? in
             for layer in layers.reversed() {
                 let byte = Int(key[0])
                 let low = byte == 0 ? 0 : Int(Self.readUInt32(layer.base + layer.fanout + (byte - 1) * 4))
@@ -98,7 +98,7 @@ final class CommitGraph {
     func id(at position: Position) throws(Corrupt) -> OID {
         let (layer, index) = try locate(position)
         let start = layer.base + layer.lookup + index * Self.hashLength
-        return OID(bytes: Array(UnsafeRawBufferPointer(start: start, count: Self.hashLength)))
+        return OID(rawBytes: UnsafeRawBufferPointer(start: start, count: Self.hashLength))
     }
 
     /// The topological level (generation number v1), or nil when it was not computed (a graph

@@ -256,18 +256,18 @@ final class JSONOutput {
 
     /// `"<40 hex digits>"`, without making a `String` of them first (two per listed point).
     func appendQuotedHex(_ id: OID) {
-        let hexDigits: StaticString = "0123456789abcdef"
-        let digits = hexDigits.utf8Start
-        makeRoom(2 + 2 * id.bytes.count)
+        makeRoom(42)
         var at = base + count
         at.pointee = 0x22
-        for byte in id.bytes {
-            at[1] = digits[Int(byte >> 4)]
-            at[2] = digits[Int(byte & 0xf)]
-            at += 2
+        id.withUnsafeBytes { bytes in
+            for byte in bytes {
+                at[1] = OID.hexDigit(byte >> 4)
+                at[2] = OID.hexDigit(byte & 0xf)
+                at += 2
+            }
         }
         at[1] = 0x22
-        count += 2 + 2 * id.bytes.count
+        count += 42
     }
 
     func append(scalar: Unicode.Scalar) {
