@@ -49,7 +49,16 @@ target="$(git rev-parse HEAD~50)"
 bench_log "$(git rev-list --count HEAD) commits, $(git ls-files | wc -l) files; the rollback changes $(git diff --name-only "$target" HEAD | wc -l) files"
 
 # The registry is removed too, so the journal shard each run appends to does not grow run after run.
-reset_state="git reset -q --hard $head && rm -rf .git/refs/timeturner/safety .git/logs/refs/timeturner/safety .git/timeturner && { git update-ref -d refs/timeturner/registry 2>/dev/null || true; }"
+# Two things are kept as a repository that has lived a while has them, for both sides alike:
+# - the clone's id (.git/timeturner/clone-id), made once per clone by its first journal event;
+# - an index that is not racily clean: `git reset --hard` writes the files and the index in the
+#   same second, so every later reader (git's own reset as much as the tool's status scan) must
+#   re-read the files' contents to trust them. The files are dated a minute back and the index
+#   written again from HEAD (`git reset` without one reads every file's stat afresh), as an index
+#   written after its files' last change is. (Refreshing it instead is not enough: git compares
+#   whole seconds and leaves an entry alone that changed only in nanoseconds, which libgit2 then
+#   sees as changed, so every file would be hashed again.)
+reset_state="git reset -q --hard $head && rm -rf .git/refs/timeturner/safety .git/logs/refs/timeturner/safety && find .git/timeturner -mindepth 1 -maxdepth 1 ! -name clone-id -exec rm -rf {} + 2>/dev/null || true; { git update-ref -d refs/timeturner/registry 2>/dev/null || true; } && git ls-files -z | xargs -0 touch -d '-60 seconds' && rm -f .git/index && git reset -q"
 sh -c "$reset_state"
 
 echo "rollback, revert mode, 50 commits / 50 files on $COMMITS commits:"
