@@ -119,6 +119,35 @@ internal import Glibc
         #expect(lockHolder(repo)?.contains("\"id\":\"other\"") == true, "the other operation's lock was touched")
     }
 
+    /// An undo approved in advance is planned under the lock the same way, and puts back what
+    /// the rollback changed.
+    @Test func anUndoApprovedInAdvanceIsPlannedUnderTheLock() async throws {
+        let (repo, repository, tiers, configuration) = try await base.scenario()
+        let before = try await repo.fingerprint()
+        let rolledBack = try await pipeline(repository, tiers, configuration).run(
+            request(), approval: .inAdvance,
+            confirm: { (plan) throws(TimeturnerError) in try Approval(plan, consent: .assumeYes) }, attempted: { _ in })
+        guard case .succeeded = rolledBack?.result.outcome else { Issue.record("\(String(describing: rolledBack?.result.outcome))"); return }
+        let interruption = Interruption()
+        let engine = RollbackEngine(repository: repository, attribution: base.attribution, progress: SilentProgress(), tiers: tiers,
+                                    verifier: StandInVerifier(failing: []), interruption: interruption)
+        var seen: (lock: String?, armed: Bool, id: String)? = nil
+        let undone = try await UndoPipeline(planner: UndoPlanner(repository: repository, configuration: configuration), engine: engine,
+                                            attribution: base.attribution).run(
+            UndoRequest(rollbackID: nil, codeOnly: false, acceptDataLoss: false), approval: .inAdvance,
+            confirm: { (plan) throws(TimeturnerError) in
+                seen = (lockHolder(repo), interruption.isArmed, plan.id)
+                return try Approval(plan, consent: .assumeYes)
+            })
+        let (lock, armed, id) = try #require(seen)
+        #expect(lock?.contains("\"operation\":\"undo\"") == true && lock?.contains("\"id\":\"\(id)\"") == true, "\(lock ?? "no lock")")
+        #expect(armed)
+        guard case .succeeded = undone?.result.outcome else { Issue.record("\(String(describing: undone?.result.outcome))"); return }
+        #expect(lockHolder(repo) == nil && !repo.exists(".git/timeturner/state.json"))
+        #expect(try await repo.fingerprint() == before)
+        #expect(tiers.state == ["config": "v3", "db": "v3"])
+    }
+
     /// A signal while the plan is made under the lock is recorded, not fatal: the engine stops
     /// before its first step and removes the lock, which a killed process would have left.
     @Test func aSignalWhilePlanningUnderTheLockStopsBeforeAnyChange() async throws {

@@ -47,17 +47,15 @@ struct UndoCommand: AsyncParsableCommand {
         let repository = try context.openRepository()
         let attribution = try context.attribution(in: repository)
         let configuration = try context.configuration(in: repository, overrides: configurationOptions.overrides)
-        let engine = context.rollbackEngine(for: repository, attribution: attribution, configuration: configuration)
-        let plan = try await engine.preflighted(try UndoPlanner(repository: repository, configuration: configuration)
-            .plan(UndoRequest(rollbackID: rollbackID, codeOnly: codeOnly, acceptDataLoss: acceptDataLoss), by: attribution))
-        plan.warnings.forEach(context.terminal.warning)
-        if dryRun {
-            if json { context.printJSON(plan.json) } else { PlanRenderer(terminal: context.terminal).render(plan, dryRun: true) }
-            return
-        }
-        PlanRenderer(terminal: context.terminal).render(plan, dryRun: false, toStandardError: true)
-        let approval = try context.approve(plan, yes: yes, what: "an undo")
-        let result = await engine.execute(plan, approval: approval)
+        let pipeline = UndoPipeline(planner: UndoPlanner(repository: repository, configuration: configuration),
+                                    engine: context.rollbackEngine(for: repository, attribution: attribution, configuration: configuration),
+                                    attribution: attribution)
+        // --yes approves before the plan exists: the lock is taken first and the plan made under it.
+        let timing: ApprovalTiming = yes && !dryRun ? .inAdvance : .afterThePlan
+        let request = UndoRequest(rollbackID: rollbackID, codeOnly: codeOnly, acceptDataLoss: acceptDataLoss)
+        guard let (plan, result) = try await pipeline.run(request, approval: timing, confirm: { (plan) throws(TimeturnerError) in
+            try confirm(plan, context: context)
+        }) else { return }
         if let error = result.error { throw error }
         if json, let event = result.event {
             context.printJSON(RollbackJournal.json(event))
@@ -65,6 +63,19 @@ struct UndoCommand: AsyncParsableCommand {
             context.terminal.out("Undid rollback \(Terminal.escaped(rollbackID)): \(Terminal.escaped(backup.head.displayName)) is back at \(backup.headCommit.short)"
                                  + (plan.tiers.isEmpty ? "" : ", and so are the tiers " + plan.tiers.map(\.name).joined(separator: ", ")))
         }
+    }
+}
+
+extension UndoCommand {
+    /// Shows the plan; nil after a dry run, else the approval from the prompt or `--yes`.
+    private func confirm(_ plan: RollbackPlan, context: CommandContext) throws(TimeturnerError) -> Approval? {
+        plan.warnings.forEach(context.terminal.warning)
+        if dryRun {
+            if json { context.printJSON(plan.json) } else { PlanRenderer(terminal: context.terminal).render(plan, dryRun: true) }
+            return nil
+        }
+        PlanRenderer(terminal: context.terminal).render(plan, dryRun: false, toStandardError: true)
+        return try context.approve(plan, yes: yes, what: "an undo")
     }
 }
 

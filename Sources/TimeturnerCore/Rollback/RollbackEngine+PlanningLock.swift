@@ -21,20 +21,40 @@ extension RollbackEngine {
     /// Signals are watched from here on, as during execution: a Ctrl-C while planning ends
     /// the attempt through the engine, which removes the lock, instead of killing the process
     /// with the lock left behind.
-    func lockForPlanning(id: String) throws(TimeturnerError) -> PlanningLock {
+    func lockForPlanning(id: String, operation: String) throws(TimeturnerError) -> PlanningLock {
         let head: HeadPosition
         do { head = try HeadPosition.current(in: repository) } catch { throw TimeturnerError(error, doing: "read HEAD") }
         // First without the lock, as the planner checks: an interrupted operation is reported
         // as such (exit 3, run recover), not as the stale lock it left behind (exit 4).
-        try RepositoryPreflight(repository: repository).check(head: head, operation: "rollback")
-        let lock = try directory.acquire(operation: "rollback", id: id, now: attribution.time)
+        try RepositoryPreflight(repository: repository).check(head: head, operation: operation)
+        let lock = try directory.acquire(operation: operation, id: id, now: attribution.time)
         do throws(TimeturnerError) {
-            try RepositoryPreflight(repository: repository).check(head: head, operation: "rollback", holdingLock: true)
+            try RepositoryPreflight(repository: repository).check(head: head, operation: operation, holdingLock: true)
         } catch {
             lock.release()
             throw error
         }
         return PlanningLock(lock: lock, id: id)
+    }
+
+    /// One attempt of `operation` under a fresh id: `body` plans, confirms and executes it.
+    /// Approved in advance, the lock is taken first and handed to `body`, with signals watched;
+    /// `body` passes it to `execute(_:approval:plannedUnder:)` (which releases it) or releases
+    /// it itself when it ends otherwise without throwing; a throw releases it here.
+    func attempt<Outcome>(_ operation: String, approval timing: ApprovalTiming,
+                          _ body: (_ id: String, _ lock: PlanningLock?) async throws(TimeturnerError) -> Outcome) async throws(TimeturnerError) -> Outcome {
+        let id = UniqueID.stamped(at: attribution.time)
+        guard timing == .inAdvance else { return try await body(id, nil) }
+        let lock = try lockForPlanning(id: id, operation: operation)
+        let outcome: Result<Outcome, TimeturnerError> = await armed {
+            do throws(TimeturnerError) { return .success(try await body(id, lock)) } catch { return .failure(error) }
+        }
+        switch outcome {
+        case .success(let made): return made
+        case .failure(let error):
+            lock.release()
+            throw reportingInterruption(error)
+        }
     }
 
     /// Runs `body` with signals turned into an interruption the engine's steps see.

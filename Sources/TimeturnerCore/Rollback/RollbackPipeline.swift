@@ -43,22 +43,8 @@ public struct RollbackPipeline {
                     attempted: (RollbackAttempt) -> Void) async throws(TimeturnerError) -> RollbackAttempt? {
         var request = request
         while true {
-            let id = UniqueID.stamped(at: attribution.time)
-            let lock = timing == .inAdvance ? try engine.lockForPlanning(id: id) : nil
-            let attempt: RollbackAttempt?
-            if let lock {
-                let outcome: Result<RollbackAttempt?, TimeturnerError> = await engine.armed {
-                    do throws(TimeturnerError) { return .success(try await self.attempt(request, id: id, lock: lock, confirm: confirm)) }
-                    catch { return .failure(error) }
-                }
-                switch outcome {
-                case .success(let made): attempt = made
-                case .failure(let error):
-                    lock.release()
-                    throw engine.reportingInterruption(error)
-                }
-            } else {
-                attempt = try await self.attempt(request, id: id, lock: nil, confirm: confirm)
+            let attempt = try await engine.attempt("rollback", approval: timing) { (id, lock) throws(TimeturnerError) in
+                try await self.attempt(request, id: id, lock: lock, confirm: confirm)
             }
             guard let attempt else { return nil }
             attempted(attempt)

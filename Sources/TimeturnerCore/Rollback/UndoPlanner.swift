@@ -29,7 +29,8 @@ public struct UndoPlanner {
         self.configuration = configuration
     }
 
-    public func plan(_ request: UndoRequest, by attribution: Attribution) throws(TimeturnerError) -> RollbackPlan {
+    /// `id`: the undo's id, when the caller took the lock for it before planning.
+    public func plan(_ request: UndoRequest, id: String? = nil, by attribution: Attribution) throws(TimeturnerError) -> RollbackPlan {
         try RollbackPlanner.requireWorkTreeRepository(repository, for: "undo")
         let entry = try undoableEntry(request.rollbackID)
         let backup = try SafetyBackup.read(id: entry.id, in: repository)
@@ -41,7 +42,7 @@ public struct UndoPlanner {
         let (code, basis) = try planCode(entry: entry, backup: backup, result: result)
         var warnings = SubmoduleNotice.warnings(for: code.changes, operation: "undo")
         let tiers = try planTiers(entry, returningTo: backup.headCommit, codeOnly: request.codeOnly, warnings: &warnings)
-        let id = UniqueID.stamped(at: attribution.time)
+        let id = id ?? UniqueID.stamped(at: attribution.time)
         let codePhase = try configuration.codePhase()
         let activation = try configuration.activation(environment: code.environment)
         let steps = RollbackPlanner.steps(tiers: tiers, codePhase: codePhase, activation: activation != nil, verification: [],
