@@ -1,10 +1,10 @@
-/// The lock of a rollback approved before it is planned (`--yes`), taken before the plan is made.
+/// The lock of a rollback or undo approved before it is planned (`--yes`), taken before the plan is made.
 ///
 /// With a prompt the lock waits for the answer, so execution must read HEAD and the work tree
 /// again under it (a person may take minutes, and an editor may save meanwhile). Approved in
 /// advance, there is nothing to wait for: the lock is taken first, the plan's own reading of the
 /// repository is made under it, and the steps act on exactly what the plan read. That is the
-/// same guarantee with one work-tree scan instead of two (docs/rollback.md, "The lock").
+/// same guarantee with one work-tree scan instead of two (docs/rollback.md, "When the lock is taken").
 public struct PlanningLock: Sendable {
     let lock: OperationLock
     /// The plan this lock was taken for; the engine refuses it for any other.
@@ -16,12 +16,9 @@ public struct PlanningLock: Sendable {
 }
 
 extension RollbackEngine {
-    /// Takes the lock for the plan `id` and checks, under it, what a rollback must not start
+    /// Takes the lock for the plan `id` and checks, under it, what the operation must not start
     /// on (an interrupted operation, git's own lock files, the branch in another worktree).
-    /// Signals are watched from here on, as during execution: a Ctrl-C while planning ends
-    /// the attempt through the engine, which removes the lock, instead of killing the process
-    /// with the lock left behind.
-    func lockForPlanning(id: String, operation: String) throws(TimeturnerError) -> PlanningLock {
+    private func lockForPlanning(id: String, operation: String) throws(TimeturnerError) -> PlanningLock {
         let head: HeadPosition
         do { head = try HeadPosition.current(in: repository) } catch { throw TimeturnerError(error, doing: "read HEAD") }
         // First without the lock, as the planner checks: an interrupted operation is reported
@@ -38,7 +35,9 @@ extension RollbackEngine {
     }
 
     /// One attempt of `operation` under a fresh id: `body` plans, confirms and executes it.
-    /// Approved in advance, the lock is taken first and handed to `body`, with signals watched;
+    /// Approved in advance, the lock is taken first and handed to `body`, with signals watched
+    /// as during execution (a Ctrl-C while planning ends the attempt through the engine, which
+    /// removes the lock, instead of killing the process with the lock left behind);
     /// `body` passes it to `execute(_:approval:plannedUnder:)` (which releases it) or releases
     /// it itself when it ends otherwise without throwing; a throw releases it here.
     func attempt<Outcome>(_ operation: String, approval timing: ApprovalTiming,
