@@ -137,6 +137,28 @@ internal import Glibc
         #expect(history.stdout.contains("interrupted-restored"), "\(history)")
     }
 
+    /// With `--yes` the lock is held from before the plan is made: a signal before the first
+    /// step still ends the rollback with nothing changed, and leaves no lock for `recover`.
+    @Test(arguments: ["rollback", "undo"])
+    func aSignalWhileTheLockIsHeldBeforeTheFirstStepLeavesNoLock(operation: String) async throws {
+        let repo = try await ScratchRepository()
+        let ids = try await repo.commits(3)
+        if operation == "undo" { #expect(try await repo.timeturner("rollback", "--to", ids[0], "--yes").status == 0) }
+        let before = try await repo.fingerprint()
+        let arguments = operation == "undo" ? ["undo", "--yes"] : ["rollback", "--to", ids[0], "--yes"]
+        let status = try await repo.timeturnerPaused(arguments, before: "lock") { pid, marker in
+            #expect(repo.exists(".git/timeturner/lock"), "with --yes the lock is held from before the plan")
+            kill(pid, SIGTERM)
+            try await Task.sleep(for: .milliseconds(200))
+            unlink(marker)
+        }
+        #expect(status == 128 + SIGTERM, "exit status \(status)")
+        #expect(!repo.exists(".git/timeturner/lock") && !repo.exists(".git/timeturner/state.json"))
+        #expect(try await repo.fingerprint() == before)
+        let again = try await repo.timeturner(arguments)
+        #expect(again.status == 0, "\(again)")
+    }
+
     @Test func recoverEndsAVerificationGroupThatOutlivedAKilledRollback() async throws {
         let repo = try await ScratchRepository()
         let ids = try await repo.commits(3)
