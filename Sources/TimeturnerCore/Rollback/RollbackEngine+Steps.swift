@@ -6,7 +6,8 @@ extension RollbackEngine {
     /// Takes the lock, then checks the repository is still what the plan was made from: a
     /// commit, a checkout or an edited file since then refuses the plan (nothing changed yet).
     func takeLock(_ run: RollbackRun) throws(TimeturnerError) {
-        if run.plannedUnderLock { return try adoptPlanningLock(run) }
+        // Already held: the plan was made under it.
+        if run.lock != nil { return try adoptPlanningLock(run) }
         let operation = run.plan.operation.name
         run.lock = try directory.acquire(operation: operation, id: run.plan.id, now: attribution.time)
         // Before our own state.json replaces an interrupted one's, and before git's locks matter.

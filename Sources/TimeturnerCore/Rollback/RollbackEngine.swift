@@ -42,7 +42,6 @@ public struct RollbackEngine {
         let run = RollbackRun(plan: plan, recorder: recorder(for: plan), attribution: attribution,
                               checkouts: TreeCheckouts(repository: repository, operationID: plan.id))
         run.lock = planningLock?.lock
-        run.plannedUnderLock = planningLock != nil
         defer { run.lock?.release() }
         if let planningLock, planningLock.id != plan.id {
             return run.result(.refused(TimeturnerError(.refused, "the lock was taken for rollback \(planningLock.id), not for \(plan.id); nothing was changed",

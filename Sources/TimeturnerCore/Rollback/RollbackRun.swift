@@ -19,9 +19,8 @@ final class RollbackRun {
     let attribution: Attribution
     let clock = ContinuousClock()
     let started: ContinuousClock.Instant
+    /// Held from before the first step when the plan was made under it (`PlanningLock`).
     var lock: OperationLock?
-    /// The plan was made under `lock` (taken before planning): what it read is what is here.
-    var plannedUnderLock = false
     /// The work tree as it is under the lock (equal to the plan's, or the plan was refused).
     var status: WorkTreeStatus?
     var backup: SafetyBackup?
