@@ -23,7 +23,8 @@ let strictSettings: [SwiftSetting] = [
 // is built again (`make install`); see docs/design-decisions.md, "libgit2 is linked statically".
 //
 // `--wrap` binds libgit2's calls to its TLS set-up and to mbedTLS's CA-bundle loaders to
-// CDeferredCertificates, which sets TLS up on the first TLS connection, without the CA bundle.
+// CDeferredCertificates, which sets TLS up on the first TLS connection, without the CA bundle,
+// and every call to realpath to CPathResolution, which resolves a path in three system calls.
 let libgit2Libraries: [String] = [
     "libgit2.a", "libmbedtls.a", "libmbedx509.a", "libmbedcrypto.a", "libhttp_parser.a",
     "libpcre2-8.a", "libz.a",
@@ -31,6 +32,7 @@ let libgit2Libraries: [String] = [
     "--wrap=mbedtls_x509_crt_parse_file", "--wrap=mbedtls_x509_crt_parse_path",
     "--wrap=git_mbedtls_stream_global_init", "--wrap=git_mbedtls_stream_new",
     "--wrap=git_mbedtls_stream_wrap", "--wrap=git_mbedtls__set_cert_location",
+    "--wrap=realpath",
 ]
 let libgit2LinkerSettings: [LinkerSetting] = [
     .unsafeFlags(libgit2Libraries.flatMap { ["-Xlinker", $0] }),
@@ -81,10 +83,15 @@ let package = Package(
         // HTTP for checks: libcurl (Debian: libcurl4-openssl-dev for the header, libcurl4 at run
         // time), loaded with dlopen on the first request so that no command's start-up pays for it.
         .target(name: "CCurlHTTP"),
+        // realpath(3) through the kernel's own resolution of the opened path, for libgit2's
+        // checkout (two calls per file written); see the file.
+        .target(name: "CPathResolution"),
+        // glibc's malloc.h, for the allocator settings the executable makes at start (main.swift).
+        .systemLibrary(name: "CMalloc"),
         // The only importer of CLibgit2: a Swift surface over the few libgit2 calls we need.
         .target(
             name: "GitKit",
-            dependencies: ["CLibgit2", "CDeferredCertificates", "CDeferredGSSAPI", "CDeferredSSH"],
+            dependencies: ["CLibgit2", "CDeferredCertificates", "CDeferredGSSAPI", "CDeferredSSH", "CPathResolution"],
             swiftSettings: strictSettings,
             linkerSettings: libgit2LinkerSettings
         ),
@@ -118,7 +125,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "git-timeturner",
-            dependencies: ["TimeturnerCLI"],
+            dependencies: ["TimeturnerCLI", "CMalloc"],
             swiftSettings: strictSettings,
             linkerSettings: staticCxxRuntimeSettings
         ),
@@ -133,7 +140,7 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "GitKitTests", dependencies: ["GitKit", "CDeferredGSSAPI", "CDeferredSSH", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "GitKitTests", dependencies: ["GitKit", "CDeferredGSSAPI", "CDeferredSSH", "CPathResolution", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "TimeturnerCoreTests",
             dependencies: ["TimeturnerCore", "GitKit", "TestSupport"],

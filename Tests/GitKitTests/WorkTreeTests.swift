@@ -1,4 +1,5 @@
 import GitKit
+import Glibc
 import Testing
 import TestSupport
 
@@ -64,6 +65,57 @@ import TestSupport
             try repository.checkout(tree: newTree, baseline: oldTree, paths: ["keep.txt"], safety: .safe)
         }
         #expect(scratch.read("keep.txt") == "mine\n")
+    }
+
+    /// A file a checkout gives other content is a new file, as with `git checkout`: a hard link
+    /// to the old one elsewhere and a reader that has it open keep the old bytes. A checkout that
+    /// refuses (one path modified) leaves every other file as it was, the same file, not a copy.
+    private func contents(of descriptor: Int32) -> String {
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let count = pread(descriptor, &buffer, buffer.count, 0)
+        return String(decoding: buffer.prefix(max(count, 0)), as: UTF8.self)
+    }
+
+    @Test func checkoutReplacesFilesInsteadOfWritingThroughThem() async throws {
+        let scratch = try await ScratchRepository()
+        let first = try await scratch.commit("one", files: ["a.txt": "a1\n", "b.txt": "b1\n", "run.sh": "echo 1\n"])
+        try scratch.write("run.sh", "echo 2\n", mode: 0o755)
+        try await scratch.git("add", "run.sh")
+        try await scratch.commit("two", files: ["a.txt": "a2\n", "b.txt": "b2\n"])
+        let repository = try Repository.open(path: scratch.path)
+        let oldTree = try repository.commit(try #require(OID(hex: first))).tree
+        let newTree = try repository.commit(try repository.headCommit()).tree
+        let outside = try makeTemporaryDirectory("hard-link")
+        defer { removeTree(outside) }
+        #expect(link(scratch.path + "/a.txt", outside + "/a.txt") == 0)
+        let reader = open(scratch.path + "/b.txt", O_RDONLY)
+        #expect(reader >= 0)
+        defer { close(reader) }
+        var before = stat()
+        #expect(stat(scratch.path + "/b.txt", &before) == 0)
+
+        // Refused: a.txt is modified. Nothing was unlinked, b.txt is the very same file.
+        try scratch.write("a.txt", "mine\n")
+        #expect(throws: GitError.self) {
+            try repository.checkout(tree: oldTree, baseline: newTree, paths: ["a.txt", "b.txt", "run.sh"], safety: .safe)
+        }
+        var unchanged = stat()
+        #expect(stat(scratch.path + "/b.txt", &unchanged) == 0 && unchanged.st_ino == before.st_ino)
+        #expect(scratch.read("a.txt") == "mine\n" && scratch.read("b.txt") == "b2\n" && scratch.read("run.sh") == "echo 2\n")
+
+        try scratch.write("a.txt", "a2\n")
+        #expect(unlink(outside + "/a.txt") == 0 && link(scratch.path + "/a.txt", outside + "/a.txt") == 0)
+        try repository.checkout(tree: oldTree, baseline: newTree, paths: ["a.txt", "b.txt", "run.sh"], safety: .safe)
+        #expect(scratch.read("a.txt") == "a1\n" && scratch.read("b.txt") == "b1\n" && scratch.read("run.sh") == "echo 1\n")
+        let linked = open(outside + "/a.txt", O_RDONLY)
+        defer { close(linked) }
+        #expect(contents(of: linked) == "a2\n", "the checkout wrote through a hard link")
+        #expect(contents(of: reader) == "b2\n", "an open reader saw the new bytes")
+        var after = stat()
+        #expect(stat(scratch.path + "/run.sh", &after) == 0 && after.st_mode & 0o111 == 0, "the executable bit came back off")
+        // Index and work tree agree, and both are the first commit's.
+        #expect(try await scratch.git("diff", "--name-only").isEmpty)
+        #expect(try await scratch.git("diff", "--cached", "--name-only", first).isEmpty)
     }
 
     @Test func commitsBetweenAndRevertInMemoryReportConflictsWithoutState() async throws {
