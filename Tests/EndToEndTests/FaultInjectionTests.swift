@@ -66,7 +66,7 @@ internal import Glibc
                     #expect(run.stderr.contains(fault == "ENOSPC" ? "No space left on device" : "Permission denied"), "\(label): \(run)")
                 }
             }
-            #expect(!repo.exists(".git/timeturner/lock") && !repo.exists(".git/timeturner/state.json"), "\(label)")
+            #expect(!repo.exists(".git/timeturner/lock") && !repo.exists(".git/timeturner/state.jsonl"), "\(label)")
             #expect(try await repo.gitResult(["fsck", "--no-progress"]).status == 0, "\(label)")
         }
     }
@@ -87,7 +87,7 @@ internal import Glibc
             } else {
                 #expect(try await repo.fingerprintIncludingIgnored() == before, "\(label)")
             }
-            #expect(!repo.exists(".git/timeturner/lock") && !repo.exists(".git/timeturner/state.json"), "\(label)")
+            #expect(!repo.exists(".git/timeturner/lock") && !repo.exists(".git/timeturner/state.jsonl"), "\(label)")
         }
     }
 }
@@ -153,7 +153,7 @@ internal import Glibc
             unlink(marker)
         }
         #expect(status == 128 + SIGTERM, "exit status \(status)")
-        #expect(!repo.exists(".git/timeturner/lock") && !repo.exists(".git/timeturner/state.json"))
+        #expect(!repo.exists(".git/timeturner/lock") && !repo.exists(".git/timeturner/state.jsonl"))
         #expect(try await repo.fingerprint() == before)
         let again = try await repo.timeturner(arguments)
         #expect(again.status == 0, "\(again)")

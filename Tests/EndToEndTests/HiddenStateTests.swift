@@ -147,10 +147,10 @@ internal import Glibc
         let repo = try await ScratchRepository()
         let ids = try await repo.commits(3)
         _ = try await repo.timeturnerPaused(["rollback", "--to", ids[0], "--yes"], before: "work-tree") { pid, _ in kill(pid, SIGKILL) }
-        let state = try #require(repo.read(".git/timeturner/state.json"))
+        let state = try #require(repo.read(".git/timeturner/state.jsonl"))
         let blocked = try await repo.timeturner("rollback", "--to", ids[1], "--yes")
         #expect(blocked.status == 3 && blocked.stderr.contains("was interrupted") && blocked.stderr.contains("git timeturner recover"), "\(blocked)")
-        #expect(repo.read(".git/timeturner/state.json") == state, "the interrupted state was overwritten")
+        #expect(repo.read(".git/timeturner/state.jsonl") == state, "the interrupted state was overwritten")
         #expect(try await repo.timeturner("recover", "--yes").status == 0)
         #expect(try await repo.timeturner("rollback", "--to", ids[1], "--yes").status == 0)
     }

@@ -41,7 +41,7 @@ internal import Glibc
         // No commit became unreachable, and the lock and state are gone.
         #expect(try await repo.git("rev-parse", "main").trimmed == ids[3])
         #expect(try await repo.gitResult(["fsck", "--no-progress", "--strict"]).status == 0)
-        #expect(!repo.exists(".git/timeturner/lock") && !repo.exists(".git/timeturner/state.json"))
+        #expect(!repo.exists(".git/timeturner/lock") && !repo.exists(".git/timeturner/state.jsonl"))
         let again = try await repo.timeturner("recover", "--yes")
         #expect(again.stdout.contains("Nothing to recover"))
     }
@@ -94,7 +94,7 @@ internal import Glibc
         #expect(try await repo.git("status", "--porcelain").isEmpty)
         #expect(repo.read("common.txt") == "version 4\n" && repo.exists("fix.txt"))
         #expect(try await repo.git("for-each-ref", "refs/timeturner/safety").isEmpty)
-        #expect(!repo.exists(".git/timeturner/lock") && !repo.exists(".git/timeturner/state.json"))
+        #expect(!repo.exists(".git/timeturner/lock") && !repo.exists(".git/timeturner/state.jsonl"))
     }
 
     @Test func staleLockIsReportedAndClearedByRecoverButALiveOneIsNot() async throws {

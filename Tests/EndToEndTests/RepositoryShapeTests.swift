@@ -137,7 +137,7 @@ internal import Glibc
         #expect(try await repo.git("rev-parse", "main").trimmed == ids[2])
         // Lock and state belong to the worktree's own git dir, never to the main one; only the
         // clone's identity (shared by all its worktrees, docs/storage.md) lives in the common dir.
-        #expect(!FileManagerLite.exists(repo.path + "/.git/timeturner/lock") && !FileManagerLite.exists(repo.path + "/.git/timeturner/state.json"))
+        #expect(!FileManagerLite.exists(repo.path + "/.git/timeturner/lock") && !FileManagerLite.exists(repo.path + "/.git/timeturner/state.jsonl"))
         #expect(try await sh("ls -A .git/timeturner 2>/dev/null || true", repo, in: repo.path).trimmed.split(separator: "\n").allSatisfy { $0 == "clone-id" })
     }
 

@@ -48,7 +48,7 @@ import TestSupport
         let journal = try await repo.git("show", "refs/timeturner/registry:journal/2026-11.jsonl")
         #expect(journal.contains("\"id\":\"\(id)\"") && journal.contains("\"status\":\"succeeded\""))
         #expect(try await repo.gitResult(["fsck", "--no-progress", "--strict"]).status == 0)
-        #expect(!repo.exists(".git/timeturner/lock") && !repo.exists(".git/timeturner/state.json"))
+        #expect(!repo.exists(".git/timeturner/lock") && !repo.exists(".git/timeturner/state.jsonl"))
     }
 
     @Test func revertRefusesATargetThatIsNotAnAncestorAndResetMovesTheBranch() async throws {
@@ -197,7 +197,7 @@ import TestSupport
         #expect(try await repo.git("rev-parse", "\(safety)^1").trimmed == ids[3])
         #expect(try await repo.git("log", "-1", "--format=%s").trimmed == "sneaky")
         // The state stays for status and recover; recover will not guess over the moved branch.
-        #expect(repo.exists(".git/timeturner/state.json"))
+        #expect(repo.exists(".git/timeturner/state.jsonl"))
         let status = try await repo.timeturner("status")
         #expect(status.stdout.contains("interrupted"), "\(status)")
         let recover = try await repo.timeturner("recover", "--yes")

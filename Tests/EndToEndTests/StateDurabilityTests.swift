@@ -2,22 +2,24 @@ import Testing
 import TestSupport
 internal import Glibc
 
-/// The write-ahead rule of `state.json` (docs/rollback.md), watched with `strace` on a real
+/// The write-ahead rule of `state.jsonl` (docs/rollback.md), watched with `strace` on a real
 /// rollback: before each change (the branch ref, the index, a work-tree file, the journal's ref)
-/// the newest `state.json` is on disk: its temporary file was fsynced before the rename and the
-/// directory after it, both before the change. Only the records of steps that change nothing
-/// may skip the syncs; a power loss after a change would otherwise find an older record that
-/// does not mention it.
+/// the newest record is on disk: it was appended to the file and the file synced (`fdatasync`)
+/// after it, and the file's directory entry was synced once the file was created, all before the
+/// change. Only the records of steps that change nothing may skip the syncs; a power loss after a
+/// change would otherwise find an older record that does not mention it.
 @Suite struct StateDurabilityTests {
     /// One system call of the trace that matters here.
     enum Event {
         case synced(path: String)
+        case written(path: String)
         case renamed(from: String, to: String)
         case created(path: String)
     }
 
-    /// Parses `strace -f -qq -e trace=openat,fsync,rename` output: file descriptors are mapped to
-    /// the paths they were opened with, and a call split by another thread is joined again.
+    /// Parses `strace -f -qq -e trace=openat,write,fsync,fdatasync,rename` output: file
+    /// descriptors are mapped to the paths they were opened with, and a call split by another
+    /// thread is joined again.
     static func events(_ log: String) -> [Event] {
         var events: [Event] = [], paths: [String: String] = [:], pending: [String: String] = [:]
         for raw in log.split(separator: "\n").map(String.init) {
@@ -33,13 +35,15 @@ internal import Glibc
             let result = line[equals.upperBound...].prefix { $0 != " " }
             guard let value = Int(result), value >= 0 else { continue }
             let quoted = line.split(separator: "\"", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
+            func descriptor(after call: String) -> String { String(line.dropFirst(call.count).prefix { $0 != ")" && $0 != "," }) }
             if line.hasPrefix("openat(") {
                 guard let path = quoted.first else { continue }
                 paths[String(value)] = path
                 if line.contains("O_CREAT") { events.append(.created(path: path)) }
-            } else if line.hasPrefix("fsync(") {
-                let descriptor = String(line.dropFirst("fsync(".count).prefix { $0 != ")" })
-                if let path = paths[descriptor] { events.append(.synced(path: path)) }
+            } else if line.hasPrefix("fsync(") || line.hasPrefix("fdatasync(") {
+                if let path = paths[descriptor(after: line.hasPrefix("fsync(") ? "fsync(" : "fdatasync(")] { events.append(.synced(path: path)) }
+            } else if line.hasPrefix("write(") {
+                if let path = paths[descriptor(after: "write(")], value > 0 { events.append(.written(path: path)) }
             } else if line.hasPrefix("rename("), quoted.count >= 2 {
                 events.append(.renamed(from: quoted[0], to: quoted[1]))
             }
@@ -49,7 +53,7 @@ internal import Glibc
 
     func traced(_ repo: ScratchRepository, _ arguments: [String]) async throws -> [Event] {
         let log = repo.siblingDirectory("trace") + "/strace.log"
-        let run = try await runProcess("strace", ["-f", "-qq", "-e", "trace=openat,fsync,rename", "-o", log, TimeturnerBinary.path] + arguments,
+        let run = try await runProcess("strace", ["-f", "-qq", "-e", "trace=openat,write,fsync,fdatasync,rename", "-o", log, TimeturnerBinary.path] + arguments,
                                        environment: repo.environment, in: repo.path)
         #expect(run.status == 0, "\(run)")
         let bytes = try #require(readFile(log), "strace wrote no log at \(log)")
@@ -60,10 +64,11 @@ internal import Glibc
     func expectDurableBeforeEveryChange(_ events: [Event], repo: ScratchRepository, label: String) -> Int {
         let gitDirectory = repo.path + "/.git"
         let stateDirectory = gitDirectory + "/timeturner"
-        let state = stateDirectory + "/state.json"
-        var lastStateRename: Int? = nil, changes = 0
+        let state = stateDirectory + "/state.jsonl"
+        var lastRecord: Int? = nil, created: Int? = nil, changes = 0
         for (index, event) in events.enumerated() {
-            if case .renamed(_, let to) = event, to == state { lastStateRename = index; continue }
+            if case .written(let path) = event, path == state { lastRecord = index; continue }
+            if case .created(let path) = event, path == state { created = index; continue }
             let change: String?
             switch event {
             case .renamed(_, let to) where to.hasPrefix(gitDirectory + "/refs/heads/") || to == gitDirectory + "/index"
@@ -76,14 +81,14 @@ internal import Glibc
             }
             guard let change else { continue }
             changes += 1
-            guard let renamed = lastStateRename, case .renamed(let temporary, _) = events[renamed] else {
-                Issue.record("\(label): \(change) changed before any state.json was written")
+            guard let record = lastRecord, let created else {
+                Issue.record("\(label): \(change) changed before any state.jsonl record was written")
                 continue
             }
-            let fileSynced = events[..<renamed].contains { if case .synced(let path) = $0 { path == temporary } else { false } }
-            let directorySynced = events[(renamed + 1)..<index].contains { if case .synced(let path) = $0 { path == stateDirectory } else { false } }
-            #expect(fileSynced, "\(label): the state.json before the change of \(change) was not fsynced before its rename")
-            #expect(directorySynced, "\(label): the rename of the state.json before the change of \(change) was not made durable first")
+            let fileSynced = events[record..<index].contains { if case .synced(let path) = $0 { path == state } else { false } }
+            let entrySynced = events[created..<index].contains { if case .synced(let path) = $0 { path == stateDirectory } else { false } }
+            #expect(fileSynced, "\(label): the record before the change of \(change) was not synced to disk before it")
+            #expect(entrySynced, "\(label): state.jsonl's directory entry was not made durable before the change of \(change)")
         }
         return changes
     }
@@ -99,24 +104,30 @@ internal import Glibc
     }
 
     /// The parser on strace's own shapes: short pids padded, a call split by another thread,
-    /// padded results, failed calls ignored.
+    /// padded results, failed calls ignored, writes and syncs mapped to their files.
     @Test func parsesStraceOutput() {
         let log = """
-        5232  openat(AT_FDCWD, "/r/.git/timeturner/state.json.tmp-1", O_WRONLY|O_CREAT|O_EXCL|O_CLOEXEC, 0644) = 6
-        5232  fsync(6)                          = 0
-        5232  rename("/r/.git/timeturner/state.json.tmp-1", "/r/.git/timeturner/state.json" <unfinished ...>
+        5232  openat(AT_FDCWD, "/r/.git/timeturner/state.jsonl", O_WRONLY|O_CREAT|O_TRUNC|O_APPEND|O_CLOEXEC, 0644) = 6
+        5232  write(6, "{\\"operation\\":\\"rollback\\""..., 812 <unfinished ...>
         5233  openat(AT_FDCWD, "/missing", O_RDONLY) = -1 ENOENT (No such file or directory)
-        5232  <... rename resumed>)             = 0
-        26671 openat(AT_FDCWD, "/r/app.txt", O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC, 0100644) = 7
+        5232  <... write resumed>)              = 812
+        5232  fdatasync(6)                      = 0
+        5232  openat(AT_FDCWD, "/r/.git/timeturner", O_RDONLY|O_CLOEXEC|O_DIRECTORY) = 7
+        5232  fsync(7)                          = 0
+        5232  rename("/r/.git/refs/heads/main.lock", "/r/.git/refs/heads/main") = 0
+        26671 openat(AT_FDCWD, "/r/app.txt", O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC, 0100644) = 8
         """
         let events = Self.events(log)
-        #expect(events.count == 4)
-        if case .created(let path) = events[0] { #expect(path == "/r/.git/timeturner/state.json.tmp-1") } else { Issue.record("\(events)") }
-        if case .synced(let path) = events[1] { #expect(path == "/r/.git/timeturner/state.json.tmp-1") } else { Issue.record("\(events)") }
-        if case .renamed(let from, let to) = events[2] {
-            #expect(from == "/r/.git/timeturner/state.json.tmp-1" && to == "/r/.git/timeturner/state.json")
+        #expect(events.count == 6, "\(events)")
+        guard events.count == 6 else { return }
+        if case .created(let path) = events[0] { #expect(path == "/r/.git/timeturner/state.jsonl") } else { Issue.record("\(events)") }
+        if case .written(let path) = events[1] { #expect(path == "/r/.git/timeturner/state.jsonl") } else { Issue.record("\(events)") }
+        if case .synced(let path) = events[2] { #expect(path == "/r/.git/timeturner/state.jsonl") } else { Issue.record("\(events)") }
+        if case .synced(let path) = events[3] { #expect(path == "/r/.git/timeturner") } else { Issue.record("\(events)") }
+        if case .renamed(let from, let to) = events[4] {
+            #expect(from == "/r/.git/refs/heads/main.lock" && to == "/r/.git/refs/heads/main")
         } else { Issue.record("\(events)") }
-        if case .created(let path) = events[3] { #expect(path == "/r/app.txt") } else { Issue.record("\(events)") }
+        if case .created(let path) = events[5] { #expect(path == "/r/app.txt") } else { Issue.record("\(events)") }
     }
 
     @Test(arguments: ["revert", "reset"])
@@ -133,14 +144,14 @@ internal import Glibc
 
     /// What a power loss can leave of the records that are not synced: the operation killed
     /// before the branch moves (its lock and safety ref written), then its state file lost, or
-    /// put back to the lock's first record. `recover` clears the lock, nothing else changed, and
+    /// cut back to its first line, the lock's record. `recover` clears the lock, nothing else changed, and
     /// the safety ref still holds the commit it was written for.
     @Test(arguments: ["missing", "the lock's record"])
     func aPowerLossBeforeTheFirstChangeLosesNothing(state: String) async throws {
         let repo = try await repository()
         let before = try await repo.fingerprint()
         let head = try await repo.git("rev-parse", "HEAD").trimmed
-        let statePath = repo.path + "/.git/timeturner/state.json"
+        let statePath = repo.path + "/.git/timeturner/state.jsonl"
         let status = try await repo.timeturnerPaused(["rollback", "--to", "p1", "--yes"], before: "move-ref") { pid, _ in
             kill(pid, SIGKILL)
         }
@@ -148,13 +159,14 @@ internal import Glibc
         if state == "missing" {
             unlink(statePath)
         } else {
-            // The lock's record: the operation's first, before any step was done.
+            // The lock's record: the operation's first line, before any step was done.
             let script = """
             import json, sys
-            state = json.load(open(sys.argv[1]))
-            state.update(step="lock", stepsDone=[], doneCount=0)
-            state.pop("stepLabel", None)
-            json.dump(state, open(sys.argv[1], "w"))
+            lines = open(sys.argv[1], "rb").read().split(b"\\n")
+            first = json.loads(lines[0])
+            assert first["step"] == "lock" and first["stepsDone"] == [], first
+            assert len(lines) > 2, "only one record before the kill"
+            open(sys.argv[1], "wb").write(lines[0] + b"\\n")
             """
             let written = try await runProcess("python3", ["-c", script, statePath], environment: repo.environment, in: repo.path)
             #expect(written.status == 0, "\(written)")
@@ -170,6 +182,72 @@ internal import Glibc
         let safetyRef = String(safety.split(separator: " ")[0])
         #expect(try await repo.git("rev-parse", safetyRef + "^1").trimmed == head)
         #expect(try await repo.gitResult(["fsck", "--no-progress"]).status == 0)
+    }
+
+    /// A process killed while it appended a record leaves the line cut short, without its
+    /// newline. Readers skip it: the state is the record before, which `status` reports and
+    /// `recover` puts back, and nothing is lost. (Were the cut line not skipped the state would
+    /// read as absent, and a half-done rollback would look like no operation at all.)
+    @Test func aRecordCutShortIsSkipped() async throws {
+        let repo = try await repository()
+        let before = try await repo.fingerprint()
+        let statePath = repo.path + "/.git/timeturner/state.jsonl"
+        let status = try await repo.timeturnerPaused(["rollback", "--to", "p1", "--yes"], before: "work-tree") { pid, _ in
+            kill(pid, SIGKILL)
+        }
+        #expect(status == 128 + SIGKILL)
+        // The next record as it would have been, two thirds of it written.
+        let script = """
+        import json, sys
+        path = sys.argv[1]
+        data = open(path, "rb").read()
+        assert data.endswith(b"\\n"), "the last record is not whole"
+        last = json.loads(data.rstrip(b"\\n").split(b"\\n")[-1])
+        assert last["step"] == "work-tree", last["step"]
+        last.update(step="journal", stepsDone=last["stepsDone"] + ["work-tree"], doneCount=last["doneCount"] + 1)
+        line = json.dumps(last, separators=(",", ":")).encode()
+        open(path, "ab").write(line[: len(line) * 2 // 3])
+        """
+        let cut = try await runProcess("python3", ["-c", script, statePath], environment: repo.environment, in: repo.path)
+        #expect(cut.status == 0, "\(cut)")
+        let shown = try await repo.timeturner("status", "--json")
+        #expect(shown.stdout.contains("\"interrupted\": true") && shown.stdout.contains("\"step\": \"work-tree\""), "\(shown)")
+        let recover = try await repo.timeturner("recover", "--yes")
+        #expect(recover.status == 0, "\(recover)")
+        #expect(try await repo.fingerprint() == before, "\(recover)")
+        #expect(!repo.exists(".git/timeturner/state.jsonl") && !repo.exists(".git/timeturner/lock"))
+    }
+
+    /// The state file of an earlier version (`state.json`, one JSON document) left by an
+    /// operation it did not finish is still read: `status` shows it, a new rollback refuses to
+    /// start over it, `recover` puts the state back and removes it.
+    @Test func anEarlierVersionsStateFileIsStillRecovered() async throws {
+        let repo = try await repository()
+        let before = try await repo.fingerprint()
+        let directory = repo.path + "/.git/timeturner"
+        let status = try await repo.timeturnerPaused(["rollback", "--to", "p1", "--yes"], before: "work-tree") { pid, _ in
+            kill(pid, SIGKILL)
+        }
+        #expect(status == 128 + SIGKILL)
+        let script = """
+        import json, os, sys
+        directory = sys.argv[1]
+        last = json.loads(open(directory + "/state.jsonl", "rb").read().rstrip(b"\\n").split(b"\\n")[-1])
+        with open(directory + "/state.json", "w") as out:
+            json.dump(last, out, indent=2, sort_keys=True)
+            out.write("\\n")
+        os.unlink(directory + "/state.jsonl")
+        """
+        let converted = try await runProcess("python3", ["-c", script, directory], environment: repo.environment, in: repo.path)
+        #expect(converted.status == 0, "\(converted)")
+        let shown = try await repo.timeturner("status", "--json")
+        #expect(shown.stdout.contains("\"interrupted\": true") && shown.stdout.contains("\"step\": \"work-tree\""), "\(shown)")
+        let blocked = try await repo.timeturner("rollback", "--to", "p1", "--yes")
+        #expect(blocked.status == 3 && blocked.stderr.contains("was interrupted"), "\(blocked)")
+        let recover = try await repo.timeturner("recover", "--yes")
+        #expect(recover.status == 0, "\(recover)")
+        #expect(try await repo.fingerprint() == before, "\(recover)")
+        #expect(!repo.exists(".git/timeturner/state.json") && !repo.exists(".git/timeturner/state.jsonl"))
     }
 
     @Test func undoFollowsTheSameRule() async throws {

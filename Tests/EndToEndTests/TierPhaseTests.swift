@@ -190,7 +190,7 @@ import TestSupport
         let run = try await repo.timeturner("rollback", "--to", "p1", "--level", "2", "--yes")
         #expect(run.status != 0, "\(run)")
         #expect(states(repo) == ["schema-1", "config-1", "release-1"], "the tiers had been rolled back when it died")
-        #expect(repo.exists(".git/timeturner/state.json"))
+        #expect(repo.exists(".git/timeturner/state.jsonl"))
         let recover = try await repo.timeturner("recover", "--yes", "--json")
         #expect(recover.status == 0, "\(recover)")
         #expect(states(repo) == ["schema-2", "config-2", "release-2"])

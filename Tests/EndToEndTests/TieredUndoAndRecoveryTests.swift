@@ -77,8 +77,8 @@ internal import Glibc
         }
         #expect(status == 128 + SIGKILL)
         #expect(repo.read("deployed") == "v1\n" && repo.read("app.txt") == "v1\n")
-        let state = try #require(repo.read(".git/timeturner/state.json"))
-        #expect(state.contains("\"changedTiers\": [") && state.contains("\"deploy\""), "\(state)")
+        let state = try #require(repo.read(".git/timeturner/state.jsonl"))
+        #expect(state.contains("\"changedTiers\":[\"deploy\""), "\(state)")
 
         let recover = try await repo.timeturner("recover", "--yes", "--json")
         #expect(recover.status == 0 && recover.stdout.contains("\"action\": \"restored\""), "\(recover)")
@@ -96,7 +96,7 @@ internal import Glibc
         try await repo.git("config", "--unset", "timeturner.tier.deploy.executor")
         let recover = try await repo.timeturner("recover", "--yes")
         #expect(recover.status == 3 && recover.stderr.contains("the deploy tier must be restored with the command executor"), "\(recover)")
-        #expect(repo.exists(".git/timeturner/state.json"))
+        #expect(repo.exists(".git/timeturner/state.jsonl"))
         #expect(repo.read("app.txt") == "v1\n", "recover changed the code though it refused")
     }
 }

@@ -40,7 +40,7 @@ internal import Glibc
         #expect(lock?.contains("\"id\":\"\(id)\"") == true && lock?.contains("\"pid\":\(getpid())") == true, "\(lock ?? "no lock")")
         #expect(armed)
         guard case .succeeded = last?.result.outcome else { Issue.record("\(String(describing: last?.result.outcome))"); return }
-        #expect(lockHolder(repo) == nil && !repo.exists(".git/timeturner/state.json"))
+        #expect(lockHolder(repo) == nil && !repo.exists(".git/timeturner/state.jsonl"))
         #expect(repo.read("app.txt") == "v1\n" && repo.read("keep.txt") == "edited, not committed\n")
     }
 
@@ -86,7 +86,7 @@ internal import Glibc
                 request(), approval: .inAdvance,
                 confirm: { (plan) throws(TimeturnerError) in try Approval(plan, consent: .assumeYes) }, attempted: { _ in })
         }
-        #expect(lockHolder(repo) == nil && !repo.exists(".git/timeturner/state.json"))
+        #expect(lockHolder(repo) == nil && !repo.exists(".git/timeturner/state.jsonl"))
         #expect(tiers.log.isEmpty && repo.read("app.txt") == "uncommitted\n", "\(tiers.log)")
     }
 
@@ -143,7 +143,7 @@ internal import Glibc
         #expect(lock?.contains("\"operation\":\"undo\"") == true && lock?.contains("\"id\":\"\(id)\"") == true, "\(lock ?? "no lock")")
         #expect(armed)
         guard case .succeeded = undone?.result.outcome else { Issue.record("\(String(describing: undone?.result.outcome))"); return }
-        #expect(lockHolder(repo) == nil && !repo.exists(".git/timeturner/state.json"))
+        #expect(lockHolder(repo) == nil && !repo.exists(".git/timeturner/state.jsonl"))
         #expect(try await repo.fingerprint() == before)
         #expect(tiers.state == ["config": "v3", "db": "v3"])
     }
@@ -164,7 +164,7 @@ internal import Glibc
         #expect(error.kind == .interrupted(signal: SIGTERM), "\(error)")
         // Only the preflight's dry runs reached the tiers.
         #expect(tiers.log == ["preflight:config", "preflight:db"], "\(tiers.log)")
-        #expect(lockHolder(repo) == nil && !repo.exists(".git/timeturner/state.json"))
+        #expect(lockHolder(repo) == nil && !repo.exists(".git/timeturner/state.jsonl"))
         #expect(try await repo.fingerprint() == before)
     }
 }

@@ -190,7 +190,7 @@ final class WarningLog: RollbackProgress {
         #expect(tiers.log == injected.calls, "\(injected.name)")
         #expect(try await repo.fingerprint() == before, "\(injected.name)")
         #expect(tiers.state == ["config": "v3", "db": "v3"], "\(injected.name)")
-        #expect(!repo.exists(".git/timeturner/lock") && !repo.exists(".git/timeturner/state.json"))
+        #expect(!repo.exists(".git/timeturner/lock") && !repo.exists(".git/timeturner/state.jsonl"))
         if injected.outcome == "refused" {
             #expect(result.event == nil)
             #expect(try await repo.git("for-each-ref", "refs/timeturner/safety").isEmpty)
@@ -271,7 +271,7 @@ final class WarningLog: RollbackProgress {
         // The db and the code were put back; config could not be; the state stays for recover.
         #expect(tiers.state["db"] == "v3" && tiers.state["config"] == "v1")
         #expect(repo.read("app.txt") == "v3\n")
-        #expect(repo.exists(".git/timeturner/state.json") && !repo.exists(".git/timeturner/lock"))
+        #expect(repo.exists(".git/timeturner/state.jsonl") && !repo.exists(".git/timeturner/lock"))
         #expect(result.event?.status == .restoreFailed && result.event?.restoreError?.contains("config") == true)
     }
 
@@ -288,7 +288,7 @@ final class WarningLog: RollbackProgress {
         guard case .succeeded = result.outcome else { Issue.record("\(result.outcome)"); return }
         #expect(repo.read("app.txt") == "v1\n")
         #expect(warnings.items.withLock { $0 }.contains { $0.contains("could not write the journal event") })
-        #expect(!repo.exists(".git/timeturner/state.json"))
+        #expect(!repo.exists(".git/timeturner/state.jsonl"))
     }
 
     @Test func anApprovalIsBoundToItsPlanAndTheWordMustMatch() async throws {

@@ -7,7 +7,7 @@ struct RecoverCommand: AsyncParsableCommand {
         commandName: "recover",
         abstract: "Finish or undo an interrupted rollback or undo, and clear a stale lock.",
         discussion: """
-        Reads .git/timeturner/state.json. If the interrupted operation had done everything but \
+        Reads .git/timeturner/state.jsonl. If the interrupted operation had done everything but \
         its journal (verification had passed), it is completed and journaled; if it had changed \
         anything, the state before it is restored: the tiers whose rollback had started, from the \
         captures of their state taken before it, then branch, index and work tree from its safety \
@@ -29,7 +29,7 @@ struct RecoverCommand: AsyncParsableCommand {
         let repository = try context.openRepository()
         let attribution = try context.attribution(in: repository)
         let configuration = try context.configuration(in: repository, overrides: configurationOptions.overrides)
-        // A guard that died holds the lock but left no state.json: it ends as abandoned, journaled.
+        // A guard that died holds the lock but left no state.jsonl: it ends as abandoned, journaled.
         if let ended = try AbandonedGuard.end(in: repository, by: attribution) {
             context.terminal.out("Ended guard \(Terminal.escaped(ended.id)) of \(ended.commit.prefix(7)) as abandoned (\(ended.error ?? "")); the lock is released and the commit stays unmarked")
             return

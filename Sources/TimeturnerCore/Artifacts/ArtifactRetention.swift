@@ -26,7 +26,7 @@ public struct ArtifactEntry: Sendable, Equatable {
 ///   last-good` returns to),
 /// - the present-state captures of every rollback that can still be undone (it succeeded, its
 ///   safety ref exists and no undo of it succeeded),
-/// - the operation in progress or interrupted in this worktree (`state.json`),
+/// - the operation in progress or interrupted in this worktree (`state.jsonl`),
 /// and any file younger than `grace` seconds (it may belong to a capture whose note or journal
 /// line is not written yet). Everything else in the tier subdirectories that this tool named
 /// (`point-*`, `before-*`, time-stamped or `safety-*` `.dump`/`.tar` files) may be pruned;
@@ -137,8 +137,8 @@ public struct ArtifactRetention {
 
         if let state = OperationDirectory(repository: store.repository).readState() {
             for (tier, saved) in state.captures {
-                note(saved["capture"], user: "operation \(state.id) in state.json (\(tier))",
-                     keptBecause: "operation \(state.id) is in progress or interrupted (state.json)")
+                note(saved["capture"], user: "operation \(state.id) in state.jsonl (\(tier))",
+                     keptBecause: "operation \(state.id) is in progress or interrupted (state.jsonl)")
             }
         }
         return (users, protected)

@@ -33,7 +33,7 @@ public enum ArtifactCheck: Sendable, Equatable {
 /// The directory of tier artifacts (dumps, archives) of one clone, `timeturner.artifacts.dir`
 /// (default `<git dir>/timeturner/artifacts`, one subdirectory per tier), and what refers to
 /// each file in it: the captures in points' notes and the present-state captures in the journal
-/// and `state.json`.
+/// and `state.jsonl`.
 public struct ArtifactStore {
     public static let directoryKey = "timeturner.artifacts.dir"
     public static let keepKey = "timeturner.artifacts.keep"

@@ -71,7 +71,7 @@ public enum LocalFile {
 
     /// Makes a rename in `directory` durable. File systems that cannot sync a directory
     /// (EINVAL: some FUSE and network ones) have nothing to make durable this way.
-    private static func syncDirectory(_ directory: String, of path: String) throws(TimeturnerError) {
+    static func syncDirectory(_ directory: String, of path: String) throws(TimeturnerError) {
         let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else { throw writeFailure(path, "wrote it, but could not open \(directory) to sync the rename") }
         defer { close(descriptor) }

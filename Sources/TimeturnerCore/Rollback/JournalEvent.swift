@@ -104,7 +104,7 @@ public struct OperationEvent: Sendable, Equatable, Codable {
     /// 1 for the first attempt; with `--escalate`, the next level's attempt is 2, and so on.
     public var attempt: Int?
     public var escalatedFrom: String?
-    /// The step that failed, as `state.json` names it.
+    /// The step that failed, as `state.jsonl` names it.
     public var failedStep: String?
     public var error: String?
     public var restoreError: String?

@@ -74,7 +74,10 @@ public struct OperationDirectory: Sendable {
     }
 
     public var lockPath: String { path + "/lock" }
-    public var statePath: String { path + "/state.json" }
+    /// The records of the operation in progress (`StateLog`).
+    public var statePath: String { path + "/state.jsonl" }
+    /// Where earlier versions kept the state, one JSON document: read, never written.
+    public var legacyStatePath: String { path + "/state.json" }
 
     static let hostName: String = {
         var buffer = [CChar](repeating: 0, count: 256)
@@ -159,7 +162,7 @@ public struct OperationDirectory: Sendable {
 }
 
 /// A held lock; `release` removes the file. Not released on a crash, on purpose: the stale lock
-/// and `state.json` are how the next run learns that something was interrupted.
+/// and `state.jsonl` are how the next run learns that something was interrupted.
 public struct OperationLock: Sendable {
     let path: String
     public let holder: LockHolder

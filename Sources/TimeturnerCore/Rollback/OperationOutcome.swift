@@ -22,7 +22,7 @@ public enum OperationOutcome: Sendable {
     case failedRestored(StepFailure)
     /// A signal (SIGINT, SIGTERM, SIGHUP) stopped the running step; everything was put back.
     case interruptedRestored(StepFailure)
-    /// A step failed, and putting the state back failed too; `state.json` stays for `recover`.
+    /// A step failed, and putting the state back failed too; `state.jsonl` stays for `recover`.
     case restoreFailed(StepFailure, restoreErrors: [TimeturnerError])
 
     var journalStatus: JournalStatus {

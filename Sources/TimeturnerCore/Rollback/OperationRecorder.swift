@@ -1,10 +1,11 @@
 internal import Glibc
 
-/// Records an operation's progress in `state.json` before each step (with what the steps before it did), reports it to
+/// Records an operation's progress in `state.jsonl` (`StateLog`) before each step (with what the steps before it did), reports it to
 /// the progress sink, and holds the test-only pause hook. Shared by rollback, undo and recover,
 /// so they record their steps the same way.
 final class OperationRecorder {
     let directory: OperationDirectory
+    let log: StateLog
     let progress: any RollbackProgress
     /// Test-only (`TIMETURNER_TEST_PAUSE_AT=<step>`): wait before the first step of this kind
     /// until the marker file `.git/timeturner/test-pause` is removed, so tests can kill or race
@@ -17,6 +18,7 @@ final class OperationRecorder {
 
     init(directory: OperationDirectory, progress: any RollbackProgress, pauseBefore: OperationStep?, state: OperationState) {
         self.directory = directory
+        log = StateLog(path: directory.statePath)
         self.progress = progress
         self.pauseBefore = pauseBefore
         self.state = state
@@ -29,7 +31,7 @@ final class OperationRecorder {
             paused = true
             try await pause(before: step.kind)
         }
-        if holdsLock { try directory.writeState(state, durable: step.recordsDurably) }
+        if holdsLock { try log.append(state, durable: step.recordsDurably) }
         progress.report(.stepStarted(step))
     }
 
@@ -45,14 +47,14 @@ final class OperationRecorder {
     /// Writes the state now (after recording a capture or the result commit mid-step), durably
     /// unless told otherwise: it is what a change about to be made is recorded by.
     func save(durable: Bool = true) throws(TimeturnerError) {
-        if holdsLock { try directory.writeState(state, durable: durable) }
+        if holdsLock { try log.append(state, durable: durable) }
     }
 
     private func pause(before kind: OperationStep) async throws(TimeturnerError) {
         let marker = directory.path + "/test-pause"
         // State first, marker second: a test acts as soon as it sees the marker.
         state.pausedBefore = kind.rawValue
-        if holdsLock { try directory.writeState(state) } else { try LocalFile.makeDirectories(directory.path) }
+        if holdsLock { try log.append(state, durable: true) } else { try LocalFile.makeDirectories(directory.path) }
         let descriptor = open(marker, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         if descriptor >= 0 { close(descriptor) }
         progress.report(.pausedForTest(kind, marker: marker))

@@ -2,8 +2,9 @@ internal import FoundationEssentials
 internal import Glibc
 public import GitKit
 
-/// `.git/timeturner/state.json`: what an operation in progress has done so far, written before
-/// each step starts, so that a crash at any point leaves enough for `status` and `recover`.
+/// What an operation in progress has done so far, recorded before each step starts (the newest
+/// line of `.git/timeturner/state.jsonl`, `StateLog`), so that a crash at any point leaves enough
+/// for `status` and `recover`.
 public struct OperationState: Sendable, Equatable {
     public var operation: String
     public var id: String
@@ -119,17 +120,37 @@ extension OperationDirectory {
         (lockExists ? currentHolder() : nil, readState(), lockPath)
     }
 
+    /// The newest whole record of `state.jsonl`; else the `state.json` an older version left
+    /// (one JSON document, replaced atomically), so that an operation it did not finish can still
+    /// be seen and recovered.
     public func readState() -> OperationState? {
-        guard let bytes = LocalFile.read(statePath), let value = JSONValue.parseDocument(bytes) else { return nil }
+        if let bytes = LocalFile.read(statePath), let state = Self.newestRecord(in: bytes) { return state }
+        guard let bytes = LocalFile.read(legacyStatePath), let value = JSONValue.parseDocument(bytes) else { return nil }
         return OperationState(json: value)
     }
 
-    /// Atomic (temporary file, rename): a crash leaves the old or the new state, never half.
-    /// Durable (both synced) unless told otherwise: see `RollbackStep.recordsDurably`.
-    func writeState(_ state: OperationState, durable: Bool = true) throws(TimeturnerError) {
-        try LocalFile.makeDirectories(path)
-        try LocalFile.writeAtomically(Array((state.json.pretty() + "\n").utf8), to: statePath, durable: durable)
+    /// The last line that ends in a newline and reads as a state. A last line without its
+    /// newline was cut short by a crash and is skipped, as is a whole line that does not read
+    /// (damage): the record before is the state then (`StateLog`).
+    static func newestRecord(in bytes: [UInt8]) -> OperationState? {
+        var end = bytes.lastIndex(of: 0x0A)
+        while let lineEnd = end {
+            let start = bytes[..<lineEnd].lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
+            if let value = JSONValue.parseDocument(Array(bytes[start..<lineEnd])), let state = OperationState(json: value) {
+                return state
+            }
+            end = start > 0 ? start - 1 : nil
+        }
+        return nil
     }
 
-    func removeState() { unlink(statePath) }
+    /// The state file there is, for messages: this version's, or an older version's.
+    public var existingStatePath: String {
+        !LocalFile.exists(statePath) && LocalFile.exists(legacyStatePath) ? legacyStatePath : statePath
+    }
+
+    func removeState() {
+        unlink(statePath)
+        unlink(legacyStatePath)
+    }
 }

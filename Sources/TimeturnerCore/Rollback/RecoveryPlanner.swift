@@ -84,7 +84,7 @@ public struct RecoveryPlanner {
         guard current == state.result else {
             let head = HeadPosition(recorded: state.head)
             throw TimeturnerError(.refused, "\(head.movingReference) is at \(current?.short ?? "nothing"), neither where \(state.operation) \(state.id) started (\(state.from.short)) nor where it was going (\(state.result.short)); not guessing",
-                                  hint: "the state before it is kept in \(state.safetyRef); inspect it with 'git show \(state.safetyRef)', then remove \(OperationDirectory(repository: repository).statePath)")
+                                  hint: "the state before it is kept in \(state.safetyRef); inspect it with 'git show \(state.safetyRef)', then remove \(OperationDirectory(repository: repository).existingStatePath)")
         }
         return state.onlyJournalLeft ? .complete : .restore
     }

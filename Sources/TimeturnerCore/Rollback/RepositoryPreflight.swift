@@ -22,7 +22,7 @@ struct RepositoryPreflight {
         }
     }
 
-    /// A `state.json` without a live holder is an operation that died half way: a new one
+    /// A `state.jsonl` without a live holder is an operation that died half way: a new one
     /// would overwrite what `recover` needs.
     private func requireNothingInterrupted(operation: String, holdingLock: Bool) throws(TimeturnerError) {
         let directory = OperationDirectory(repository: repository)

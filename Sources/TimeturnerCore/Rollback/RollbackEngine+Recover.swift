@@ -72,7 +72,7 @@ extension RollbackEngine {
     /// running the rolled-back state, so it is activated again on the restored one.
     private func reactivate(_ state: OperationState) async throws(TimeturnerError) {
         guard let command = state.activation else { return }
-        let outcome = await runCommand(VerificationCommand(command: command, timeout: TimeSpan(seconds: 300), origin: "state.json"))
+        let outcome = await runCommand(VerificationCommand(command: command, timeout: TimeSpan(seconds: 300), origin: "state.jsonl"))
         progress.report(.activationFinished(outcome))
         guard outcome.passed else {
             throw TimeturnerError(.verificationFailedRestoreFailed, "everything of \(state.operation) \(state.id) was put back, but activating it failed: '\(command)' \(outcome.explanation)",

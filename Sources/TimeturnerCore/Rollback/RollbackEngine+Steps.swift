@@ -10,7 +10,7 @@ extension RollbackEngine {
         if run.lock != nil { return try adoptPlanningLock(run) }
         let operation = run.plan.operation.name
         run.lock = try directory.acquire(operation: operation, id: run.plan.id, now: attribution.time)
-        // Before our own state.json replaces an interrupted one's, and before git's locks matter.
+        // Before our own state.jsonl replaces an interrupted one's, and before git's locks matter.
         try RepositoryPreflight(repository: repository).check(head: run.plan.code.head, operation: operation, holdingLock: true)
         run.recorder.holdsLock = true
         // The step's first record: `enter` could not write it before the lock was held.

@@ -1,7 +1,7 @@
 public import GitKit
 
 /// Runs approved plans, one step at a time, each a small function (RollbackEngine+Steps.swift),
-/// each recorded in `.git/timeturner/state.json` before it starts; puts back what the steps
+/// each recorded in `.git/timeturner/state.jsonl` before it starts; puts back what the steps
 /// changed when one fails (RollbackEngine+Restore.swift); journals the outcome. Nothing here
 /// prints: progress goes to the sink.
 public struct RollbackEngine {

@@ -1,7 +1,7 @@
 /// One step of a planned operation, in the order the engine runs them. A plan is a list of
 /// these; `--dry-run` prints them, and the engine executes exactly them, one small function each.
 /// Tiers are named, verification commands are indexes into the plan's list, so a step is a plain
-/// value that `state.json` and the digest can record.
+/// value that `state.jsonl` and the digest can record.
 public enum RollbackStep: Sendable, Equatable, Hashable {
     case takeLock
     /// The present state of a tier beyond code, so a failure (or `recover`) can put it back.
@@ -23,7 +23,7 @@ public enum RollbackStep: Sendable, Equatable, Hashable {
     case restoreFromSafetyBackup
     case writeJournal
 
-    /// The step's kind as `state.json`, `status` and the test pause hook name it.
+    /// The step's kind as `state.jsonl`, `status` and the test pause hook name it.
     public var kind: OperationStep {
         switch self {
         case .takeLock: .lock
@@ -39,7 +39,7 @@ public enum RollbackStep: Sendable, Equatable, Hashable {
         }
     }
 
-    /// A stable name for this exact step (`capture:db`, `verify:2`), recorded in `state.json`.
+    /// A stable name for this exact step (`capture:db`, `verify:2`), recorded in `state.jsonl`.
     public var label: String {
         switch self {
         case .captureTier(let tier): "capture:\(tier)"
@@ -73,7 +73,7 @@ public enum RollbackStep: Sendable, Equatable, Hashable {
     }
 }
 
-/// The kinds of step, in the order a rollback passes them. `state.json` lists those done, so
+/// The kinds of step, in the order a rollback passes them. `state.jsonl` lists those done, so
 /// `status` and `recover` know exactly how far an operation got.
 public enum OperationStep: String, Sendable, CaseIterable, Codable {
     case lock
