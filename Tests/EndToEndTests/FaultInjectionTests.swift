@@ -159,6 +159,30 @@ internal import Glibc
         #expect(again.status == 0, "\(again)")
     }
 
+    /// A guard's rollback with `--yes` is approved in advance too: the lock (the rollback's, the
+    /// guard's own released) is held from before the rollback's plan is made, and a signal there
+    /// ends it with nothing rolled back and no lock left.
+    @Test func aGuardsRollbackWithYesIsPlannedUnderItsLock() async throws {
+        let repo = try await ScratchRepository()
+        try await repo.commit("good", files: ["state": "ok\n"])
+        #expect(try await repo.timeturner("good", "--env", "prod").status == 0)
+        try await repo.commit("bad", files: ["state": "down\n"])
+        for (key, value) in [("kind", "command"), ("command", "grep -q ok state"), ("count", "2"), ("interval", "100ms")] {
+            _ = try await repo.git("config", "timeturner.check.state.\(key)", value)
+        }
+        let arguments = ["guard", "--env", "prod", "--check", "state", "--on-fail", "rollback", "--yes"]
+        let status = try await repo.timeturnerPaused(arguments, before: "lock") { pid, marker in
+            let holder = repo.read(".git/timeturner/lock") ?? ""
+            #expect(holder.contains("\"operation\":\"rollback\""), "the rollback's lock is not held before its plan: \(holder)")
+            kill(pid, SIGTERM)
+            try await Task.sleep(for: .milliseconds(200))
+            unlink(marker)
+        }
+        #expect(status != 0, "exit status \(status)")
+        #expect(!repo.exists(".git/timeturner/lock") && !repo.exists(".git/timeturner/state.jsonl"))
+        #expect(try await repo.git("show", "HEAD:state") == "down\n", "the rollback went on after the signal")
+    }
+
     @Test func recoverEndsAVerificationGroupThatOutlivedAKilledRollback() async throws {
         let repo = try await ScratchRepository()
         let ids = try await repo.commits(3)

@@ -97,6 +97,8 @@ struct GuardCommand: AsyncParsableCommand {
         let outcome = try await deployGuard.run(request, say: { terminal.err(Terminal.escaped($0)) },
                                                 onMeasurement: { rendering.measurement($0, $1) },
                                                 onInterrupt: askOperator,
+                                                // Approved in advance with --yes: the rollback is planned under its lock.
+                                                approval: yes ? .inAdvance : .afterThePlan,
                                                 confirm: context.automaticRollbackConfirmation(yes: yes, what: "the guard's rollback"), attempted: { _ in })
         outcome.results.forEach(rendering.verdict)
         if json {

@@ -72,7 +72,9 @@ struct TriggerCheckCommand: AsyncParsableCommand {
             pipeline: context.rollbackPipeline(for: repository, attribution: attribution, configuration: configuration))
         let request = TriggerRequest(environment: env, commit: commit, deployedAt: deployedAt?.value, act: rollback)
         let rendering = TriggerRendering(terminal: terminal, toStandardError: json)
-        let outcome = try await trigger.run(request, evaluated: rendering.evaluation, confirm: context.automaticRollbackConfirmation(yes: yes, what: "the trigger's rollback"), attempted: { _ in })
+        // Approved in advance with --yes: the rollback is planned under its lock.
+        let outcome = try await trigger.run(request, evaluated: rendering.evaluation, approval: yes ? .inAdvance : .afterThePlan,
+                                            confirm: context.automaticRollbackConfirmation(yes: yes, what: "the trigger's rollback"), attempted: { _ in })
         rendering.summary(outcome)
         outcome.warnings.forEach { terminal.warning(Terminal.escaped($0)) }
         if json { context.printJSON(outcome.event) }

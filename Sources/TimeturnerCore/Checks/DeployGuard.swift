@@ -78,6 +78,7 @@ public struct DeployGuard {
     public func run(_ request: GuardRequest, say: @escaping @Sendable (String) -> Void,
                     onMeasurement: @escaping @Sendable (CheckDefinition, CheckMeasurement) -> Void,
                     onInterrupt: (@Sendable (Int32) async -> GuardInterruptChoice)? = nil,
+                    approval timing: ApprovalTiming = .afterThePlan,
                     confirm: (RollbackPlan) throws(TimeturnerError) -> Approval?,
                     attempted: (RollbackAttempt) -> Void) async throws(TimeturnerError) -> GuardOutcome {
         let environment = try RefComponentName(request.environment, what: "environment name").value
@@ -188,7 +189,7 @@ public struct DeployGuard {
         rollback.checks = checks.map(\.name)
         rollback.checksOrigin = "guard \(id)"
         let attempt: RollbackAttempt?
-        do throws(TimeturnerError) { attempt = try await pipeline.run(rollback, confirm: confirm, attempted: attempted) } catch {
+        do throws(TimeturnerError) { attempt = try await pipeline.run(rollback, approval: timing, confirm: confirm, attempted: attempted) } catch {
             (event.status, event.error) = (.failedHeld, error.message)
             _ = try finish(&event)
             throw error

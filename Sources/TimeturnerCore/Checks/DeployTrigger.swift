@@ -75,6 +75,7 @@ public struct DeployTrigger {
     /// done about them, so that a person reads why before the rollback's plan.
     public func run(_ request: TriggerRequest,
                     evaluated: ([TriggerResult], DeployTime?) -> Void,
+                    approval timing: ApprovalTiming = .afterThePlan,
                     confirm: (RollbackPlan) throws(TimeturnerError) -> Approval?,
                     attempted: (RollbackAttempt) -> Void) async throws(TimeturnerError) -> TriggerOutcome {
         let environment = try RefComponentName(request.environment, what: "environment name").value
@@ -180,7 +181,7 @@ public struct DeployTrigger {
         event.level = rollback.level?.rawValue
         let attempt: RollbackAttempt?
         do throws(TimeturnerError) {
-            attempt = try await pipeline.run(rollback, confirm: { (plan) throws(TimeturnerError) -> Approval? in
+            attempt = try await pipeline.run(rollback, approval: timing, confirm: { (plan) throws(TimeturnerError) -> Approval? in
                 // Another trigger run or a person may have moved HEAD since the evaluation.
                 guard plan.code.from == commit else {
                     throw TimeturnerError(.refused, "HEAD moved from \(commit.short) to \(plan.code.from.short) while the triggers were evaluated; nothing was rolled back",
