@@ -350,18 +350,26 @@ extension Repository {
 ///   the old bytes instead of a file changing under it, and a hard link to the file elsewhere is
 ///   not written through.
 ///
-/// Only after libgit2 has decided every action and found no conflict: its progress callback's
-/// first call (no path) comes between that decision and the first write, so a checkout that
-/// refuses leaves every file as it was. Only regular files replaced by regular files of the same
-/// executable bit (libgit2 removes the others itself first). A file that cannot be unlinked is
-/// left to libgit2, which truncates it as before; a crash between the unlink and the write
-/// leaves the file missing, where before it left it empty or half written: either way it is one
-/// of the paths a restore puts back from the safety backup.
+/// When: one file at a time, just before libgit2 writes it, as git does, so that a checkout that
+/// fails part way (the disk full) leaves at most the file it was writing missing, and the ones
+/// after it as they were. libgit2 decides every action and looks for conflicts first, then calls
+/// the progress callback once without a path, then writes the files in the order it reported
+/// them to the notify callback, calling the progress callback with each path once it is written.
+/// So the first file is unlinked at the call without a path, and each next one when the one
+/// before it is reported written; a checkout that refuses has unlinked nothing. Only regular
+/// files replaced by regular files with the same executable bit (libgit2 removes the others
+/// itself first). Anything unexpected (a file that cannot be unlinked, a path reported out of
+/// order) leaves the rest to libgit2, which truncates them as before. A crash between an unlink
+/// and its write leaves that file missing where it used to leave it empty or half written;
+/// either way it is one of the paths a restore or `recover` puts back from the safety backup.
 final class ReplacedFiles {
     /// The work tree with a trailing slash, as bytes; nil for a bare repository.
     let root: [CChar]?
+    /// The files to replace, as libgit2 names them (relative, NUL-terminated), in its order.
     private var paths: [[CChar]] = []
-    private var unlinked = false
+    /// The file libgit2 writes next; unlinked once writing has begun.
+    private var next = 0
+    private var writing = false
 
     init(workTree: String?) {
         root = workTree.map { path in
@@ -381,22 +389,29 @@ final class ReplacedFiles {
     }
 
     static let progress: git_checkout_progress_cb = { path, _, _, payload in
-        guard path == nil, let payload else { return }
-        Unmanaged<ReplacedFiles>.fromOpaque(payload).takeUnretainedValue().unlinkAll()
+        guard let payload else { return }
+        Unmanaged<ReplacedFiles>.fromOpaque(payload).takeUnretainedValue().progressed(path)
     }
 
     private func add(_ path: UnsafePointer<CChar>) {
-        guard let root else { return }
-        var full = root
-        var cursor = path
-        while cursor.pointee != 0 { full.append(cursor.pointee); cursor += 1 }
-        full.append(0)
-        paths.append(full)
+        guard root != nil, !writing else { return }
+        paths.append(Array(UnsafeBufferPointer(start: path, count: strlen(path) + 1)))
     }
 
-    private func unlinkAll() {
-        guard !unlinked else { return }
-        unlinked = true
-        for path in paths { _ = path.withUnsafeBufferPointer { unlink($0.baseAddress!) } }
+    private func progressed(_ path: UnsafePointer<CChar>?) {
+        guard let path else {
+            // Every action decided, nothing refused: writing begins.
+            if !writing { writing = true; unlinkNext() }
+            return
+        }
+        guard writing, next < paths.count, paths[next].withUnsafeBufferPointer({ strcmp($0.baseAddress!, path) }) == 0 else { return }
+        next += 1
+        unlinkNext()
+    }
+
+    private func unlinkNext() {
+        guard let root, next < paths.count else { return }
+        let full = root + paths[next]
+        _ = full.withUnsafeBufferPointer { unlink($0.baseAddress!) }
     }
 }

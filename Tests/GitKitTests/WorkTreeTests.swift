@@ -118,6 +118,31 @@ import TestSupport
         #expect(try await scratch.git("diff", "--cached", "--name-only", first).isEmpty)
     }
 
+    /// A checkout that fails part way (here: the second file's blob is missing from the object
+    /// database, which libgit2 finds only when it writes it) leaves the files after it as they
+    /// were, the same files: each is unlinked only just before it is written.
+    @Test func aCheckoutThatFailsPartWayLeavesTheFilesAfterItAlone() async throws {
+        let scratch = try await ScratchRepository()
+        try await scratch.commit("one", files: ["a.txt": "a1\n", "b.txt": "b1\n", "c.txt": "c1\n"])
+        let blobA = try await scratch.git("hash-object", "-w", "--stdin", input: "a2\n").trimmed
+        let blobC = try await scratch.git("hash-object", "-w", "--stdin", input: "c2\n").trimmed
+        let missing = "0123456789abcdef0123456789abcdef01234567"
+        let listing = "100644 blob \(blobA)\ta.txt\n100644 blob \(missing)\tb.txt\n100644 blob \(blobC)\tc.txt\n"
+        let broken = try #require(OID(hex: try await scratch.git("mktree", "--missing", input: listing).trimmed))
+        let repository = try Repository.open(path: scratch.path)
+        let headTree = try repository.commit(try repository.headCommit()).tree
+        var before = stat()
+        #expect(stat(scratch.path + "/c.txt", &before) == 0)
+
+        #expect(throws: GitError.self) {
+            try repository.checkout(tree: broken, baseline: headTree, paths: ["a.txt", "b.txt", "c.txt"], safety: .safe)
+        }
+        #expect(scratch.read("a.txt") == "a2\n", "the first file was not written")
+        var after = stat()
+        #expect(stat(scratch.path + "/c.txt", &after) == 0 && after.st_ino == before.st_ino, "c.txt was unlinked before its turn")
+        #expect(scratch.read("c.txt") == "c1\n")
+    }
+
     @Test func commitsBetweenAndRevertInMemoryReportConflictsWithoutState() async throws {
         let scratch = try await ScratchRepository()
         let base = try await scratch.commit("base", files: ["f.txt": "1\n"])
