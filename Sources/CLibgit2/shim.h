@@ -23,4 +23,9 @@ static inline int timeturner_disable_strict_hash_verification(void) {
 static inline int timeturner_set_tree_cache_limit(size_t bytes) {
     return git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, bytes);
 }
+/* Where libgit2 looks for the system-wide gitconfig; "" makes it find none (see
+   Libgit2.initialised: GIT_CONFIG_NOSYSTEM). */
+static inline int timeturner_set_system_config_search_path(const char *path) {
+    return git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_SYSTEM, path);
+}
 #endif

@@ -21,7 +21,23 @@ enum Libgit2 {
         // ref (7.7 KiB) were inflated and parsed again on each of the ~6 lookups a note append
         // makes (reading the note, finding its path, writing the updated trees).
         timeturner_set_tree_cache_limit(64 << 10)
+        // git reads no system-wide gitconfig when GIT_CONFIG_NOSYSTEM is true; libgit2 1.5.1
+        // does not look at the variable and read /etc/gitconfig anyway, so the tool could see
+        // settings git does not (a core.excludesFile, url rewrites, safe.directory).
+        if systemConfigIsSkipped(getenv("GIT_CONFIG_NOSYSTEM").map { String(cString: $0) }) {
+            timeturner_set_system_config_search_path("")
+        }
     }()
+
+    /// `GIT_CONFIG_NOSYSTEM` as git reads it (`git_env_bool`): true, yes, on or a non-zero
+    /// number; unset, empty, false, no, off, 0 or anything else is false.
+    static func systemConfigIsSkipped(_ value: String?) -> Bool {
+        guard let value else { return false }
+        switch value.lowercased() {
+        case "true", "yes", "on": return true
+        default: return Int(value).map { $0 != 0 } ?? false
+        }
+    }
 
     /// How many CA-bundle loads libgit2's TLS set-up was refused (1 with Debian's mbedTLS build,
     /// once a TLS connection was attempted).

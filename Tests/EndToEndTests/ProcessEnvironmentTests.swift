@@ -52,4 +52,21 @@ internal import Glibc
         let tagger = try await repo.git("for-each-ref", "refs/timeturner/points", "--format=%(taggername) %(taggeremail)").trimmed
         #expect(tagger == "First Name <first@example.com>", "the tool read the environment otherwise than git: \(tagger)")
     }
+    /// With `GIT_CONFIG_NOSYSTEM` true git reads no system-wide gitconfig, and neither does the
+    /// tool now (libgit2 1.5.1 ignores the variable). Watched with strace: whether the tool looks
+    /// for `/etc/gitconfig` at all, which libgit2 does on every open when it may read it.
+    @Test(arguments: [("1", false), ("true", false), ("0", true), (nil, true)] as [(String?, Bool)])
+    func theSystemConfigIsSkippedAsGitSkipsIt(value: String?, looked: Bool) async throws {
+        let repo = try await ScratchRepository()
+        _ = try await repo.commits(1)
+        var environment = repo.environment
+        environment["GIT_CONFIG_NOSYSTEM"] = value
+        let log = repo.siblingDirectory("trace") + "/strace.log"
+        let run = try await runProcess("strace", ["-f", "-qq", "-e", "trace=%file", "-o", log, TimeturnerBinary.path, "status"],
+                                       environment: environment, in: repo.path)
+        #expect(run.status == 0, "\(run)")
+        let trace = String(decoding: try #require(readFile(log)), as: UTF8.self)
+        #expect(trace.contains("\"/etc/gitconfig\"") == looked,
+                "GIT_CONFIG_NOSYSTEM=\(value ?? "(unset)"): /etc/gitconfig \(looked ? "not looked for" : "looked for")")
+    }
 }
