@@ -218,6 +218,47 @@ internal import Glibc
         #expect(!repo.exists(".git/timeturner/state.jsonl") && !repo.exists(".git/timeturner/lock"))
     }
 
+    /// A whole record that does not read (damage, not a crash while appending) is skipped as
+    /// well, so that `recover` still restores from the record before (no state at all would
+    /// abandon the half-done rollback), but not silently: `status` and `recover` warn that
+    /// steps after it may have run.
+    @Test func aDamagedRecordIsSkippedWithAWarning() async throws {
+        let repo = try await repository()
+        let before = try await repo.fingerprint()
+        let statePath = repo.path + "/.git/timeturner/state.jsonl"
+        let status = try await repo.timeturnerPaused(["rollback", "--to", "p1", "--yes"], before: "work-tree") { pid, _ in
+            kill(pid, SIGKILL)
+        }
+        #expect(status == 128 + SIGKILL)
+        let descriptor = open(statePath, O_WRONLY | O_APPEND)
+        #expect(descriptor >= 0)
+        let damage = Array("{\"operation\":\"rollback\",\u{0}\u{0}\u{0}\n".utf8)
+        #expect(write(descriptor, damage, damage.count) == damage.count)
+        close(descriptor)
+        let shown = try await repo.timeturner("status")
+        #expect(shown.stderr.contains("the newest record of \(statePath) could not be read (damaged)"), "\(shown)")
+        #expect(shown.stdout.contains("stopped at step work-tree"), "\(shown)")
+        let shownJSON = try await repo.timeturner("status", "--json")
+        #expect(shownJSON.stdout.contains("\"damagedStateRecords\": 1"), "\(shownJSON)")
+        let recover = try await repo.timeturner("recover", "--yes")
+        #expect(recover.status == 0, "\(recover)")
+        #expect(recover.stderr.contains("could not be read (damaged)") && recover.stderr.contains("written before step work-tree"), "\(recover)")
+        #expect(try await repo.fingerprint() == before, "\(recover)")
+        #expect(!repo.exists(".git/timeturner/state.jsonl") && !repo.exists(".git/timeturner/lock"))
+        // A record cut short is not damage: no warning for it.
+        let again = try await repo.timeturnerPaused(["rollback", "--to", "p1", "--yes"], before: "work-tree") { pid, _ in
+            kill(pid, SIGKILL)
+        }
+        #expect(again == 128 + SIGKILL)
+        let torn = open(statePath, O_WRONLY | O_APPEND)
+        _ = write(torn, "{\"operation\":\"rol", 18)
+        close(torn)
+        let quiet = try await repo.timeturner("status")
+        #expect(!quiet.stderr.contains("damaged") && quiet.stdout.contains("stopped at step work-tree"), "\(quiet)")
+        #expect(try await repo.timeturner("recover", "--yes").status == 0)
+        #expect(try await repo.fingerprint() == before)
+    }
+
     /// The state file of an earlier version (`state.json`, one JSON document) left by an
     /// operation it did not finish is still read: `status` shows it, a new rollback refuses to
     /// start over it, `recover` puts the state back and removes it.

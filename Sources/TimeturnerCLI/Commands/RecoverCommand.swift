@@ -35,6 +35,10 @@ struct RecoverCommand: AsyncParsableCommand {
             return
         }
         let plan = try RecoveryPlanner(repository: repository, configuration: configuration).plan()
+        if let state = plan.state, plan.damagedRecords > 0 {
+            context.terminal.warning(OperationDirectory.damageWarning(plan.damagedRecords, state: state,
+                                                                      path: OperationDirectory(repository: repository).statePath))
+        }
         if let state = plan.state {
             context.terminal.err("Interrupted \(state.operation) \(Terminal.escaped(state.id)) (pid \(state.pid), since \(state.start.rfc3339)) stopped at step \(state.stepLabel ?? state.step); done: \(state.stepsDone.joined(separator: ", "))")
             for step in plan.steps { context.terminal.err("  will " + Terminal.escaped(step)) }

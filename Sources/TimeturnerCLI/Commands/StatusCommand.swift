@@ -19,7 +19,9 @@ struct StatusCommand: ParsableCommand {
         let context = CommandContext.process
         let repository = try context.openRepository()
         // Reading only: no configuration, no engine, no signal handlers.
-        let (holder, state, lockPath) = OperationDirectory(repository: repository).currentStatus()
+        let directory = OperationDirectory(repository: repository)
+        let (holder, state, lockPath, damaged) = directory.currentStatus()
+        if let state, damaged > 0 { context.terminal.warning(OperationDirectory.damageWarning(damaged, state: state, path: directory.statePath)) }
         let journal = try? RollbackJournal(repository: repository).entries()
         journal?.skipped.forEach { context.terminal.warning($0.description) }
         let last = try journal.flatMap { try RollbackJournal(repository: repository).thisClone($0.entries).first }
@@ -33,6 +35,7 @@ struct StatusCommand: ParsableCommand {
                                             "id": .string(holder.id)])
             }
             if let state { fields["state"] = state.publicJSON }
+            if state != nil, damaged > 0 { fields["damagedStateRecords"] = .int(Int64(damaged)) }
             if let running = AbandonedGuard.running(in: repository) {
                 var guardFields: [String: JSONValue] = ["id": .string(running.holder.id), "abandoned": .bool(running.holder.isStale)]
                 if let deadline = running.holder.deadline { guardFields["until"] = .string(deadline.rfc3339) }

@@ -116,32 +116,60 @@ public struct OperationState: Sendable, Equatable {
 
 extension OperationDirectory {
     /// What `status` shows: the lock holder, the interrupted or running operation, the lock's path.
-    public func currentStatus() -> (holder: LockHolder?, state: OperationState?, lockPath: String) {
-        (lockExists ? currentHolder() : nil, readState(), lockPath)
+    public func currentStatus() -> (holder: LockHolder?, state: OperationState?, lockPath: String, damagedRecords: Int) {
+        let read = readStateReport()
+        return (lockExists ? currentHolder() : nil, read.state, lockPath, read.damagedRecords)
     }
 
     /// The newest whole record of `state.jsonl`; else the `state.json` an older version left
     /// (one JSON document, replaced atomically), so that an operation it did not finish can still
     /// be seen and recovered.
-    public func readState() -> OperationState? {
-        if let bytes = LocalFile.read(statePath), let state = Self.newestRecord(in: bytes) { return state }
-        guard let bytes = LocalFile.read(legacyStatePath), let value = JSONValue.parseDocument(bytes) else { return nil }
-        return OperationState(json: value)
+    public func readState() -> OperationState? { readStateReport().state }
+
+    /// `readState`, and how many whole records newer than the one read could not be read
+    /// (damaged, not cut short): `status` and `recover` say so, and which steps may have run
+    /// without a record that reads.
+    public func readStateReport() -> (state: OperationState?, damagedRecords: Int) {
+        if let bytes = LocalFile.read(statePath) {
+            let newest = Self.newestRecord(in: bytes)
+            if newest.state != nil { return newest }
+            guard let legacy = LocalFile.read(legacyStatePath), let value = JSONValue.parseDocument(legacy) else { return newest }
+            return (OperationState(json: value), newest.damagedRecords)
+        }
+        guard let bytes = LocalFile.read(legacyStatePath), let value = JSONValue.parseDocument(bytes) else { return (nil, 0) }
+        return (OperationState(json: value), 0)
     }
 
     /// The last line that ends in a newline and reads as a state. A last line without its
-    /// newline was cut short by a crash and is skipped, as is a whole line that does not read
-    /// (damage): the record before is the state then (`StateLog`).
-    static func newestRecord(in bytes: [UInt8]) -> OperationState? {
+    /// newline was cut short by a crash and is skipped silently (its step had not started). A
+    /// whole line that does not read is damage: it is skipped too, and counted, so that the
+    /// record before is the state (falling back to no state at all would abandon the operation,
+    /// which is worse) and the readers can warn that steps after it may have run.
+    static func newestRecord(in bytes: [UInt8]) -> (state: OperationState?, damagedRecords: Int) {
         var end = bytes.lastIndex(of: 0x0A)
+        var damaged = 0
         while let lineEnd = end {
             let start = bytes[..<lineEnd].lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
             if let value = JSONValue.parseDocument(Array(bytes[start..<lineEnd])), let state = OperationState(json: value) {
-                return state
+                return (state, damaged)
             }
+            damaged += 1
             end = start > 0 ? start - 1 : nil
         }
-        return nil
+        return (nil, damaged)
+    }
+
+    /// What to tell a person when `damaged` newer records of `state` could not be read: the
+    /// steps from the one it was written before may have run, and those that change a tier may
+    /// not all be put back.
+    public static func damageWarning(_ damaged: Int, state: OperationState, path: String) -> String {
+        let next = Array(state.plannedSteps.dropFirst(state.doneCount))
+        let tiers = next.filter { $0.hasPrefix("rollback:") || $0.hasPrefix("verify-tier:") }
+            .map { String($0.split(separator: ":", maxSplits: 1)[1]) }
+        let unique = tiers.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let check = unique.isEmpty ? "" : "; if they ran, check the \(unique.joined(separator: ", ")) tier\(unique.count == 1 ? "" : "s") by hand after recovering"
+        return "the newest \(damaged == 1 ? "record" : "\(damaged) records") of \(path) could not be read (damaged) and \(damaged == 1 ? "was" : "were") skipped; "
+            + "the state shown is the one written before step \(state.stepLabel ?? state.step), and steps after it may have run without a readable record\(check)"
     }
 
     /// The state file there is, for messages: this version's, or an older version's.

@@ -22,6 +22,8 @@ public struct RecoveryPlan: Sendable, ConfirmablePlan {
     public let current: OID?
     /// Tiers to put back, newest first, each with its capture from before the operation.
     public let tiers: [PlannedTier]
+    /// Whole records of the state file newer than `state` that could not be read (damage).
+    public var damagedRecords = 0
 
     public var confirmationWord: String { "recover" }
     public var digest: String {
@@ -61,7 +63,8 @@ public struct RecoveryPlanner {
             throw TimeturnerError(.locked, "\(holder?.description ?? "an operation") holds \(directory.lockPath) and is still running",
                                   hint: "wait for it to finish; a lock of a live process is never broken ('git timeturner status' shows where it is)")
         }
-        guard let state = directory.readState() else {
+        let read = directory.readStateReport()
+        guard let state = read.state else {
             let action: RecoveryAction = directory.lockExists && holder != nil ? .clearStaleLock(holder!) : .nothingToDo
             return RecoveryPlan(action: action, state: nil, current: nil, tiers: [])
         }
@@ -72,7 +75,9 @@ public struct RecoveryPlanner {
         }
         let action = try decide(state, current: current)
         let tiers = action == .restore ? try tiersToRestore(state) : []
-        return RecoveryPlan(action: action, state: state, current: current, tiers: tiers)
+        var plan = RecoveryPlan(action: action, state: state, current: current, tiers: tiers)
+        plan.damagedRecords = read.damagedRecords
+        return plan
     }
 
     private func decide(_ state: OperationState, current: OID?) throws(TimeturnerError) -> RecoveryAction {
