@@ -22,7 +22,7 @@ enum Libgit2 {
         // makes (reading the note, finding its path, writing the updated trees).
         timeturner_set_tree_cache_limit(64 << 10)
         // git reads no system-wide gitconfig when GIT_CONFIG_NOSYSTEM is true; libgit2 1.5.1
-        // does not look at the variable and read /etc/gitconfig anyway, so the tool could see
+        // ignores the variable and reads /etc/gitconfig anyway, so the tool could see
         // settings git does not (a core.excludesFile, url rewrites, safe.directory).
         if systemConfigIsSkipped(getenv("GIT_CONFIG_NOSYSTEM").map { String(cString: $0) }) {
             timeturner_set_system_config_search_path("")

@@ -184,6 +184,24 @@ internal import Glibc
         #expect(try await repo.gitResult(["fsck", "--no-progress"]).status == 0)
     }
 
+    /// A rollback killed just before its work-tree step: the branch has moved, the files not
+    /// yet; `state.jsonl`'s newest record is the one written before that step.
+    func killedBeforeTheWorkTree(_ repo: ScratchRepository) async throws {
+        let status = try await repo.timeturnerPaused(["rollback", "--to", "p1", "--yes"], before: "work-tree") { pid, _ in
+            kill(pid, SIGKILL)
+        }
+        #expect(status == 128 + SIGKILL)
+    }
+
+    /// Appends `bytes` to the state file, as a crash or damage would leave them.
+    func append(_ bytes: String, to path: String) {
+        let descriptor = open(path, O_WRONLY | O_APPEND)
+        #expect(descriptor >= 0, "\(path)")
+        let raw = Array(bytes.utf8)
+        #expect(write(descriptor, raw, raw.count) == raw.count)
+        close(descriptor)
+    }
+
     /// A process killed while it appended a record leaves the line cut short, without its
     /// newline. Readers skip it: the state is the record before, which `status` reports and
     /// `recover` puts back, and nothing is lost. (Were the cut line not skipped the state would
@@ -192,10 +210,7 @@ internal import Glibc
         let repo = try await repository()
         let before = try await repo.fingerprint()
         let statePath = repo.path + "/.git/timeturner/state.jsonl"
-        let status = try await repo.timeturnerPaused(["rollback", "--to", "p1", "--yes"], before: "work-tree") { pid, _ in
-            kill(pid, SIGKILL)
-        }
-        #expect(status == 128 + SIGKILL)
+        try await killedBeforeTheWorkTree(repo)
         // The next record as it would have been, two thirds of it written.
         let script = """
         import json, sys
@@ -226,15 +241,8 @@ internal import Glibc
         let repo = try await repository()
         let before = try await repo.fingerprint()
         let statePath = repo.path + "/.git/timeturner/state.jsonl"
-        let status = try await repo.timeturnerPaused(["rollback", "--to", "p1", "--yes"], before: "work-tree") { pid, _ in
-            kill(pid, SIGKILL)
-        }
-        #expect(status == 128 + SIGKILL)
-        let descriptor = open(statePath, O_WRONLY | O_APPEND)
-        #expect(descriptor >= 0)
-        let damage = Array("{\"operation\":\"rollback\",\u{0}\u{0}\u{0}\n".utf8)
-        #expect(write(descriptor, damage, damage.count) == damage.count)
-        close(descriptor)
+        try await killedBeforeTheWorkTree(repo)
+        append("{\"operation\":\"rollback\",\u{0}\u{0}\u{0}\n", to: statePath)
         let shown = try await repo.timeturner("status")
         #expect(shown.stderr.contains("the newest record of \(statePath) could not be read (damaged)"), "\(shown)")
         #expect(shown.stdout.contains("stopped at step work-tree"), "\(shown)")
@@ -246,17 +254,36 @@ internal import Glibc
         #expect(try await repo.fingerprint() == before, "\(recover)")
         #expect(!repo.exists(".git/timeturner/state.jsonl") && !repo.exists(".git/timeturner/lock"))
         // A record cut short is not damage: no warning for it.
-        let again = try await repo.timeturnerPaused(["rollback", "--to", "p1", "--yes"], before: "work-tree") { pid, _ in
-            kill(pid, SIGKILL)
-        }
-        #expect(again == 128 + SIGKILL)
-        let torn = open(statePath, O_WRONLY | O_APPEND)
-        _ = write(torn, "{\"operation\":\"rol", 18)
-        close(torn)
+        try await killedBeforeTheWorkTree(repo)
+        append("{\"operation\":\"rol", to: statePath)
         let quiet = try await repo.timeturner("status")
         #expect(!quiet.stderr.contains("damaged") && quiet.stdout.contains("stopped at step work-tree"), "\(quiet)")
         #expect(try await repo.timeturner("recover", "--yes").status == 0)
         #expect(try await repo.fingerprint() == before)
+    }
+
+    /// A state file none of whose records reads: what the operation did is unknown, so
+    /// `recover` refuses to clear the lock (that would abandon it), names the file and the
+    /// safety backup, and changes nothing; once the file is removed it clears the lock.
+    @Test func aStateFileWithNoReadableRecordIsNotAbandonedSilently() async throws {
+        let repo = try await repository()
+        let statePath = repo.path + "/.git/timeturner/state.jsonl"
+        try await killedBeforeTheWorkTree(repo)
+        let killed = try await repo.fingerprint()
+        #expect(truncate(statePath, 0) == 0)
+        append("{\"operation\":\u{0}\n{\"stepsDone\n", to: statePath)
+        let shown = try await repo.timeturner("status", "--json")
+        #expect(shown.stderr.contains("no record of \(statePath) could be read (2 records damaged)"), "\(shown)")
+        #expect(shown.stdout.contains("\"damagedStateRecords\": 2"), "\(shown)")
+        let refused = try await repo.timeturner("recover", "--yes")
+        #expect(refused.status == 3 && refused.stderr.contains("what the interrupted operation did is unknown; nothing was changed")
+                && refused.stderr.contains("refs/timeturner/safety/"), "\(refused)")
+        #expect(try await repo.fingerprint() == killed, "recover changed something though it refused")
+        #expect(repo.exists(".git/timeturner/lock") && repo.read(".git/timeturner/state.jsonl") != nil)
+        unlink(statePath)
+        let cleared = try await repo.timeturner("recover", "--yes")
+        #expect(cleared.status == 0 && cleared.stdout.contains("Removed the stale lock"), "\(cleared)")
+        #expect(!repo.exists(".git/timeturner/lock"))
     }
 
     /// The state file of an earlier version (`state.json`, one JSON document) left by an
@@ -266,10 +293,7 @@ internal import Glibc
         let repo = try await repository()
         let before = try await repo.fingerprint()
         let directory = repo.path + "/.git/timeturner"
-        let status = try await repo.timeturnerPaused(["rollback", "--to", "p1", "--yes"], before: "work-tree") { pid, _ in
-            kill(pid, SIGKILL)
-        }
-        #expect(status == 128 + SIGKILL)
+        try await killedBeforeTheWorkTree(repo)
         let script = """
         import json, os, sys
         directory = sys.argv[1]

@@ -21,7 +21,7 @@ struct StatusCommand: ParsableCommand {
         // Reading only: no configuration, no engine, no signal handlers.
         let directory = OperationDirectory(repository: repository)
         let (holder, state, lockPath, damaged) = directory.currentStatus()
-        if let state, damaged > 0 { context.terminal.warning(OperationDirectory.damageWarning(damaged, state: state, path: directory.statePath)) }
+        if damaged > 0 { context.terminal.warning(OperationDirectory.damageWarning(damaged, state: state, path: directory.statePath)) }
         let journal = try? RollbackJournal(repository: repository).entries()
         journal?.skipped.forEach { context.terminal.warning($0.description) }
         let last = try journal.flatMap { try RollbackJournal(repository: repository).thisClone($0.entries).first }
@@ -35,7 +35,7 @@ struct StatusCommand: ParsableCommand {
                                             "id": .string(holder.id)])
             }
             if let state { fields["state"] = state.publicJSON }
-            if state != nil, damaged > 0 { fields["damagedStateRecords"] = .int(Int64(damaged)) }
+            if damaged > 0 { fields["damagedStateRecords"] = .int(Int64(damaged)) }
             if let running = AbandonedGuard.running(in: repository) {
                 var guardFields: [String: JSONValue] = ["id": .string(running.holder.id), "abandoned": .bool(running.holder.isStale)]
                 if let deadline = running.holder.deadline { guardFields["until"] = .string(deadline.rfc3339) }

@@ -69,18 +69,19 @@ public enum LocalFile {
         if durable { try syncDirectory(directory, of: path) }
     }
 
-    /// Makes a rename in `directory` durable. File systems that cannot sync a directory
-    /// (EINVAL: some FUSE and network ones) have nothing to make durable this way.
+    /// Makes a rename or a file's creation in `directory` durable. File systems that cannot sync
+    /// a directory (EINVAL: some FUSE and network ones) have nothing to make durable this way.
     static func syncDirectory(_ directory: String, of path: String) throws(TimeturnerError) {
         let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw writeFailure(path, "wrote it, but could not open \(directory) to sync the rename") }
+        guard descriptor >= 0 else { throw writeFailure(path, "wrote it, but could not open \(directory) to sync its entry there") }
         defer { close(descriptor) }
         guard retryingOnInterrupt({ fsync(descriptor) }) == 0 || errno == EINVAL || errno == EOPNOTSUPP else {
             throw writeFailure(path, "wrote it, but could not sync \(directory) to disk")
         }
     }
 
-    private static func retryingOnInterrupt(_ call: () -> Int32) -> Int32 {
+    /// A call repeated while it fails with EINTR (a signal arrived), as `fsync` must be.
+    static func retryingOnInterrupt(_ call: () -> Int32) -> Int32 {
         while true {
             let result = call()
             if result == 0 || errno != EINTR { return result }

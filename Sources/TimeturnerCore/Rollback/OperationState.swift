@@ -130,14 +130,14 @@ extension OperationDirectory {
     /// (damaged, not cut short): `status` and `recover` say so, and which steps may have run
     /// without a record that reads.
     public func readStateReport() -> (state: OperationState?, damagedRecords: Int) {
+        var damaged = 0
         if let bytes = LocalFile.read(statePath) {
             let newest = Self.newestRecord(in: bytes)
             if newest.state != nil { return newest }
-            guard let legacy = LocalFile.read(legacyStatePath), let value = JSONValue.parseDocument(legacy) else { return newest }
-            return (OperationState(json: value), newest.damagedRecords)
+            damaged = newest.damagedRecords
         }
-        guard let bytes = LocalFile.read(legacyStatePath), let value = JSONValue.parseDocument(bytes) else { return (nil, 0) }
-        return (OperationState(json: value), 0)
+        guard let bytes = LocalFile.read(legacyStatePath), let value = JSONValue.parseDocument(bytes) else { return (nil, damaged) }
+        return (OperationState(json: value), damaged)
     }
 
     /// The last line that ends in a newline and reads as a state. A last line without its
@@ -159,16 +159,21 @@ extension OperationDirectory {
         return (nil, damaged)
     }
 
-    /// What to tell a person when `damaged` newer records of `state` could not be read: the
-    /// steps from the one it was written before may have run, and those that change a tier may
-    /// not all be put back.
-    public static func damageWarning(_ damaged: Int, state: OperationState, path: String) -> String {
+    /// What to tell a person when `damaged` records of the state file could not be read. With a
+    /// `state` read from an older record: the steps from the one it was written before may have
+    /// run, and those that change a tier may not all be put back. Without one: what the operation
+    /// did is unknown.
+    public static func damageWarning(_ damaged: Int, state: OperationState?, path: String) -> String {
+        let records = damaged == 1 ? "record" : "\(damaged) records"
+        guard let state else {
+            return "no record of \(path) could be read (\(records) damaged): what the interrupted operation did is unknown"
+        }
         let next = Array(state.plannedSteps.dropFirst(state.doneCount))
         let tiers = next.filter { $0.hasPrefix("rollback:") || $0.hasPrefix("verify-tier:") }
             .map { String($0.split(separator: ":", maxSplits: 1)[1]) }
         let unique = tiers.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         let check = unique.isEmpty ? "" : "; if they ran, check the \(unique.joined(separator: ", ")) tier\(unique.count == 1 ? "" : "s") by hand after recovering"
-        return "the newest \(damaged == 1 ? "record" : "\(damaged) records") of \(path) could not be read (damaged) and \(damaged == 1 ? "was" : "were") skipped; "
+        return "the newest \(records) of \(path) could not be read (damaged) and \(damaged == 1 ? "was" : "were") skipped; "
             + "the state shown is the one written before step \(state.stepLabel ?? state.step), and steps after it may have run without a readable record\(check)"
     }
 

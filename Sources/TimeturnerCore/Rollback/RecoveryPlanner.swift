@@ -65,6 +65,11 @@ public struct RecoveryPlanner {
         }
         let read = directory.readStateReport()
         guard let state = read.state else {
+            // Clearing the lock would abandon an operation that may have changed anything.
+            if read.damagedRecords > 0 {
+                throw TimeturnerError(.refused, OperationDirectory.damageWarning(read.damagedRecords, state: nil, path: directory.statePath) + "; nothing was changed",
+                                      hint: "its safety backup, if it wrote one, is under refs/timeturner/safety/ ('git for-each-ref refs/timeturner/safety/'); put back by hand what it changed, then remove \(directory.statePath) and run 'git timeturner recover' again to clear the lock")
+            }
             let action: RecoveryAction = directory.lockExists && holder != nil ? .clearStaleLock(holder!) : .nothingToDo
             return RecoveryPlan(action: action, state: nil, current: nil, tiers: [])
         }

@@ -50,7 +50,7 @@ final class StateLog {
         }
         size += off_t(bytes.count)
         guard durable else { return }
-        guard retrying({ fdatasync(descriptor) }) == 0 else { throw failure("sync it to disk", errno) }
+        guard LocalFile.retryingOnInterrupt({ fdatasync(descriptor) }) == 0 else { throw failure("sync it to disk", errno) }
         if !entrySynced {
             try LocalFile.syncDirectory(directory, of: path)
             entrySynced = true
@@ -71,12 +71,5 @@ final class StateLog {
         TimeturnerError(.failure, "could not write \(path)",
                         hint: "the tool records the progress of a rollback there; check the free space and permissions of \(directory)",
                         causes: ["\(step): " + LocalFile.describeErrno(number)])
-    }
-
-    private func retrying(_ call: () -> Int32) -> Int32 {
-        while true {
-            let result = call()
-            if result == 0 || errno != EINTR { return result }
-        }
     }
 }
