@@ -393,9 +393,7 @@ extension Repository {
 
     /// `core.commitGraph` (default true): git reads no commit-graph when it is false.
     var commitGraphEnabled: Bool {
-        var config: OpaquePointer? = nil
-        guard git_repository_config_snapshot(&config, handle) == 0 else { git_error_clear(); return true }
-        defer { git_config_free(config) }
+        guard let config = try? configurationSnapshot() else { git_error_clear(); return true }
         var value: Int32 = 1
         if git_config_get_bool(&value, config, "core.commitgraph") < 0 { git_error_clear(); return true }
         return value != 0

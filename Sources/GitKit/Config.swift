@@ -91,12 +91,10 @@ extension Repository {
     /// Every entry of the repository's effective configuration (system, global, local…) whose
     /// name matches `pattern`, each with the level it came from, lowest priority first.
     public func configEntries(matching pattern: String) throws(GitError) -> [ConfigEntry] {
-        var config: OpaquePointer? = nil
-        try Libgit2.check("read configuration") { git_repository_config_snapshot(&config, handle) }
-        defer { git_config_free(config) }
+        let config = try configurationSnapshot()
         // The iterator walks backends highest priority first; callers want file order per level
         // and lowest priority first, so reverse the level order but keep order within a level.
-        let entries = try ConfigFile.collect(config!, pattern: pattern, operation: "read configuration")
+        let entries = try ConfigFile.collect(config, pattern: pattern, operation: "read configuration")
         var byLevel: [(ConfigLevel, [ConfigEntry])] = []
         for entry in entries {
             if let index = byLevel.firstIndex(where: { $0.0 == entry.level }) { byLevel[index].1.append(entry) }

@@ -10,6 +10,11 @@ public final class Repository {
     /// How this repository was opened, to open another handle on it (for another thread).
     public let location: Location
 
+    /// The configuration as this handle first read it, kept for the handle's life, as git
+    /// reads its configuration once per command. A libgit2 snapshot checks the three files
+    /// again and copies every entry each time: the ten settings a rollback reads made ten.
+    private var configuration: OpaquePointer? = nil
+
     init(handle: OpaquePointer, location: Location) {
         self.handle = handle
         self.location = location
@@ -26,6 +31,7 @@ public final class Repository {
     }
 
     deinit {
+        git_config_free(configuration)
         git_repository_free(handle)
     }
 
@@ -121,11 +127,18 @@ public final class Repository {
 
     // MARK: - Configuration
 
-    /// A string from the repository's effective configuration (repository, global, system), or nil.
-    public func configString(_ key: String) throws(GitError) -> String? {
+    /// The snapshot every read of this handle's configuration uses (see `configuration`).
+    func configurationSnapshot() throws(GitError) -> OpaquePointer {
+        if let configuration { return configuration }
         var config: OpaquePointer? = nil
         try Libgit2.check("read configuration") { git_repository_config_snapshot(&config, handle) }
-        defer { git_config_free(config) }
+        configuration = config
+        return config!
+    }
+
+    /// A string from the repository's effective configuration (repository, global, system), or nil.
+    public func configString(_ key: String) throws(GitError) -> String? {
+        let config = try configurationSnapshot()
         var value: UnsafePointer<CChar>? = nil
         let result = git_config_get_string(&value, config, key)
         if result == GIT_ENOTFOUND.rawValue { git_error_clear(); return nil }
@@ -135,9 +148,7 @@ public final class Repository {
 
     /// Every value of a multi-valued key (`timeturner.verify`), in configuration order.
     public func configStrings(_ key: String) throws(GitError) -> [String] {
-        var config: OpaquePointer? = nil
-        try Libgit2.check("read configuration") { git_repository_config_snapshot(&config, handle) }
-        defer { git_config_free(config) }
+        let config = try configurationSnapshot()
         var iterator: OpaquePointer? = nil
         let result = git_config_multivar_iterator_new(&iterator, config, key, nil)
         if result == GIT_ENOTFOUND.rawValue { git_error_clear(); return [] }

@@ -1,6 +1,4 @@
 public import GitKit
-internal import Dispatch
-internal import Synchronization
 
 /// Rollback points: annotated tags under `refs/timeturner/points/`, indexed by JSON Lines
 /// notes in `refs/notes/timeturner` on the pointed-at commit.
@@ -116,23 +114,11 @@ public struct PointStore {
         }
         let half = refs.count / 2
         let secondHalf = Array(refs[half...])
-        let location = repository.location
-        let handedBack = Mutex<(points: [RollbackPoint], warnings: [String])?>(nil)
-        let finished = DispatchSemaphore(value: 0)
-        // A queue of its own rather than a global one: a private serial queue always gets a
-        // thread, even while this (possibly cooperative-pool) thread blocks below.
-        DispatchQueue(label: "git-timeturner.points.list").async {
-            let listing = try? PointStore(repository: location.open()).read(secondHalf[...])
-            handedBack.withLock { $0 = listing }
-            finished.signal()
-        }
+        let other = repository.readConcurrently("points.list") { (handle) in PointStore(repository: handle).read(secondHalf[...]) }
         var listing = read(refs[..<half])
-        finished.wait()
-        // Could not open a second handle (it opened once already, so this is unlikely): read
-        // that half here instead.
-        let other = handedBack.withLock { $0 } ?? read(secondHalf[...])
-        listing.points += other.points
-        listing.warnings += other.warnings
+        let secondListing = other.wait() ?? read(secondHalf[...])
+        listing.points += secondListing.points
+        listing.warnings += secondListing.warnings
         listing.points.sort(by: PointStore.newestFirst)
         return listing
     }

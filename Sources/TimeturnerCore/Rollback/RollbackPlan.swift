@@ -17,13 +17,6 @@ enum RevertRecipe: Sendable, Equatable {
     case wholeTree(message: String)
     /// One reverse merge per commit, newest first, each on top of the previous result.
     case commits([PlannedCommit], mainline: Int?)
-
-    /// Whether making the result writes objects the repository does not have yet (the reverse
-    /// merges); a whole-tree revert's commit is built only when the branch moves.
-    var buildsObjects: Bool {
-        if case .commits = self { return true }
-        return false
-    }
 }
 
 /// The code tier of a plan: what git-timeturner itself does with the branch, index and work tree.
