@@ -169,8 +169,7 @@ extension OperationDirectory {
             return "no record of \(path) could be read (\(records) damaged): what the interrupted operation did is unknown"
         }
         let next = Array(state.plannedSteps.dropFirst(state.doneCount))
-        let tiers = next.filter { $0.hasPrefix("rollback:") || $0.hasPrefix("verify-tier:") }
-            .map { String($0.split(separator: ":", maxSplits: 1)[1]) }
+        let tiers = next.compactMap { RollbackStep(label: $0)?.tierActedOn }
         let unique = tiers.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         let check = unique.isEmpty ? "" : "; if they ran, check the \(unique.joined(separator: ", ")) tier\(unique.count == 1 ? "" : "s") by hand after recovering"
         return "the newest \(records) of \(path) could not be read (damaged) and \(damaged == 1 ? "was" : "were") skipped; "

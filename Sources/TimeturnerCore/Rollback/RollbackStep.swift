@@ -50,6 +50,40 @@ public enum RollbackStep: Sendable, Equatable, Hashable {
         }
     }
 
+    /// The step a recorded `label` names; nil for one this version does not know.
+    public init?(label: String) {
+        let (name, argument) = label.firstIndex(of: ":").map { (String(label[..<$0]), String(label[label.index(after: $0)...])) } ?? (label, nil)
+        switch (name, argument) {
+        case ("capture", let tier?): self = .captureTier(tier)
+        case ("rollback", let tier?): self = .rollBackTier(tier)
+        case ("verify-tier", let tier?): self = .verifyTier(tier)
+        case ("verify", let number?):
+            guard let number = Int(number), number >= 1 else { return nil }
+            self = .runVerification(number - 1)
+        case (_, nil):
+            switch OperationStep(rawValue: name) {
+            case .lock: self = .takeLock
+            case .safetyRef: self = .writeSafetyBackup
+            case .moveRef: self = .moveBranch
+            case .workTree: self = .updateWorkTree
+            case .activate: self = .activate
+            case .restore: self = .restoreFromSafetyBackup
+            case .journal: self = .writeJournal
+            case .capture, .tiers, .verify, nil: return nil
+            }
+        default: return nil
+        }
+    }
+
+    /// The tier a step rolls back or verifies: what a person checks by hand when it may have run
+    /// without a record.
+    var tierActedOn: String? {
+        switch self {
+        case .rollBackTier(let tier), .verifyTier(let tier): tier
+        default: nil
+        }
+    }
+
     /// Whether the record written as the step starts must be on disk before the step runs
     /// (the state file and its directory synced). It must when what the step does first is a
     /// change that `recover` has to know about after a power loss. The steps before the first
