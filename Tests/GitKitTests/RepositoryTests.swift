@@ -126,17 +126,6 @@ import TestSupport
         #expect(throws: GitError.self) { try Repository.open(path: scratch.path).blobContent(id) }
     }
 
-    /// The one `.idx` file in a pack directory.
-    private func packIndex(in directory: String) throws -> String {
-        guard let handle = opendir(directory) else { throw GitError(operation: "list \(directory)", code: .notFound) }
-        defer { closedir(handle) }
-        while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name.hasSuffix(".idx") { return directory + "/" + name }
-        }
-        throw GitError(operation: "find a pack index in \(directory)", code: .notFound)
-    }
-
     @Test func annotatedTagObjectsReadBackAndStayOutOfRefsTags() async throws {
         let scratch = try await ScratchRepository()
         let head = try #require(OID(hex: try await scratch.commit("one")))
@@ -189,4 +178,15 @@ import TestSupport
         #expect(!Repository.isValidReferenceName("refs/timeturner/points/x.lock"))
         #expect(!Repository.isValidReferenceName("refs/timeturner/points/a b"))
     }
+}
+
+/// The one `.idx` file in a pack directory.
+func packIndex(in directory: String) throws -> String {
+    guard let handle = opendir(directory) else { throw GitError(operation: "list \(directory)", code: .notFound) }
+    defer { closedir(handle) }
+    while let entry = readdir(handle) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        if name.hasSuffix(".idx") { return directory + "/" + name }
+    }
+    throw GitError(operation: "find a pack index in \(directory)", code: .notFound)
 }

@@ -3,11 +3,11 @@ import Glibc
 import Testing
 import TestSupport
 
-/// A loose object whose header gives a smaller size than the data after it made libgit2 1.5.1
-/// write past the buffer it allocated (upstream issue 7177): glibc aborted the process, or the
-/// heap was damaged silently. With CLooseObjectGuard such an object fails to read, as any other
-/// damaged object does.
-@Suite struct LooseObjectGuardTests {
+/// A damaged object fails to read with an error, loose or packed, whatever the damage: it never
+/// crashes or hangs the process. libgit2 1.5.1's loose reader did both (a header understating
+/// the size made it write past its buffer, upstream issue 7177; data ending before the object made
+/// it inflate forever); CLooseObjectGuard keeps it from them.
+@Suite struct DamagedObjectTests {
     /// The object of the upstream report: "blob 12", then 45 bytes. Named by the hash of its
     /// first 12 bytes, so that without the guard the read succeeds and returns them, having
     /// written the rest past the end of a 13-byte buffer.
@@ -57,6 +57,41 @@ import TestSupport
         #expect(failed > pristine.count * 7)
         try writeFile(loose, pristine)
         #expect(try repository.blobContent(id) == Array(content.utf8))
+    }
+
+    /// The same object in a pack, each bit of its compressed data flipped in turn (libgit2 reads
+    /// packs through its own code, not the loose reader's): each read fails with an error or
+    /// returns the content unchanged.
+    @Test func everyDamagedBitOfAPackedObjectFailsCleanly() async throws {
+        let scratch = try await ScratchRepository()
+        let content = (0..<40).map { "line \($0) of a file\n" }.joined()
+        try scratch.write("file.txt", content)
+        try await scratch.git("add", "file.txt")
+        try await scratch.git("commit", "-q", "-m", "file")
+        try await scratch.git("gc", "-q", "--prune=now")
+        let id = try #require(OID(hex: try await scratch.git("rev-parse", "HEAD:file.txt").trimmed))
+        // "<id> blob <size> <size in pack> <offset>" from verify-pack.
+        let indexFile = try packIndex(in: scratch.path + "/.git/objects/pack")
+        let line = try #require(try await scratch.git("verify-pack", "-v", indexFile).split(separator: "\n").first { $0.hasPrefix(id.hex) })
+        let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+        let (inPack, offset) = (try #require(Int(fields[3])), try #require(Int(fields[4])))
+        let packFile = String(indexFile.dropLast(4)) + ".pack"
+        let pristine = try #require(readFile(packFile))
+        chmod(packFile, 0o644)
+        var failed = 0
+        for position in offset..<(offset + inPack) {
+            for bit in 0..<8 {
+                var damaged = pristine
+                damaged[position] ^= UInt8(1 << bit)
+                try writeFile(packFile, damaged)
+                do {
+                    #expect(try Repository.open(path: scratch.path).blobContent(id) == Array(content.utf8), "byte \(position - offset), bit \(bit)")
+                } catch {
+                    failed += 1
+                }
+            }
+        }
+        #expect(failed > inPack * 7)
     }
 
     /// Writes `bytes` compressed with zlib (Python's) as the loose object `id`.
