@@ -70,12 +70,7 @@ import TestSupport
         try await scratch.git("commit", "-q", "-m", "file")
         try await scratch.git("gc", "-q", "--prune=now")
         let id = try #require(OID(hex: try await scratch.git("rev-parse", "HEAD:file.txt").trimmed))
-        // "<id> blob <size> <size in pack> <offset>" from verify-pack.
-        let indexFile = try packIndex(in: scratch.path + "/.git/objects/pack")
-        let line = try #require(try await scratch.git("verify-pack", "-v", indexFile).split(separator: "\n").first { $0.hasPrefix(id.hex) })
-        let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-        let (inPack, offset) = (try #require(Int(fields[3])), try #require(Int(fields[4])))
-        let packFile = String(indexFile.dropLast(4)) + ".pack"
+        let (packFile, offset, inPack) = try await packedData(of: id, in: scratch)
         let pristine = try #require(readFile(packFile))
         chmod(packFile, 0o644)
         var failed = 0

@@ -109,16 +109,10 @@ import TestSupport
         try await scratch.git("add", "file.txt")
         try await scratch.git("commit", "-q", "-m", "file")
         try await scratch.git("gc", "-q", "--prune=now")
-        // In a pack: "<id> blob <size> <size in pack> <offset>" from verify-pack; one byte in the
-        // middle of the object's compressed data flipped.
+        // In a pack: one byte in the middle of the object's compressed data flipped.
         let packed = try await scratch.git("count-objects", "-v")
         #expect(packed.contains("count: 0"))
-        let index = try await scratch.git("rev-parse", "--git-path", "objects/pack").trimmed
-        let indexFile = try packIndex(in: index.hasPrefix("/") ? index : scratch.path + "/" + index)
-        let line = try #require(try await scratch.git("verify-pack", "-v", indexFile).split(separator: "\n").first { $0.hasPrefix(id.hex) })
-        let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-        let (inPack, offset) = (try #require(Int(fields[3])), try #require(Int(fields[4])))
-        let packFile = String(indexFile.dropLast(4)) + ".pack"
+        let (packFile, offset, inPack) = try await packedData(of: id, in: scratch)
         var pack = try #require(readFile(packFile))
         chmod(packFile, 0o644)
         pack[offset + inPack / 2] ^= 0x20
@@ -189,4 +183,14 @@ func packIndex(in directory: String) throws -> String {
         if name.hasSuffix(".idx") { return directory + "/" + name }
     }
     throw GitError(operation: "find a pack index in \(directory)", code: .notFound)
+}
+
+/// Where an object's data lies in the repository's one pack: the pack file, the offset and the
+/// size of its compressed data ("<id> blob <size> <size in pack> <offset>" from verify-pack).
+func packedData(of id: OID, in scratch: ScratchRepository) async throws -> (pack: String, offset: Int, size: Int) {
+    let directory = try await scratch.git("rev-parse", "--git-path", "objects/pack").trimmed
+    let indexFile = try packIndex(in: directory.hasPrefix("/") ? directory : scratch.path + "/" + directory)
+    let line = try #require(try await scratch.git("verify-pack", "-v", indexFile).split(separator: "\n").first { $0.hasPrefix(id.hex) })
+    let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+    return (String(indexFile.dropLast(4)) + ".pack", try #require(Int(fields[4])), try #require(Int(fields[3])))
 }
