@@ -166,6 +166,31 @@ internal import Glibc
         #expect(try await everyByte(repo, repo.path) == before, "a refused command wrote something", sourceLocation: sourceLocation)
     }
 
+    /// A loose object cut short (a copy or a disk that stopped part way): the rollback that must
+    /// check it out fails with the reason, puts everything back and exits 1. libgit2 1.5.1 alone
+    /// inflated such an object forever (docs/design-decisions.md, "A damaged loose object").
+    @Test func aTruncatedObjectTheRollbackNeedsFailsItCleanlyAndLosesNothing() async throws {
+        let repo = try await ScratchRepository()
+        let content = (0..<40).map { "line \($0) of a file\n" }.joined()
+        let target = try await repo.commit("big file", files: ["big.txt": content])
+        try await repo.commit("change it", files: ["big.txt": "changed\n", "other.txt": "other\n"])
+        let blob = try await repo.git("rev-parse", "\(target):big.txt").trimmed
+        let loose = repo.path + "/.git/objects/\(blob.prefix(2))/\(blob.dropFirst(2))"
+        let pristine = try #require(readFile(loose))
+        try writeFile(loose, Array(pristine.dropLast(10)))
+        let before = try await repo.fingerprint()
+        let run = try await repo.timeturner("rollback", "--to", target, "--mode", "reset", "--yes")
+        #expect(run.status == 1, "\(run)")
+        #expect(run.stderr.contains("the state before the rollback was restored"), "\(run)")
+        #expect(run.stderr.contains("the compressed data ends before the object does"), "\(run)")
+        #expect(try await repo.fingerprint() == before)
+        #expect(!repo.exists(".git/timeturner/lock") && !repo.exists(".git/timeturner/state.jsonl"))
+        // Put back, the object reads again and the same rollback goes through.
+        try writeFile(loose, pristine, mode: 0o444)
+        #expect(try await repo.timeturner("rollback", "--to", target, "--mode", "reset", "--yes").status == 0)
+        #expect(repo.read("big.txt") == content && !repo.exists("other.txt"))
+    }
+
     @Test func aSHA256RepositoryIsRefusedByEveryCommandNamingTheObjectFormat() async throws {
         let repo = try await ScratchRepository()
         _ = try await sh("rm -rf .git && git init -q -b main --object-format=sha256 .", repo, in: repo.path)
