@@ -129,6 +129,27 @@ internal import Glibc
         return (repo, good, bad)
     }
 
+    /// The lock's deadline is on the clock, though the attribution time is fixed in the past
+    /// (GIT_COMMITTER_DATE, as in every test here): a running guard's lock is held, not taken for
+    /// one left over, and a rollback meanwhile waits its turn instead of being sent to `recover`.
+    @Test func aRunningGuardsLockIsNotStaleWhenTheCommitterDateIsInThePast() async throws {
+        let (repo, _, _) = try await deployedRepository()
+        try await configure(repo, "up", [("kind", "command"), ("command", "true"), ("interval", "200ms")])
+        let script = """
+        "$1" guard --env prod --for 30s --check up >.git/guard.out 2>&1 &
+        guard=$!
+        until grep -q "exited with status 0" .git/guard.out 2>/dev/null; do sleep 0.05; done
+        "$1" rollback --to HEAD~1 --yes; echo "rollback exited $?"
+        kill -INT "$guard"; wait "$guard"; echo "guard exited $?"
+        """
+        let result = try await runProcess("/bin/sh", ["-c", script, "sh", TimeturnerBinary.path], environment: repo.environment, in: repo.path)
+        #expect(result.stdout.contains("rollback exited 4"), "\(result)")
+        #expect(result.stderr.contains("another timeturner operation holds"), "\(result)")
+        #expect(!result.stderr.contains("no longer runs"), "\(result)")
+        #expect(result.stdout.contains("guard exited 130"), "\(result)")
+        #expect(!repo.exists(".git/timeturner/lock"))
+    }
+
     @Test func rollbackVerifiesWithChecksAndFastNeedsAKnownGoodTarget() async throws {
         let (repo, good, bad) = try await deployedRepository()
         _ = try await repo.commit("later", files: ["state": "down\n", "later": "1\n"])

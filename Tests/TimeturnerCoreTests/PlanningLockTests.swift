@@ -168,3 +168,38 @@ internal import Glibc
         #expect(try await repo.fingerprint() == before)
     }
 }
+
+/// What a guard may do with its lock once the deadline has passed.
+@Suite struct LockDeadlineTests {
+    /// Another operation took the lock after this one's was cleared as stale: releasing this one
+    /// must leave the other's file alone; its own it removes.
+    @Test func aLockIsReleasedOnlyByItsOwnHolder() async throws {
+        let repo = try await ScratchRepository()
+        _ = try await repo.commit("one", files: ["f": "1\n"])
+        let directory = OperationDirectory(repository: try Repository.open(path: repo.path))
+        let now = Timestamp.now()
+        let mine = try directory.acquire(operation: "guard", id: "guard-1", now: now,
+                                         deadline: Timestamp(secondsSinceEpoch: now.secondsSinceEpoch - 1))
+        #expect(try directory.clearStaleLock()?.id == "guard-1")
+        let theirs = try directory.acquire(operation: "rollback", id: "rollback-2", now: now)
+        mine.release()
+        #expect(directory.currentHolder()?.id == "rollback-2")
+        theirs.release()
+        #expect(!directory.lockExists)
+    }
+
+    /// An answer at the question that comes once the deadline has passed counts as keep.
+    @Test(arguments: [GuardInterruptChoice.rollBack, .continueWatching, .keepUnverified])
+    func anAnswerAfterTheDeadlineKeepsTheCommitUnverified(_ answer: GuardInterruptChoice) async {
+        let record = InterruptChoiceRecord()
+        let past = Timestamp(secondsSinceEpoch: Timestamp.now().secondsSinceEpoch - 1)
+        let sampling = await record.ask({ _, _ in answer }, after: SIGINT, deadline: past)
+        #expect(record.chosen == .keepUnverified)
+        #expect(sampling == .stop)
+        // Before the deadline, the answer stands.
+        let future = Timestamp(secondsSinceEpoch: Timestamp.now().secondsSinceEpoch + 60)
+        let standing = InterruptChoiceRecord()
+        _ = await standing.ask({ _, _ in answer }, after: SIGINT, deadline: future)
+        #expect(standing.chosen == answer)
+    }
+}

@@ -24,8 +24,8 @@ struct GuardCommand: AsyncParsableCommand {
         Ctrl-C on a terminal asks: (r)oll back (the commit is marked bad and rolled back once to \
         last-good as with --on-fail rollback, exit 10 when that passed), (k)eep it unverified \
         (unmarked, exit 130), or (c)ontinue (the window and the deadline stay as they were; \
-        measurements due while it asked are skipped). End of input, another Ctrl-C or any other \
-        answer keeps. Without a terminal, and on SIGTERM or SIGHUP, nothing is asked: the commit \
+        measurements due while it asked are skipped). End of input, another Ctrl-C, no answer \
+        before the guard's deadline (after it the lock counts as stale) or any other answer keeps. Without a terminal, and on SIGTERM or SIGHUP, nothing is asked: the commit \
         is left unmarked, journaled as interrupted (exit 130, 143 or 129). A guard that died is ended as abandoned by 'recover' or by the next \
         guard or rollback after its process is gone or its deadline passed.
 
@@ -88,11 +88,11 @@ struct GuardCommand: AsyncParsableCommand {
         let request = GuardRequest(environment: env, commit: commit, window: window?.value, checks: checks, onFail: onFail.value,
                                    level: level?.value, deployedAt: deployedAt?.value)
         // On a terminal Ctrl-C asks what to do; without one it stops and leaves the commit unmarked.
-        var askOperator: (@Sendable (Int32) async -> GuardInterruptChoice)?
+        var askOperator: (@Sendable (Int32, Timestamp) async -> GuardInterruptChoice)?
         if Confirmation.isInteractive {
             let shown = (try? RepositoryAccess.resolveCommit(commit, in: repository).short) ?? commit
             let prompt = GuardInterruptPrompt(terminal: terminal, interruption: InterruptionSignals.interruption, commit: shown)
-            askOperator = { _ in await prompt.ask() }
+            askOperator = { _, deadline in await prompt.ask(before: deadline) }
         }
         let outcome = try await deployGuard.run(request, say: { terminal.err(Terminal.escaped($0)) },
                                                 onMeasurement: { rendering.measurement($0, $1) },

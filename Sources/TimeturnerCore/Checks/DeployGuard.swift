@@ -73,11 +73,12 @@ public struct DeployGuard {
         self.pipeline = pipeline
     }
 
-    /// `onInterrupt` is asked on SIGINT while the checks are sampled (a person at a terminal);
-    /// without it, a signal stops the guard and leaves the commit unmarked.
+    /// `onInterrupt` is asked on SIGINT while the checks are sampled (a person at a terminal),
+    /// given the lock's deadline, past which it must stop waiting; without it, a signal stops
+    /// the guard and leaves the commit unmarked.
     public func run(_ request: GuardRequest, say: @escaping @Sendable (String) -> Void,
                     onMeasurement: @escaping @Sendable (CheckDefinition, CheckMeasurement) -> Void,
-                    onInterrupt: (@Sendable (Int32) async -> GuardInterruptChoice)? = nil,
+                    onInterrupt: (@Sendable (_ signal: Int32, _ deadline: Timestamp) async -> GuardInterruptChoice)? = nil,
                     approval timing: ApprovalTiming = .afterThePlan,
                     confirm: (RollbackPlan) throws(TimeturnerError) -> Approval?,
                     attempted: (RollbackAttempt) -> Void) async throws(TimeturnerError) -> GuardOutcome {
@@ -91,7 +92,10 @@ public struct DeployGuard {
         let start = attribution.time
         let id = UniqueID.stamped(at: start)
         let longest = checks.map { check in request.window.map { check.sampling.initialDelay + $0 + check.timeout } ?? check.longestRun }.max() ?? .zero
-        let deadline = Timestamp(secondsSinceEpoch: start.secondsSinceEpoch + (longest + Self.deadlineMargin).wholeSeconds + 1)
+        // From the clock, not from `start`: whoever finds the lock compares the deadline with the
+        // clock, and the attribution time may be fixed in the past (GIT_COMMITTER_DATE), which made
+        // a live guard's lock look stale from its first second.
+        let deadline = Timestamp(secondsSinceEpoch: Timestamp.now().secondsSinceEpoch + (longest + Self.deadlineMargin).wholeSeconds + 1)
         let directory = OperationDirectory(repository: repository)
         var lock: OperationLock? = try directory.acquire(operation: "guard", id: id, now: start, deadline: deadline)
         defer { lock?.release() }
@@ -111,7 +115,7 @@ public struct DeployGuard {
         say("guarding \(commit.short) in \(environment) until \(deadline.rfc3339): \(checks.map(\.name).joined(separator: ", "))")
         let choice = InterruptChoiceRecord()
         var askOperator: (@Sendable (Int32) async -> SamplingAnswer)?
-        if let onInterrupt { askOperator = { signal in await choice.ask(onInterrupt, after: signal) } }
+        if let onInterrupt { askOperator = { signal in await choice.ask(onInterrupt, after: signal, deadline: deadline) } }
         let results: [CheckResult] = await runner.run(checks, baselineAt: baselineAt, window: request.window,
                                                       onInterrupt: askOperator) { check, measurement in
             status.record(check.name, measurement)
@@ -237,9 +241,13 @@ final class InterruptChoiceRecord: Sendable {
 
     var chosen: GuardInterruptChoice? { choice.withLock { $0 } }
 
-    func ask(_ ask: @Sendable (Int32) async -> GuardInterruptChoice, after signal: Int32) async -> SamplingAnswer {
+    /// An answer given once the lock's deadline has passed counts as keep: another operation
+    /// may by then have taken the lock as stale, so this guard must neither roll back nor go on.
+    func ask(_ ask: @Sendable (Int32, Timestamp) async -> GuardInterruptChoice, after signal: Int32,
+             deadline: Timestamp) async -> SamplingAnswer {
         guard signal == SIGINT else { return .stop }
-        let answer = await ask(signal)
+        var answer = await ask(signal, deadline)
+        if Timestamp.now().secondsSinceEpoch >= deadline.secondsSinceEpoch { answer = .keepUnverified }
         choice.withLock { $0 = answer }
         return answer == .continueWatching ? .resume : .stop
     }

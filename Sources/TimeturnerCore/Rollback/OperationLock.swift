@@ -167,7 +167,15 @@ public struct OperationLock: Sendable {
     let path: String
     public let holder: LockHolder
 
-    func release() { unlink(path) }
+    /// Removes the file if it is still this holder's. A lock whose deadline passed (a guard left
+    /// waiting at its prompt) may meanwhile have been cleared as stale and taken by another
+    /// operation, whose lock this must not remove.
+    func release() {
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: path)),
+              let value = try? JSONDecoder().decode(JSONValue.self, from: data),
+              LockHolder(json: value)?.id == holder.id else { return }
+        unlink(path)
+    }
 
     /// Releases the lock (a guard hands it over before its rollback takes it again).
     public func releaseLock() { release() }
