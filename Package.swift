@@ -25,9 +25,9 @@ let strictSettings: [SwiftSetting] = [
 // `--wrap` binds libgit2's calls to its TLS set-up and to mbedTLS's CA-bundle loaders to
 // CDeferredCertificates, which sets TLS up on the first TLS connection, without the CA bundle,
 // every call to realpath to CPathResolution, which resolves a path in three system calls, and
-// the loose-object reader's inflation to CLooseObjectGuard, which reads a loose object's header
-// alone, so that one understating the object's size cannot make libgit2 1.5.1 write past its
-// buffer.
+// the loose-object reader's inflation and the pack reader's windows to CObjectReadGuards, so that
+// a damaged or crafted object fails to read instead of making libgit2 1.5.1 write past a buffer,
+// loop forever or read past the end of a pack.
 let libgit2Libraries: [String] = [
     "libgit2.a", "libmbedtls.a", "libmbedx509.a", "libmbedcrypto.a", "libhttp_parser.a",
     "libpcre2-8.a", "libz.a",
@@ -35,7 +35,7 @@ let libgit2Libraries: [String] = [
     "--wrap=mbedtls_x509_crt_parse_file", "--wrap=mbedtls_x509_crt_parse_path",
     "--wrap=git_mbedtls_stream_global_init", "--wrap=git_mbedtls_stream_new",
     "--wrap=git_mbedtls_stream_wrap", "--wrap=git_mbedtls__set_cert_location",
-    "--wrap=realpath", "--wrap=git_zstream_get_output",
+    "--wrap=realpath", "--wrap=git_zstream_get_output", "--wrap=git_mwindow_open",
 ]
 let libgit2LinkerSettings: [LinkerSetting] = [
     .unsafeFlags(libgit2Libraries.flatMap { ["-Xlinker", $0] }),
@@ -89,15 +89,15 @@ let package = Package(
         // realpath(3) through the kernel's own resolution of the opened path, for libgit2's
         // checkout (two calls per file written); see the file.
         .target(name: "CPathResolution"),
-        // A loose object whose header gives a smaller size than its data fails to read instead
-        // of making libgit2 1.5.1's reader overrun its buffer (upstream issue 7177); see the file.
-        .target(name: "CLooseObjectGuard"),
+        // A damaged object fails to read instead of making libgit2 1.5.1 overrun a buffer or
+        // loop forever (loose objects, upstream issue 7177) or read past a pack (a damaged index).
+        .target(name: "CObjectReadGuards"),
         // glibc's malloc.h, for the allocator settings the executable makes at start (main.swift).
         .systemLibrary(name: "CMalloc"),
         // The only importer of CLibgit2: a Swift surface over the few libgit2 calls we need.
         .target(
             name: "GitKit",
-            dependencies: ["CLibgit2", "CDeferredCertificates", "CDeferredGSSAPI", "CDeferredSSH", "CPathResolution", "CLooseObjectGuard"],
+            dependencies: ["CLibgit2", "CDeferredCertificates", "CDeferredGSSAPI", "CDeferredSSH", "CPathResolution", "CObjectReadGuards"],
             swiftSettings: strictSettings,
             linkerSettings: libgit2LinkerSettings
         ),

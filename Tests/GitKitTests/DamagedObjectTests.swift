@@ -6,7 +6,8 @@ import TestSupport
 /// A damaged object fails to read with an error, loose or packed, whatever the damage: it never
 /// crashes or hangs the process. libgit2 1.5.1's loose reader did both (a header understating
 /// the size made it write past its buffer, upstream issue 7177; data ending before the object made
-/// it inflate forever); CLooseObjectGuard keeps it from them.
+/// it inflate forever), and its pack reader read past the end of a pack whose index gave a
+/// damaged offset (a segmentation fault); CObjectReadGuards keeps it from all three.
 @Suite struct DamagedObjectTests {
     /// The object of the upstream report: "blob 12", then 45 bytes. Named by the hash of its
     /// first 12 bytes, so that without the guard the read succeeds and returns them, having
@@ -89,7 +90,54 @@ import TestSupport
         #expect(failed > inPack * 7)
     }
 
-    /// Writes `bytes` compressed with zlib (Python's) as the loose object `id`.
+    /// Every bit of every object's offset in a pack index flipped in turn (flips of the high
+    /// byte point past the end of the pack, which made libgit2 1.5.1 crash): each read of every
+    /// object fails with an error or returns what git says it holds.
+    @Test func everyDamagedBitOfAPackIndexOffsetFailsCleanly() async throws {
+        let scratch = try await ScratchRepository()
+        try scratch.write("file.txt", (0..<40).map { "line \($0) of a file\n" }.joined())
+        try await scratch.git("add", "file.txt")
+        try await scratch.git("commit", "-q", "-m", "file")
+        try await scratch.git("gc", "-q", "--prune=now")
+        // The pack's three objects, each with what git reads in it.
+        let commit = try #require(OID(hex: try await scratch.git("rev-parse", "HEAD").trimmed))
+        let tree = try #require(OID(hex: try await scratch.git("rev-parse", "HEAD^{tree}").trimmed))
+        let blob = try #require(OID(hex: try await scratch.git("rev-parse", "HEAD:file.txt").trimmed))
+        let content = Array(try await scratch.git("cat-file", "blob", blob.hex).utf8)
+        let reads: [@Sendable (Repository) throws -> Bool] = [
+            { try $0.commit(commit).tree == tree },
+            { try $0.treeEntry("file.txt", in: tree) == blob },
+            { try $0.blobContent(blob) == content },
+        ]
+        let indexFile = try packIndex(in: scratch.path + "/.git/objects/pack")
+        let pristine = try #require(readFile(indexFile))
+        chmod(indexFile, 0o644)
+        // Version 2: header 8, fan-out 1,024, then per object its id (20), CRC (4) and offset (4).
+        let count = reads.count
+        let offsets = 8 + 1024 + count * 24
+        var (failed, crashedBefore) = (0, 0)
+        for position in offsets..<(offsets + count * 4) {
+            for bit in 0..<8 {
+                var damaged = pristine
+                damaged[position] ^= UInt8(1 << bit)
+                try writeFile(indexFile, damaged)
+                // A new handle each time: libgit2 keeps a pack (and its index) open per process
+                // for as long as a handle uses it.
+                for read in reads {
+                    do {
+                        #expect(try read(try Repository.open(path: scratch.path)), "byte \(position), bit \(bit)")
+                    } catch {
+                        failed += 1
+                    }
+                }
+                if (position - offsets) % 4 == 0 && bit < 5 { crashedBefore += 1 }
+            }
+        }
+        #expect(failed >= crashedBefore)
+        try writeFile(indexFile, pristine)
+    }
+
+    /// Writes `bytes` compressed    /// Writes `bytes` compressed with zlib (Python's) as the loose object `id`.
     private func writeLooseObject(_ bytes: String, as id: OID, in scratch: ScratchRepository) async throws {
         let path = scratch.path + "/.git/objects/" + id.hex.prefix(2) + "/" + id.hex.dropFirst(2)
         let script = "import os, sys, zlib; os.makedirs(os.path.dirname(sys.argv[1]), exist_ok=True); "

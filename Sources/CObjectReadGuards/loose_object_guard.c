@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <zlib.h>
 #include <git2/errors.h>
-#include "loose_object_guard.h"
+#include "object_read_guards.h"
 
 // libgit2 1.5.1's git_zstream (src/util/zstream.h), which is not installed; unchanged since 0.27.
 struct libgit2_zstream {
