@@ -47,6 +47,13 @@ public struct LockHolder: Sendable, Equatable {
 
     /// Whether the holder is a process on this host that no longer exists. A holder on another
     /// host (a shared file system) is never judged stale: we cannot see its processes.
+    /// The holder a lock file at `path` names; nil when it is missing or does not read.
+    static func written(at path: String) -> LockHolder? {
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: path)),
+              let value = try? JSONDecoder().decode(JSONValue.self, from: data) else { return nil }
+        return LockHolder(json: value)
+    }
+
     public var isStale: Bool {
         if abandoned { return true }
         if let deadline, Timestamp.now().secondsSinceEpoch > deadline.secondsSinceEpoch { return true }
@@ -130,11 +137,7 @@ public struct OperationDirectory: Sendable {
     }
 
     public func currentHolder() -> LockHolder? {
-        if let data = try? Data(contentsOf: URL(fileURLWithPath: lockPath)),
-           let value = try? JSONDecoder().decode(JSONValue.self, from: data),
-           let holder = LockHolder(json: value) {
-            return holder
-        }
+        if let holder = LockHolder.written(at: lockPath) { return holder }
         // Unreadable: being written this very moment, or abandoned by a process killed between
         // creating and writing it. Only an old one is abandoned; without this, nothing (not even
         // recover) could ever clear it.
@@ -171,9 +174,7 @@ public struct OperationLock: Sendable {
     /// waiting at its prompt) may meanwhile have been cleared as stale and taken by another
     /// operation, whose lock this must not remove.
     func release() {
-        guard let data = try? Data(contentsOf: URL(fileURLWithPath: path)),
-              let value = try? JSONDecoder().decode(JSONValue.self, from: data),
-              LockHolder(json: value)?.id == holder.id else { return }
+        guard LockHolder.written(at: path)?.id == holder.id else { return }
         unlink(path)
     }
 
