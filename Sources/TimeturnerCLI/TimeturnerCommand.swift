@@ -116,7 +116,8 @@ extension TimeturnerCommand {
         guard let name = arguments.first else { return nil }
         let rest = arguments.dropFirst()
         let commands: [any PlainlyParsable.Type] = [PointCommand.self, GoodCommand.self, BadCommand.self, LastGoodCommand.self,
-                                                    RollbackCommand.self, UndoCommand.self, StatusCommand.self]
+                                                    RollbackCommand.self, UndoCommand.self, StatusCommand.self,
+                                                    CompleteCommand.self]
         guard var command = commands.first(where: { $0.configuration.commandName == name })?.plainlyParsed(rest) else { return nil }
         // As the library would after parsing; if it refuses, the library parses again and says why.
         guard (try? command.validate()) != nil else { return nil }

@@ -58,6 +58,44 @@ import TestSupport
         #expect(try await Self.candidates(repo, "point", "-m", "--env", "").directive == ":refs")
     }
 
+    /// `--with-refs` (the bash script's): where any revision goes, the branches, tags and
+    /// remote-tracking branches are listed by the binary as git's own bash completion lists them,
+    /// checked against `git for-each-ref`, packed and loose refs alike.
+    @Test func withRefsListsWhatGitsCompletionWould() async throws {
+        let repo = try await Self.repository()
+        try await repo.git("tag", "v1.0")
+        try await repo.git("branch", "feature/login")
+        try await repo.git("update-ref", "refs/remotes/upstream/main", "HEAD")
+        try await repo.git("pack-refs", "--all")
+        try await repo.git("branch", "hotfix")          // loose, after the pack
+        try await repo.git("tag", "v1.1")
+        try await repo.git("update-ref", "ORIG_HEAD", "HEAD")
+
+        func complete(_ words: String...) async throws -> (directive: String, values: [String]) {
+            let result = try await repo.timeturner(["__complete", "--with-refs", "--"] + words)
+            #expect(result.status == 0 && result.stderr.isEmpty, "\(result)")
+            let lines = result.stdout.split(separator: "\n").map { String($0.split(separator: "\t", omittingEmptySubsequences: false)[0]) }
+            return (lines.first ?? "", Array(lines.dropFirst()))
+        }
+        let gits = try await repo.git("for-each-ref", "--format=%(refname:strip=2)", "refs/tags", "refs/heads", "refs/remotes")
+            .split(separator: "\n").map(String.init)
+        #expect(gits.contains("hotfix") && gits.contains("v1.1") && gits.contains("upstream/main") && gits.contains("feature/login"))
+
+        let all = try await complete("rollback", "--to", "")
+        #expect(all.directive == ":words", "the script has nothing left to add")
+        #expect(all.values == ["last-good", "pre-v3", "pre-v2", "HEAD", "ORIG_HEAD"] + gits, "\(all.values)")
+        #expect(try await complete("rollback", "--to", "v1").values == ["v1.0", "v1.1"])
+        #expect(try await complete("rollback", "--to", "h").values == ["hotfix"])
+        #expect(try await complete("rollback", "--to=fe").values == ["--to=feature/login"])
+        #expect(try await complete("rollback", "--to", "refs/h").values == ["refs/heads/feature/login", "refs/heads/hotfix", "refs/heads/main"])
+        let full = try await repo.git("for-each-ref", "--format=%(refname)").split(separator: "\n").map(String.init)
+        #expect(try await complete("rollback", "--to", "refs").values == full.sorted())
+        // Where only point ids go, no ref is offered.
+        #expect(try await complete("delete", "").values == ["pre-v3", "pre-v2"])
+        // Without the option, ref names are still left to the shell.
+        #expect(try await Self.candidates(repo, "rollback", "--to", "v1").directive == ":refs")
+    }
+
     /// Outside a repository the commands still complete; repository values are simply absent.
     @Test func outsideARepository() async throws {
         let repo = try await ScratchRepository()
@@ -98,7 +136,8 @@ import TestSupport
         #expect(try await complete("git timeturner roll") == ["rollback"])
         let to = try await complete("git timeturner rollback --to ")
         #expect(to.contains("pre-v2") && to.contains("pre-v3") && to.contains("last-good"), "\(to)")
-        #expect(to.contains("main"), "git's own ref completion is offered too: \(to)")
+        #expect(to.contains("main"), "branches are offered too: \(to)")
+        #expect(try await complete("git-timeturner rollback --to ma") == ["main"], "also without git's completion")
         #expect(try await complete("git timeturner good --env pro") == ["production"])
         #expect(try await complete("git timeturner registry l") == ["list", "log"])
         #expect(try await complete("git-timeturner rollback --dry") == ["--dry-run"])

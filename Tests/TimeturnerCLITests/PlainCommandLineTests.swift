@@ -114,7 +114,14 @@ import TimeturnerCore
         options: StatusCommand.plainOptions, positionals: 0,
         words: ["--json", "--json=true", "status"])
 
-    static let commands = [point, good, bad, lastGood, rollback, undo, status]
+    static let complete = Command(
+        name: "__complete",
+        fields: { any in (any as? CompleteCommand).map { $0.words } },
+        options: CompleteCommand.plainOptions, positionals: 1,
+        words: ["--", "--values-only", "--with-refs", "--suffix= ", "--suffix=", "rollback", "--to", "-m", "--env=", "x"],
+        required: ["--"])
+
+    static let commands = [point, good, bad, lastGood, rollback, undo, status, complete]
 
     @Test(arguments: [
         (point, ["-m", "before the schema change"]),
@@ -139,6 +146,8 @@ import TimeturnerCore
         (rollback, []),
         (undo, []), (undo, ["--dry-run"]), (undo, ["20261201T120000Z-0123456789ab", "--yes", "--code-only", "--json"]),
         (status, []), (status, ["--json"]),
+        (complete, ["--", "rollback", "--to", ""]), (complete, ["--values-only", "--with-refs", "--suffix= ", "--", "roll"]),
+        (complete, ["--", "--help"]), (complete, ["--", ""]), (complete, ["--"]),
     ])
     func theCommonSpellingsAreReadPlainlyAndAsTheLibraryReadsThem(command: Command, arguments: [String]) throws {
         let plain = try #require(command.plainly(arguments), "not read plainly: \(command.name) \(arguments)")
@@ -159,6 +168,8 @@ import TimeturnerCore
         (rollback, ["--level", "7"]), (rollback, ["--verify-timeout", "0"]), (rollback, ["--mainline", "x"]),
         (rollback, ["HEAD~1"]), (rollback, ["--yes", "--yes"]), (rollback, ["--verify", "-x"]),
         (undo, ["a", "b"]), (undo, ["--yes=1"]), (status, ["x"]), (status, ["--json", "--json"]),
+        (complete, []), (complete, ["--help"]), (complete, ["--values-only", "--help", "--"]), (complete, ["rollback", "--"]),
+        (complete, ["--values-only"]),
     ])
     func everythingElseIsLeftToTheLibrary(command: Command, arguments: [String]) {
         #expect(command.plainly(arguments) == nil, "\(command.name) \(arguments)")
@@ -191,9 +202,18 @@ import TimeturnerCore
         do { _ = try TimeturnerCommand.parseAsRoot([command.name, "--experimental-dump-help"]) } catch {
             dumped = TimeturnerCommand.message(for: error)
         }
-        let document = try #require(JSONValue.parseDocument(Array(dumped.utf8)), "no --experimental-dump-help")
+        var definition = JSONValue.parseDocument(Array(dumped.utf8))?["command"]
+        if definition == nil {
+            // `__complete` takes every word, `--experimental-dump-help` too: its definition is
+            // read from the whole tree's dump instead.
+            do { _ = try TimeturnerCommand.parseAsRoot(["--experimental-dump-help"]) } catch {
+                let tree = JSONValue.parseDocument(Array(TimeturnerCommand.message(for: error).utf8))
+                definition = tree?["command"]?["subcommands"]?.arrayValue?.first { $0["commandName"]?.stringValue == command.name }
+            }
+        }
+        let document = try #require(definition, "no --experimental-dump-help")
         var declared: [String] = [], positionals = 0
-        for argument in document["command"]?["arguments"]?.arrayValue ?? [] {
+        for argument in document["arguments"]?.arrayValue ?? [] {
             let kind = argument["kind"]?.stringValue ?? ""
             if kind == "positional" { positionals += 1; continue }
             let names = (argument["names"]?.arrayValue ?? []).compactMap { name -> String? in

@@ -1,4 +1,5 @@
 public import GitKit
+import Glibc
 
 /// One word a shell may complete to, with what it is (shown by zsh and fish; bash shows words only).
 public struct CompletionCandidate: Sendable, Equatable {
@@ -52,6 +53,28 @@ public struct CompletionCandidates {
 
     public func remotes(prefix: String) -> [CompletionCandidate] {
         ((try? repository.remoteNames()) ?? []).filter { $0.hasPrefix(prefix) }.map { CompletionCandidate($0, "remote") }
+    }
+
+    /// The revisions git's own bash completion offers for an argument that takes any revision
+    /// (`__git_refs` in git-completion.bash, for a local repository): what was typed starting
+    /// with `refs`, the full names that start with it; otherwise the names in the git directory
+    /// (`HEAD`, `ORIG_HEAD`, … when their file exists), then branches, remote-tracking branches
+    /// and tags by their short names (`main`, `origin/main`, `v1.0`), in git's order of the full
+    /// names. From the ref store alone, as the point ids: the bash script asks for them here
+    /// rather than run git's completion, which forks `git for-each-ref` and cost 11–14 ms of a
+    /// Tab press in a repository of 10,000 points.
+    public func references(prefix: String) -> [CompletionCandidate] {
+        if prefix == "refs" || prefix.hasPrefix("refs/") {
+            let rest = prefix == "refs" ? "" : String(prefix.dropFirst("refs/".count))
+            return refNames(under: "refs/", prefix: rest).sorted().map { CompletionCandidate("refs/" + $0) }
+        }
+        let directory = repository.gitDirectory.hasSuffix("/") ? repository.gitDirectory : repository.gitDirectory + "/"
+        let special = ["HEAD", "FETCH_HEAD", "ORIG_HEAD", "MERGE_HEAD", "REBASE_HEAD", "CHERRY_PICK_HEAD"]
+            .filter { $0.hasPrefix(prefix) && access(directory + $0, F_OK) == 0 }
+        let short = ["refs/heads/", "refs/remotes/", "refs/tags/"].flatMap { namespace in
+            refNames(under: namespace, prefix: prefix).sorted()
+        }
+        return (special + short).map { CompletionCandidate($0) }
     }
 
     /// Names below `namespace` that start with `prefix`, from the ref store only (no object is read).
