@@ -29,7 +29,10 @@ enum InterruptionSignals {
                 interruption.interrupt(signalNumber)
             }
             sigemptyset(&action.sa_mask)
-            action.sa_flags = 0
+            // The command runs on the main thread (main.swift), which takes the signals: a
+            // system call the signal lands in is restarted, as it was when the work ran on a
+            // dispatch thread that blocks them. The engine notices the interruption by polling.
+            action.sa_flags = SA_RESTART
             sigaction(number, &action, nil)
         }
         return interruption

@@ -23,4 +23,26 @@ import TestSupport
             #expect(deferred.isEmpty, "\(arguments) loaded a library it does not use:\n\(deferred.joined(separator: "\n"))")
         }
     }
+
+    /// A command runs on the main thread until it first waits for something (main.swift): one
+    /// that waits for nothing starts no thread at all. An async main ran every command on a
+    /// dispatch worker and started three threads first. The control: the same trace sees the
+    /// thread a rollback's plan reads the commits on (`Repository.readConcurrently`).
+    @Test func aCommandThatWaitsForNothingStartsNoThread() async throws {
+        let repo = try await ScratchRepository()
+        let first = try await repo.commit("first", files: ["a.txt": "a\n"])
+        try await repo.commit("second", files: ["a.txt": "b\n"])
+        let directory = repo.siblingDirectory("threads")
+        try writeFile(directory + "/.keep", [])
+        func threadsStarted(_ arguments: [String]) async throws -> Int {
+            let log = directory + "/strace-\(arguments[0]).log"
+            let run = try await runProcess("strace", ["-f", "-qq", "-e", "trace=clone,clone3", "-o", log, TimeturnerBinary.path] + arguments,
+                                           environment: repo.environment, in: repo.path)
+            #expect(run.status == 0, "\(run)")
+            return (readFile(log).map { String(decoding: $0, as: UTF8.self) } ?? "").lines.filter { $0.contains("clone") }.count
+        }
+        #expect(try await threadsStarted(["status"]) == 0)
+        #expect(try await threadsStarted(["--version"]) == 0)
+        #expect(try await threadsStarted(["rollback", "--to", first, "--dry-run"]) >= 1, "the trace sees a thread when there is one")
+    }
 }
