@@ -47,13 +47,8 @@ struct CompleteCommand: ParsableCommand {
         case .words(let found):
             candidates = found
         case .value(let path, let name, let allValues, let prefix, let lead):
-            (directive, candidates) = Self.values(for: name, path: path, allValues: allValues, prefix: prefix, context: context)
-            if directive == ":refs", withRefs {
-                // The script has no ref completion of its own to call: the names come from here.
-                let repository = try? context.openRepository()
-                candidates += repository.map { CompletionCandidates(repository: $0).references(prefix: prefix) } ?? []
-                directive = ":words"
-            }
+            (directive, candidates) = Self.values(for: name, path: path, allValues: allValues, prefix: prefix,
+                                                  withRefs: withRefs, context: context)
             if !lead.isEmpty { candidates = candidates.map { CompletionCandidate(lead + $0.value, $0.description) } }
         }
         // Bytes, not a String grown by `+=`: 10,000 candidates made 40,000 String appends,
@@ -77,23 +72,28 @@ struct CompleteCommand: ParsableCommand {
     }
 
     /// Which values an argument takes, by its value name (as in the usage line).
-    static func values(for name: String, path: [String], allValues: [String], prefix: String,
+    static func values(for name: String, path: [String], allValues: [String], prefix: String, withRefs: Bool = false,
                        context: CommandContext) -> (String, [CompletionCandidate]) {
         if !allValues.isEmpty {
             return (":words", allValues.filter { $0.hasPrefix(prefix) }.map { CompletionCandidate($0) })
         }
         let repository = try? context.openRepository()
         let candidates = repository.map(CompletionCandidates.init(repository:))
+        // Where any revision goes: the shell's own ref completion adds the refs (`:refs`), or,
+        // for the bash script (`--with-refs`), they are listed here.
+        func revisions(_ offered: [CompletionCandidate]) -> (String, [CompletionCandidate]) {
+            withRefs ? (":words", offered + (candidates?.references(prefix: prefix) ?? [])) : (":refs", offered)
+        }
         switch (path.first, name) {
         case (_, "to"):
             let lastGood = "last-good".hasPrefix(prefix) ? [CompletionCandidate("last-good", "the newest good commit of --env")] : []
-            return (":refs", lastGood + (candidates?.pointIDs(prefix: prefix) ?? []))
+            return revisions(lastGood + (candidates?.pointIDs(prefix: prefix) ?? []))
         case (_, "target"):
-            return (":refs", candidates?.pointIDs(prefix: prefix) ?? [])
+            return revisions(candidates?.pointIDs(prefix: prefix) ?? [])
         case (_, "id"), (_, "point"):
             return (":words", candidates?.pointIDs(prefix: prefix) ?? [])
         case (_, "commit"):
-            return (":refs", [])
+            return revisions([])
         case (_, "env"):
             return (":words", candidates?.environments(prefix: prefix) ?? [])
         case (_, "rollback-id"):
