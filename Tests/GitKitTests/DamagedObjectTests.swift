@@ -137,7 +137,7 @@ import TestSupport
         try writeFile(indexFile, pristine)
     }
 
-    /// Writes `bytes` compressed    /// Writes `bytes` compressed with zlib (Python's) as the loose object `id`.
+    /// Writes `bytes` compressed with zlib (Python's) as the loose object `id`.
     private func writeLooseObject(_ bytes: String, as id: OID, in scratch: ScratchRepository) async throws {
         let path = scratch.path + "/.git/objects/" + id.hex.prefix(2) + "/" + id.hex.dropFirst(2)
         let script = "import os, sys, zlib; os.makedirs(os.path.dirname(sys.argv[1]), exist_ok=True); "

@@ -71,8 +71,9 @@ struct CompleteCommand: ParsableCommand {
         context.terminal.out(bytes: text)
     }
 
-    /// Which values an argument takes, by its value name (as in the usage line).
-    static func values(for name: String, path: [String], allValues: [String], prefix: String, withRefs: Bool = false,
+    /// Which values an argument takes, by its value name (as in the usage line); with
+    /// `withRefs`, where any revision goes, the ref names too instead of the `:refs` directive.
+    static func values(for name: String, path: [String], allValues: [String], prefix: String, withRefs: Bool,
                        context: CommandContext) -> (String, [CompletionCandidate]) {
         if !allValues.isEmpty {
             return (":words", allValues.filter { $0.hasPrefix(prefix) }.map { CompletionCandidate($0) })

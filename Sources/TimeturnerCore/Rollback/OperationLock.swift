@@ -45,8 +45,6 @@ public struct LockHolder: Sendable, Equatable {
                   id: json["id"]?.stringValue ?? "", deadline: json["deadline"]?.stringValue.flatMap(Timestamp.init(rfc3339:)))
     }
 
-    /// Whether the holder is a process on this host that no longer exists. A holder on another
-    /// host (a shared file system) is never judged stale: we cannot see its processes.
     /// The holder a lock file at `path` names; nil when it is missing or does not read.
     static func written(at path: String) -> LockHolder? {
         guard let data = try? Data(contentsOf: URL(fileURLWithPath: path)),
@@ -54,6 +52,8 @@ public struct LockHolder: Sendable, Equatable {
         return LockHolder(json: value)
     }
 
+    /// Whether the holder is a process on this host that no longer exists. A holder on another
+    /// host (a shared file system) is never judged stale: we cannot see its processes.
     public var isStale: Bool {
         if abandoned { return true }
         if let deadline, Timestamp.now().secondsSinceEpoch > deadline.secondsSinceEpoch { return true }
