@@ -162,12 +162,15 @@ internal import Glibc
         let counts = try await repo.git("count-objects", "-v")
         let run = try await repo.timeturner("rollback", "--to", ids[0], "--yes")
         #expect(run.status == 0 && run.stdout.contains("nothing to do, nothing was written"), "\(run)")
+        // Not even the directory the lock was taken in.
+        #expect(!repo.exists(".git/timeturner"), "an empty .git/timeturner was left behind")
         let json = try await repo.timeturner("rollback", "--to", ids[0], "--yes", "--json")
         #expect(json.status == 0 && json.stdout.contains("\"nothingToDo\": true"), "\(json)")
         #expect(try await repo.git("count-objects", "-v") == counts)
         #expect(try await repo.git("for-each-ref", "refs/timeturner").isEmpty)
         let reset = try await repo.timeturner("rollback", "--to", "HEAD", "--mode", "reset", "--yes")
         #expect(reset.status == 0 && reset.stdout.contains("nothing to do"), "\(reset)")
+        #expect(!repo.exists(".git/timeturner"))
     }
 
     @Test func aShortIdThatIsAlsoATagNameIsRefusedAsAmbiguous() async throws {

@@ -99,10 +99,7 @@ public struct OperationDirectory: Sendable {
     /// reported at once with the command that clears it. A live lock is never broken.
     public func acquire(operation: String, id: String, now: Timestamp, wait: TimeSpan = TimeSpan(seconds: 2),
                         deadline: Timestamp? = nil) throws(TimeturnerError) -> OperationLock {
-        if mkdir(path, 0o755) != 0 && errno != EEXIST {
-            throw TimeturnerError(.failure, "could not create \(path): \(String(cString: strerror(errno)))",
-                                  hint: "the tool keeps its lock and progress there; check the permissions and free space of \(path.dropLast("/timeturner".count))")
-        }
+        var created = try makeDirectory()
         let holder = LockHolder(pid: getpid(), host: OperationDirectory.hostName, start: now, operation: operation, id: id, deadline: deadline)
         let bytes = Array((holder.json.canonicalLine + "\n").utf8)
         let deadline = ContinuousClock.now + .seconds(wait.seconds)
@@ -116,7 +113,13 @@ public struct OperationDirectory: Sendable {
                     unlink(lockPath)
                     throw TimeturnerError(.failure, "could not write the lock \(lockPath): \(reason)", hint: "check the free space of \(path)")
                 }
-                return OperationLock(path: lockPath, holder: holder)
+                return OperationLock(path: lockPath, holder: holder, directory: created ? path : nil)
+            }
+            // Another process's release removed the directory it had created, empty, between
+            // our mkdir and this open: make it again.
+            if errno == ENOENT {
+                created = try makeDirectory() || created
+                continue
             }
             guard errno == EEXIST else {
                 throw TimeturnerError(.failure, "could not create the lock \(lockPath): \(String(cString: strerror(errno)))",
@@ -134,6 +137,16 @@ public struct OperationDirectory: Sendable {
             }
             usleep(100_000)
         }
+    }
+
+    /// Whether this call created the directory (so that a release leaving it empty removes it).
+    private func makeDirectory() throws(TimeturnerError) -> Bool {
+        if mkdir(path, 0o755) == 0 { return true }
+        guard errno == EEXIST else {
+            throw TimeturnerError(.failure, "could not create \(path): \(String(cString: strerror(errno)))",
+                                  hint: "the tool keeps its lock and progress there; check the permissions and free space of \(path.dropLast("/timeturner".count))")
+        }
+        return false
     }
 
     public func currentHolder() -> LockHolder? {
@@ -169,6 +182,17 @@ public struct OperationDirectory: Sendable {
 public struct OperationLock: Sendable {
     let path: String
     public let holder: LockHolder
+    /// `.git/timeturner/` when taking the lock created it: an operation that ends having written
+    /// nothing else there (a rollback with nothing to do says "nothing was written") leaves no
+    /// empty directory behind. `rmdir` removes only an empty one; a process that made its own
+    /// lock there meanwhile keeps it, and one between its mkdir and its open makes it again.
+    let directory: String?
+
+    init(path: String, holder: LockHolder, directory: String? = nil) {
+        self.path = path
+        self.holder = holder
+        self.directory = directory
+    }
 
     /// Removes the file if it is still this holder's. A lock whose deadline passed (a guard left
     /// waiting at its prompt) may meanwhile have been cleared as stale and taken by another
@@ -176,6 +200,7 @@ public struct OperationLock: Sendable {
     func release() {
         guard LockHolder.written(at: path)?.id == holder.id else { return }
         unlink(path)
+        if let directory { rmdir(directory) }
     }
 
     /// Releases the lock (a guard hands it over before its rollback takes it again).
