@@ -1,5 +1,6 @@
 import Testing
 import TestSupport
+internal import Glibc
 
 /// `rollback` and `undo` run as the built binary against throwaway repositories; every result
 /// is checked with the git CLI.
@@ -348,5 +349,29 @@ import TestSupport
         let text = try await repo.timeturner("history", "--stats")
         #expect(text.stdout.contains("67%"))
     }
-}
 
+    /// A commit that a damaged pack index no longer finds reads as "no such commit" to libgit2,
+    /// as it would to git (neither checks the index's checksum on every read): for an object id
+    /// the error points at `git fsck`, which names the damage.
+    @Test func aCommitLostToADamagedPackIndexPointsAtGitFsck() async throws {
+        let repo = try await ScratchRepository()
+        let ids = try await history(repo)
+        try await repo.git("gc", "-q", "--prune=now")
+        let found = try await runProcess("find", [repo.path + "/.git/objects/pack", "-name", "*.idx"], environment: repo.environment, in: repo.path)
+        let index = try #require(found.stdout.split(separator: "\n").first.map(String.init))
+        // The index lists every object of the repository (all packed now), sorted by id.
+        let sorted = try await repo.git("cat-file", "--batch-all-objects", "--batch-check=%(objectname)").split(separator: "\n").map(String.init)
+        let position = try #require(sorted.firstIndex(of: ids[1]))
+        var bytes = try #require(readFile(index))
+        chmod(index, 0o644)  // git writes it read-only
+        bytes[8 + 1024 + 20 * position + 19] ^= 0x01  // the id's last byte, in the index's table of ids
+        try writeFile(index, bytes)
+        let run = try await repo.timeturner("rollback", "--to", ids[1], "--dry-run")
+        #expect(run.status != 0 && run.stderr.contains("no such commit") && run.stderr.contains("git fsck"), "\(run)")
+        let fsck = try await repo.gitResult(["fsck"])
+        #expect(fsck.status != 0, "git fsck did not see the damaged index: \(fsck)")
+        // A name that is not an object id keeps the usual hint.
+        let named = try await repo.timeturner("rollback", "--to", "no-such-branch", "--dry-run")
+        #expect(named.status != 0 && !named.stderr.contains("git fsck") && named.stderr.contains("git log --oneline"), "\(named)")
+    }
+}

@@ -110,8 +110,12 @@ public enum RepositoryAccess {
             throw TimeturnerError(.failure, "'\(revision)' has no commit yet: HEAD is on a branch without commits (an unborn branch)",
                                   hint: "make a first commit on it, switch to a branch with commits, or name a commit")
         } catch where error.code == .notFound || error.code == .invalidSpec {
+            // An object id that cannot be found is also what a damaged pack index looks like
+            // (its table of ids is searched, not read whole): the hint says how to tell.
+            let isObjectID = OID(hex: revision) != nil
             throw TimeturnerError(.failure, "unknown revision '\(revision)': no such commit in this repository",
-                                  hint: "check the name with 'git log --oneline', or fetch the commit first")
+                                  hint: isObjectID ? "fetch the commit first; if it should be here, 'git fsck' tells whether the repository is damaged"
+                                                   : "check the name with 'git log --oneline', or fetch the commit first")
         } catch {
             throw TimeturnerError(.failure, "'\(revision)' does not name a commit", causes: [error.description])
         }
