@@ -41,4 +41,26 @@ import TestSupport
         // Only the winner's note line exists.
         #expect(try await repo.git("notes", "--ref=timeturner", "list").lines.count == 1)
     }
+
+    /// A rollback with nothing to do removes the `.git/timeturner/` it created for its lock;
+    /// processes racing it must never find the directory gone under them (their mkdir seeing it,
+    /// their open of the lock failing): each takes the lock in turn or says who holds it.
+    @Test func racingRollbacksThatRemoveTheLockDirectoryNeverFailToTakeTheLock() async throws {
+        let repo = try await ScratchRepository()
+        _ = try await repo.commits(2)
+        let results = try await withThrowingTaskGroup(of: [ProcessResult].self) { group in
+            for _ in 0..<6 {
+                group.addTask {
+                    var runs: [ProcessResult] = []
+                    for _ in 0..<8 { runs.append(try await repo.timeturner("rollback", "--to", "HEAD", "--yes")) }
+                    return runs
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        let unexpected = results.filter { $0.status != 0 && !$0.stderr.contains("another timeturner operation holds") }
+        #expect(unexpected.isEmpty, "\(unexpected)")
+        #expect(results.contains { $0.status == 0 && $0.stdout.contains("nothing to do") })
+        #expect(!repo.exists(".git/timeturner"), "the last one out left the directory")
+    }
 }

@@ -60,7 +60,6 @@ in_repo() { printf 'cd %q && %s' "$1" "$2"; }
 # alternating order), so that the VM's drift from one minute to the next falls on both sides
 # alike; timed one after the other, the same command's median had moved by 30% between two
 # hyperfine runs on this VM.
-source "$here/lib.sh"
 bench_pair "registry good: 100,000 marks vs 1,000" 1.5 "$runs" \
     "$(in_repo "$large" "$bin good $head_small --env production --evidence benchmark >/dev/null")" \
     "$(in_repo "$small" "$bin good $head_small --env production --evidence benchmark >/dev/null")"

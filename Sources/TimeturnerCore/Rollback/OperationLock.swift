@@ -99,7 +99,7 @@ public struct OperationDirectory: Sendable {
     /// reported at once with the command that clears it. A live lock is never broken.
     public func acquire(operation: String, id: String, now: Timestamp, wait: TimeSpan = TimeSpan(seconds: 2),
                         deadline: Timestamp? = nil) throws(TimeturnerError) -> OperationLock {
-        var created = try makeDirectory()
+        try makeDirectory()
         let holder = LockHolder(pid: getpid(), host: OperationDirectory.hostName, start: now, operation: operation, id: id, deadline: deadline)
         let bytes = Array((holder.json.canonicalLine + "\n").utf8)
         let deadline = ContinuousClock.now + .seconds(wait.seconds)
@@ -113,12 +113,12 @@ public struct OperationDirectory: Sendable {
                     unlink(lockPath)
                     throw TimeturnerError(.failure, "could not write the lock \(lockPath): \(reason)", hint: "check the free space of \(path)")
                 }
-                return OperationLock(path: lockPath, holder: holder, directory: created ? path : nil)
+                return OperationLock(path: lockPath, holder: holder, directory: path)
             }
-            // Another process's release removed the directory it had created, empty, between
-            // our mkdir and this open: make it again.
+            // Another holder's release removed the directory, empty, between our mkdir and this
+            // open (`OperationLock.release`): make it again.
             if errno == ENOENT {
-                created = try makeDirectory() || created
+                try makeDirectory()
                 continue
             }
             guard errno == EEXIST else {
@@ -139,14 +139,11 @@ public struct OperationDirectory: Sendable {
         }
     }
 
-    /// Whether this call created the directory (so that a release leaving it empty removes it).
-    private func makeDirectory() throws(TimeturnerError) -> Bool {
-        if mkdir(path, 0o755) == 0 { return true }
-        guard errno == EEXIST else {
+    private func makeDirectory() throws(TimeturnerError) {
+        guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
             throw TimeturnerError(.failure, "could not create \(path): \(String(cString: strerror(errno)))",
                                   hint: "the tool keeps its lock and progress there; check the permissions and free space of \(path.dropLast("/timeturner".count))")
         }
-        return false
     }
 
     public func currentHolder() -> LockHolder? {
@@ -182,10 +179,11 @@ public struct OperationDirectory: Sendable {
 public struct OperationLock: Sendable {
     let path: String
     public let holder: LockHolder
-    /// `.git/timeturner/` when taking the lock created it: an operation that ends having written
+    /// `.git/timeturner/`, removed on release if that leaves it empty: an operation that wrote
     /// nothing else there (a rollback with nothing to do says "nothing was written") leaves no
-    /// empty directory behind. `rmdir` removes only an empty one; a process that made its own
-    /// lock there meanwhile keeps it, and one between its mkdir and its open makes it again.
+    /// empty directory behind. `rmdir` removes only an empty directory, so whatever another
+    /// process keeps there (its lock, the clone id, tier artifacts) keeps it; a process between
+    /// its mkdir and its create makes it again (`acquire`, `CloneIdentity.current`).
     let directory: String?
 
     init(path: String, holder: LockHolder, directory: String? = nil) {

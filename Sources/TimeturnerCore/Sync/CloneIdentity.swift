@@ -25,9 +25,17 @@ public enum CloneIdentity {
     public static func current(in repository: Repository) throws(TimeturnerError) -> String {
         if let existing = try existing(in: repository) { return existing }
         let path = path(in: repository)
-        try LocalFile.makeDirectories(String(path.dropLast("/clone-id".count)))
+        let directory = String(path.dropLast("/clone-id".count))
         let made = randomName()
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        var descriptor: Int32 = -1
+        // An operation that created the directory for its lock removes it again if it leaves it
+        // empty (`OperationLock.release`); between our mkdir and this open it may have: make it
+        // again (a bounded number of times: each retry means another process just ended).
+        for _ in 0..<5 {
+            try LocalFile.makeDirectories(directory)
+            descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            if descriptor >= 0 || errno != ENOENT { break }
+        }
         if descriptor < 0 {
             // Another process of this clone made it first: use that one.
             if errno == EEXIST, let raced = try existing(in: repository) { return raced }
