@@ -127,6 +127,9 @@ public struct OperationDirectory: Sendable {
             }
             let current = currentHolder()
             if let current, current.isStale {
+                // A holder that has just finished removed its lock after we read it and exited
+                // before we looked for its process: read the lock again before calling it stale.
+                guard currentHolder() == current else { continue }
                 throw TimeturnerError(.locked, "\(lockPath) is left over from \(current.description), which no longer runs",
                                       hint: "run 'git timeturner recover' to finish or undo what it was doing and clear the lock")
             }
