@@ -181,6 +181,9 @@ internal import Glibc
         let mine = try directory.acquire(operation: "guard", id: "guard-1", now: now,
                                          deadline: Timestamp(secondsSinceEpoch: now.secondsSinceEpoch - 1))
         #expect(try directory.clearStaleLock()?.id == "guard-1")
+        // Cleared by moving it aside first (so that a lock taken meanwhile is put back): nothing
+        // is left aside.
+        #expect(!directory.lockExists && !repo.exists(".git/timeturner/lock.clearing.\(getpid())"))
         let theirs = try directory.acquire(operation: "rollback", id: "rollback-2", now: now)
         mine.release()
         #expect(directory.currentHolder()?.id == "rollback-2")

@@ -149,7 +149,9 @@ public struct OperationDirectory: Sendable {
         }
     }
 
-    public func currentHolder() -> LockHolder? {
+    public func currentHolder() -> LockHolder? { holder(at: lockPath) }
+
+    private func holder(at lockPath: String) -> LockHolder? {
         if let holder = LockHolder.written(at: lockPath) { return holder }
         // Unreadable: being written this very moment, or abandoned by a process killed between
         // creating and writing it. Only an old one is abandoned; without this, nothing (not even
@@ -172,8 +174,25 @@ public struct OperationDirectory: Sendable {
             throw TimeturnerError(.locked, "\(lockPath) is held by \(holder?.description ?? "an unreadable holder")",
                                   hint: holder == nil ? "if no timeturner runs, look at the file and remove it by hand" : "wait for it to finish; a live lock is never broken")
         }
-        unlink(lockPath)
-        return holder
+        // Another process may have cleared this same lock since we read it, and a new operation
+        // taken the lock: removing whatever is at the path would break that live lock. So the lock
+        // is moved aside (one atomic rename), and removed only if it is the one judged stale;
+        // anything else is put back (`link` does not replace a lock taken meanwhile).
+        let aside = lockPath + ".clearing.\(getpid())"
+        guard rename(lockPath, aside) == 0 else {
+            if errno == ENOENT { return holder }  // cleared by another process already
+            throw TimeturnerError(.failure, "could not remove the stale lock \(lockPath): \(String(cString: strerror(errno)))",
+                                  hint: "check the permissions of \(path)")
+        }
+        if self.holder(at: aside) == holder {
+            unlink(aside)
+            return holder
+        }
+        let taken = self.holder(at: aside)
+        link(aside, lockPath)
+        unlink(aside)
+        throw TimeturnerError(.locked, "\(lockPath) was taken by \(taken?.description ?? "another operation") while its stale lock was being cleared",
+                              hint: "wait for it to finish; a live lock is never broken")
     }
 }
 
