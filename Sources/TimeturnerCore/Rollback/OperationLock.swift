@@ -116,8 +116,8 @@ public struct OperationDirectory: Sendable {
                 return OperationLock(path: lockPath, holder: holder, directory: path)
             }
             // Another holder's release removed the directory, empty, between our mkdir and this
-            // open (`OperationLock.release`): make it again.
-            if errno == ENOENT {
+            // open (`OperationLock.release`): make it again, for as long as we would wait.
+            if errno == ENOENT && ContinuousClock.now < deadline {
                 try makeDirectory()
                 continue
             }
