@@ -109,12 +109,23 @@ public enum LocalFile {
         return names[number].map { "\(text) (\($0))" } ?? text
     }
 
-    /// `mkdir -p`.
+    /// `mkdir -p`. A directory made or seen on the way may be removed again before the next one
+    /// is made in it (a lock's release removes `.git/timeturner/` when that leaves it empty,
+    /// `OperationLock.release`): the walk then starts over, a bounded number of times.
     public static func makeDirectories(_ path: String, mode: UInt32 = 0o755) throws(TimeturnerError) {
-        var current = path.hasPrefix("/") ? "" : "."
-        for component in path.split(separator: "/") {
-            current += "/" + component
-            if mkdir(current, mode_t(mode)) != 0 && errno != EEXIST { throw failure("create directory \(current)") }
+        var attempts = 0
+        walk: while true {
+            var current = path.hasPrefix("/") ? "" : "."
+            for component in path.split(separator: "/") {
+                current += "/" + component
+                guard mkdir(current, mode_t(mode)) != 0 && errno != EEXIST else { continue }
+                if errno == ENOENT && attempts < 3 {
+                    attempts += 1
+                    continue walk
+                }
+                throw failure("create directory \(current)")
+            }
+            break
         }
         guard isDirectory(path) else {
             throw TimeturnerError(.failure, "\(path) exists but is not a directory")
