@@ -28,9 +28,9 @@ public enum CloneIdentity {
         let directory = String(path.dropLast("/clone-id".count))
         let made = randomName()
         var descriptor: Int32 = -1
-        // An operation that created the directory for its lock removes it again if it leaves it
-        // empty (`OperationLock.release`); between our mkdir and this open it may have: make it
-        // again (a bounded number of times: each retry means another process just ended).
+        // An operation releasing its lock removes the directory if that leaves it empty
+        // (`OperationLock.release`); between our mkdir and this open it may have: make it again
+        // (a bounded number of times: each retry means another operation just ended).
         for _ in 0..<5 {
             try LocalFile.makeDirectories(directory)
             descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
