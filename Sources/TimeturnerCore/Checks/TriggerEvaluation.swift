@@ -157,12 +157,8 @@ public struct TriggerMeasurementLog: Sendable {
             checks[key] = .array(Array(list.suffix(Self.kept)))
         }
         let text = JSONValue.object(["v": .int(1), "checks": .object(checks)]).canonicalLine + "\n"
-        // No lock is held here: an operation ending meanwhile removes `.git/timeturner/` if it
-        // leaves it empty (`OperationLock.release`), between our mkdir and our write. Again then.
-        for _ in 0..<3 {
-            try? LocalFile.makeDirectories(LocalFile.parentDirectory(of: path))
-            if (try? LocalFile.writeAtomically(Array(text.utf8), to: path)) != nil { break }
-        }
+        // No lock is held here, so `.git/timeturner/` may be missing or vanish under us.
+        try? LocalFile.writeAtomically(Array(text.utf8), to: path, makingParent: true)
     }
 }
 

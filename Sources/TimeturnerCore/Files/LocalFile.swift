@@ -40,10 +40,13 @@ public enum LocalFile {
     /// as with `open(2)`. `durable: false` skips both fsyncs, for a file rewritten after every
     /// measurement that nothing needs after a crash (a guard's status): still never a mix, but a
     /// crash may leave the old content, and it costs no disk flush per write.
-    public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644, durable: Bool = true) throws(TimeturnerError) {
+    /// `makingParent`: the parent directory is made if missing (`createExclusively`).
+    public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644, durable: Bool = true,
+                                       makingParent: Bool = false) throws(TimeturnerError) {
         let directory = parentDirectory(of: path)
         let temporary = path + ".tmp-\(getpid())-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
-        var descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        var descriptor = makingParent ? createExclusively(temporary, mode: mode)
+                                      : open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard descriptor >= 0 else { throw writeFailure(path, "could not create the temporary file \(temporary)") }
         var renamed = false
         defer {
@@ -67,6 +70,22 @@ public enum LocalFile {
         guard rename(temporary, path) == 0 else { throw writeFailure(path, "could not rename \(temporary) to \(path)") }
         renamed = true
         if durable { try syncDirectory(directory, of: path) }
+    }
+
+    /// Creates `path` for writing, failing if it exists (O_EXCL), and its parent directory first
+    /// if that is missing (one level: the git directory above `.git/timeturner/` always exists).
+    /// The parent may be removed again before the file is made in it (a lock's release removes
+    /// an empty `.git/timeturner/`, `OperationLock.release`): it is then made again, a bounded
+    /// number of times, each retry meaning that another operation has just ended. Returns the
+    /// descriptor, or -1 with `errno` set (by `mkdir` if the directory could not be made).
+    public static func createExclusively(_ path: String, mode: mode_t = 0o644) -> Int32 {
+        let directory = parentDirectory(of: path)
+        for _ in 0..<5 {
+            guard mkdir(directory, 0o755) == 0 || errno == EEXIST else { return -1 }
+            let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+            if descriptor >= 0 || errno != ENOENT { return descriptor }
+        }
+        return -1
     }
 
     /// Makes a rename or a file's creation in `directory` durable. File systems that cannot sync

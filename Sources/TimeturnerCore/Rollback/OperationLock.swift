@@ -99,12 +99,11 @@ public struct OperationDirectory: Sendable {
     /// reported at once with the command that clears it. A live lock is never broken.
     public func acquire(operation: String, id: String, now: Timestamp, wait: TimeSpan = TimeSpan(seconds: 2),
                         deadline: Timestamp? = nil) throws(TimeturnerError) -> OperationLock {
-        try makeDirectory()
         let holder = LockHolder(pid: getpid(), host: OperationDirectory.hostName, start: now, operation: operation, id: id, deadline: deadline)
         let bytes = Array((holder.json.canonicalLine + "\n").utf8)
         let deadline = ContinuousClock.now + .seconds(wait.seconds)
         while true {
-            let descriptor = open(lockPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            let descriptor = LocalFile.createExclusively(lockPath)
             if descriptor >= 0 {
                 let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
                 close(descriptor)
@@ -115,15 +114,9 @@ public struct OperationDirectory: Sendable {
                 }
                 return OperationLock(path: lockPath, holder: holder, directory: path)
             }
-            // Another holder's release removed the directory, empty, between our mkdir and this
-            // open (`OperationLock.release`): make it again, for as long as we would wait.
-            if errno == ENOENT && ContinuousClock.now < deadline {
-                try makeDirectory()
-                continue
-            }
             guard errno == EEXIST else {
                 throw TimeturnerError(.failure, "could not create the lock \(lockPath): \(String(cString: strerror(errno)))",
-                                      hint: "check the permissions and free space of \(path)")
+                                      hint: "the tool keeps its lock and progress in \(path); check the permissions and free space of \(path.dropLast("/timeturner".count))")
             }
             let current = currentHolder()
             if let current, current.isStale {
@@ -139,13 +132,6 @@ public struct OperationDirectory: Sendable {
                                       hint: "wait for it to finish ('git timeturner status' shows its progress); a lock of a live process is never broken")
             }
             usleep(100_000)
-        }
-    }
-
-    private func makeDirectory() throws(TimeturnerError) {
-        guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
-            throw TimeturnerError(.failure, "could not create \(path): \(String(cString: strerror(errno)))",
-                                  hint: "the tool keeps its lock and progress there; check the permissions and free space of \(path.dropLast("/timeturner".count))")
         }
     }
 
@@ -205,7 +191,8 @@ public struct OperationLock: Sendable {
     /// nothing else there (a rollback with nothing to do says "nothing was written") leaves no
     /// empty directory behind. `rmdir` removes only an empty directory, so whatever another
     /// process keeps there (its lock, the clone id, tier artifacts) keeps it; a process between
-    /// its mkdir and its create makes it again (`acquire`, `CloneIdentity.current`).
+    /// its mkdir and its create makes it again (`LocalFile.createExclusively`,
+    /// `LocalFile.makeDirectories`).
     let directory: String?
 
     init(path: String, holder: LockHolder, directory: String? = nil) {

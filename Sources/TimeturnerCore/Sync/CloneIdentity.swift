@@ -25,17 +25,8 @@ public enum CloneIdentity {
     public static func current(in repository: Repository) throws(TimeturnerError) -> String {
         if let existing = try existing(in: repository) { return existing }
         let path = path(in: repository)
-        let directory = String(path.dropLast("/clone-id".count))
         let made = randomName()
-        var descriptor: Int32 = -1
-        // An operation releasing its lock removes the directory if that leaves it empty
-        // (`OperationLock.release`); between our mkdir and this open it may have: make it again
-        // (a bounded number of times: each retry means another operation just ended).
-        for _ in 0..<5 {
-            try LocalFile.makeDirectories(directory)
-            descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-            if descriptor >= 0 || errno != ENOENT { break }
-        }
+        let descriptor = LocalFile.createExclusively(path)
         if descriptor < 0 {
             // Another process of this clone made it first: use that one.
             if errno == EEXIST, let raced = try existing(in: repository) { return raced }
