@@ -10,6 +10,12 @@ public struct TreeChange: Equatable, Sendable {
     /// git file modes (0o100644, 0o100755, 0o120000 symlink, 0o160000 submodule); 0 when absent.
     public let oldMode: UInt32
     public let newMode: UInt32
+    /// The object the path ends with (a blob; the recorded commit of a gitlink); nil when deleted.
+    public let newID: OID?
+
+    public init(path: String, kind: Kind, oldMode: UInt32, newMode: UInt32, newID: OID? = nil) {
+        (self.path, self.kind, self.oldMode, self.newMode, self.newID) = (path, kind, oldMode, newMode, newID)
+    }
 }
 
 /// What `git status` would report, reduced to what a rollback must respect.
@@ -154,7 +160,8 @@ extension Repository {
             }
             let file = kind == .deleted ? delta.pointee.old_file : delta.pointee.new_file
             out.append(TreeChange(path: PathBytes.decode(file.path), kind: kind,
-                                  oldMode: UInt32(delta.pointee.old_file.mode), newMode: UInt32(delta.pointee.new_file.mode)))
+                                  oldMode: UInt32(delta.pointee.old_file.mode), newMode: UInt32(delta.pointee.new_file.mode),
+                                  newID: kind == .deleted ? nil : OID(delta.pointee.new_file.id)))
         }
         return out
     }

@@ -11,6 +11,9 @@ struct CodeRollbackPlanner {
     let repository: Repository
     let id: String
     let attribution: Attribution
+    /// Whether the plan is executed as soon as it is made: then the blobs the checkout will
+    /// write are inflated on another thread from the moment they are known.
+    var readingAhead = false
 
     func plan(_ request: RollbackRequest, warnings: inout [String]) throws(TimeturnerError) -> (CodeRollback, PlanBasis) {
         let (head, from, fromCommit) = try readHead()
@@ -21,7 +24,7 @@ struct CodeRollbackPlanner {
         }
         let targetCommit = try lookUp(target)
         let commits: [PlannedCommit], recipe: RevertRecipe, resultTree: OID
-        let comparison: Result<([TreeChange], WorkTreeStatus), TimeturnerError>
+        let comparison: Result<([TreeChange], WorkTreeStatus, ConcurrentRead<Int>?), TimeturnerError>
         if request.commits == nil {
             // The branch ends on the target's tree (a reset, or one revert commit carrying it),
             // so the comparison need not wait for the commits in between. Those are read on a
@@ -48,21 +51,27 @@ struct CodeRollbackPlanner {
                 .resultTree(recipe, from: from, fromTree: fromCommit.tree, targetTree: targetCommit.tree)
             comparison = compare(fromCommit.tree, resultTree, in: builder)
         }
-        let (changes, status) = try comparison.get()
+        let (changes, status, readAhead) = try comparison.get()
         try WorkTreeGuard.check(status, against: changes, in: repository)
         warnings += SubmoduleNotice.warnings(for: changes, operation: "rollback")
         let code = CodeRollback(mode: request.mode, targetName: targetName, target: target, targetSummary: targetCommit.summary,
                                 environment: request.environment, head: head, from: from, fromTree: fromCommit.tree,
                                 commits: commits, selectedRange: request.commits, mainline: request.commits == nil ? nil : request.mainline,
-                                resultTree: resultTree, changes: changes, reason: request.reason, recipe: recipe)
+                                resultTree: resultTree, changes: changes, reason: request.reason, recipe: recipe, readAhead: readAhead)
         return (code, PlanBasis(lockPath: OperationDirectory(repository: repository).lockPath, head: head, from: from, status: status))
     }
 
     /// The files the rollback changes (`tree` to `resultTree`, read through `builder`, which
     /// holds the result's objects) and the work tree's status (always through this handle).
-    private func compare(_ tree: OID, _ resultTree: OID, in builder: Repository) -> Result<([TreeChange], WorkTreeStatus), TimeturnerError> {
+    /// When reading ahead, the blobs to write are inflated on another thread while the work tree
+    /// is scanned (and the lock, the safety backup and the branch move follow): the checkout then
+    /// finds their delta bases inflated, most of its reading (for `git reset --hard` as for this).
+    private func compare(_ tree: OID, _ resultTree: OID, in builder: Repository)
+        -> Result<([TreeChange], WorkTreeStatus, ConcurrentRead<Int>?), TimeturnerError> {
         do throws(GitError) {
-            return .success((try builder.changes(from: tree, to: resultTree), try repository.workTreeStatus()))
+            let changes = try builder.changes(from: tree, to: resultTree)
+            let readAhead = readingAhead ? repository.inflateAhead(CodeRollback.blobs(toWrite: changes)) : nil
+            return .success((changes, try repository.workTreeStatus(), readAhead))
         } catch {
             return .failure(TimeturnerError(error, doing: "compare the work tree with the rollback target"))
         }

@@ -49,6 +49,13 @@ public struct RollbackEngine {
         }
         do { try approval.require(for: plan) } catch { return run.result(.refused(error), event: nil) }
         defer { run.checkouts.removeAll() }
+        // The files the checkout writes are inflated on another thread (since planning, when
+        // the plan was approved in advance; otherwise from now) while the lock, the safety
+        // backup and the branch move go on here: the checkout then finds their delta bases
+        // inflated, most of its reading (CodeRollbackPlanner.compare).
+        let readAhead = plan.code.readAhead
+            ?? (plan.steps.contains(.updateWorkTree) ? repository.inflateAhead(CodeRollback.blobs(toWrite: plan.code.changes)) : nil)
+        defer { _ = readAhead?.wait() }
         var failure: StepFailure? = nil
         for step in plan.steps where step != .writeJournal {
             do throws(TimeturnerError) {

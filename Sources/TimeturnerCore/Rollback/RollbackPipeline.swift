@@ -60,7 +60,7 @@ public struct RollbackPipeline {
     /// to the caller.
     private func attempt(_ request: RollbackRequest, id: String, lock: PlanningLock?,
                          confirm: (RollbackPlan) throws(TimeturnerError) -> Approval?) async throws(TimeturnerError) -> RollbackAttempt? {
-        let planned = try planner.plan(request, id: id, by: attribution)
+        let planned = try planner.plan(request, id: id, readingAhead: lock != nil, by: attribution)
         if lock != nil { try engine.requireNotInterruptedWhilePlanning() }
         if planned.steps.isEmpty {
             lock?.release()

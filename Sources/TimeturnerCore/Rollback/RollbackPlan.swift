@@ -41,11 +41,20 @@ public struct CodeRollback: Sendable {
     public let changes: [TreeChange]
     public let reason: String?
     let recipe: RevertRecipe
+    /// The blobs of `changes` being inflated on another thread, when the plan was made to be
+    /// executed at once (`RollbackPlanner.plan(readingAhead:)`); the engine waits for it.
+    var readAhead: ConcurrentRead<Int>? = nil
 
     /// The rollback would change nothing: a revert whose result tree is HEAD's (an empty
     /// commit), or a reset to HEAD itself. Such a plan has no steps and writes nothing.
     public var changesNothing: Bool {
         recipe == .none ? target == from : resultTree == fromTree
+    }
+
+    /// The blobs a work-tree update to `changes` writes, in the order it writes them (gitlinks
+    /// record a commit of another repository and write nothing).
+    static func blobs(toWrite changes: [TreeChange]) -> [OID] {
+        changes.compactMap { $0.newMode == 0o160000 ? nil : $0.newID }
     }
 }
 

@@ -16,12 +16,15 @@ public struct RollbackPlanner {
     }
 
     /// `id`: the rollback's id, when the caller took the lock for it before planning.
-    public func plan(_ request: RollbackRequest, id: String? = nil, by attribution: Attribution) throws(TimeturnerError) -> RollbackPlan {
+    /// `readingAhead`: the plan is executed as soon as it is made (approved in advance), so the
+    /// files its checkout writes are read on another thread meanwhile (never for a dry run).
+    public func plan(_ request: RollbackRequest, id: String? = nil, readingAhead: Bool = false,
+                     by attribution: Attribution) throws(TimeturnerError) -> RollbackPlan {
         try request.validate()
         try Self.requireWorkTreeRepository(repository, for: "a rollback")
         let id = id ?? UniqueID.stamped(at: attribution.time)
         var warnings: [String] = []
-        let (code, basis) = try CodeRollbackPlanner(repository: repository, id: id, attribution: attribution)
+        let (code, basis) = try CodeRollbackPlanner(repository: repository, id: id, attribution: attribution, readingAhead: readingAhead)
             .plan(request, warnings: &warnings)
         let tiers = try planTiers(request, target: code.target, targetName: code.targetName)
         let verification = try verificationCommands(request)
