@@ -53,11 +53,15 @@ public struct TimeturnerCommand: ParsableCommand {
         let context = CommandContext.process
         let status: Int32
         do {
-            var command = try parseCommandLine()
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
+            switch try parseCommandLine() {
+            case .plain(var command):
+                try await command.runAsParsed()
+            case .library(var command):
+                if var asyncCommand = command as? any AsyncParsableCommand {
+                    try await asyncCommand.run()
+                } else {
+                    try command.run()
+                }
             }
             status = ExitStatus.success.rawValue
         } catch let error as TimeturnerError {
@@ -96,23 +100,29 @@ extension TimeturnerCommand {
     ///
     /// Before either, the hot commands' plainest command lines are read without the library
     /// at all (`PlainCommandLine`): its reflection was still most of what parsing cost.
-    static func parseCommandLine() throws -> any ParsableCommand {
+    static func parseCommandLine() throws -> ParsedCommand {
         let arguments = Array(CommandLine.arguments.dropFirst())
-        if let command = plainlyParsed(arguments) { return command }
+        if let command = plainlyParsed(arguments) { return .plain(command) }
         if !arguments.contains(where: { $0.hasPrefix("--generate-completion-script") }),
            let command = try? QuickParseRoot.parseAsRoot(arguments),
            !(command is QuickParseRoot),
            !_typeName(type(of: command), qualified: true).hasPrefix("ArgumentParser.") {
-            return command
+            return .library(command)
         }
-        return try parseAsRoot(arguments)
+        return .library(try parseAsRoot(arguments))
+    }
+
+    /// A command read without the library (which knows how it runs) or by it.
+    enum ParsedCommand {
+        case plain(any PlainlyParsable)
+        case library(any ParsableCommand)
     }
 }
 
 extension TimeturnerCommand {
     /// The hot commands' plainest command lines, read without the library's reflection
     /// (`PlainCommandLine`); nil for anything else.
-    static func plainlyParsed(_ arguments: [String]) -> (any ParsableCommand)? {
+    static func plainlyParsed(_ arguments: [String]) -> (any PlainlyParsable)? {
         guard let name = arguments.first else { return nil }
         let rest = arguments.dropFirst()
         let commands: [any PlainlyParsable.Type] = [PointCommand.self, GoodCommand.self, BadCommand.self, LastGoodCommand.self,

@@ -26,7 +26,7 @@ import TimeturnerCore
 
         /// The plain reading, through the same entry the binary uses (which also validates).
         func plainly(_ arguments: [String]) -> [String]? {
-            TimeturnerCommand.plainlyParsed([name] + arguments).flatMap(fields)
+            TimeturnerCommand.plainlyParsed([name] + arguments).flatMap { fields($0) }
         }
     }
 

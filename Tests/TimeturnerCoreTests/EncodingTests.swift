@@ -96,6 +96,37 @@ import Testing
         #expect(Timestamp(secondsSinceEpoch: 951_782_400).rfc3339 == "2000-02-29T00:00:00Z")
     }
 
+    @Test func parsingWhatItWritesMatchesFoundationsISO8601Parser() {
+        var seconds: [Int64] = [0, 1, 59, 86_399, 86_400, 68_169_599, 68_169_600, 951_782_399, 951_782_400,
+                                951_868_799, 978_307_199, 1_700_000_000, 4_107_542_399, 4_107_542_400,
+                                Timestamp.year10000 - 1]
+        var seed: UInt64 = 7
+        for _ in 0..<5000 {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            seconds.append(Int64((seed >> 20) % UInt64(Timestamp.year10000)))
+        }
+        for value in seconds {
+            let text = Timestamp(secondsSinceEpoch: value).rfc3339
+            #expect(Timestamp.secondsOfPlainUTC(text) == value, "\(text)")
+            #expect(Timestamp.secondsThroughFoundation(text) == value, "\(text)")
+        }
+    }
+
+    /// Anything but the plain form is Foundation's to read (or refuse), exactly as before.
+    @Test func otherFormsAreLeftToFoundation() {
+        let texts = ["2026-02-29T00:00:00Z", "2024-02-29T00:00:00Z", "2026-02-30T00:00:00Z", "2026-13-01T00:00:00Z",
+                     "2026-04-31T12:00:00Z", "2026-11-21T24:00:00Z", "2026-11-21T23:60:00Z", "2026-11-21T23:59:60Z",
+                     "1969-12-31T23:59:59Z", "2026-11-21T22:30:00+01:00", "2026-11-21T22:30:00.5Z", "2026-11-21 22:30:00Z",
+                     "2026-11-21t22:30:00z", "+026-11-21T22:30:00Z", "２026-11-21T22:30:00Z", "2026-11-21", "", "garbage"]
+        for text in texts {
+            let expected = Timestamp.secondsThroughFoundation(text)
+                ?? (text.count == 10 ? Timestamp.secondsThroughFoundation(text + "T00:00:00Z") : nil)
+            #expect(Timestamp(rfc3339: text)?.secondsSinceEpoch == expected, "\(text)")
+            if text == "2024-02-29T00:00:00Z" { #expect(Timestamp.secondsOfPlainUTC(text) == 1_709_164_800) }
+            if text != "2024-02-29T00:00:00Z" { #expect(Timestamp.secondsOfPlainUTC(text) == nil, "\(text)") }
+        }
+    }
+
     @Test func outsideFourDigitYearsItStillFormats() {
         for value: Int64 in [-1, -86_400 * 400, Timestamp.year10000] {
             let timestamp = Timestamp(secondsSinceEpoch: value)

@@ -101,4 +101,16 @@ protocol PlainlyParsable: ParsableCommand {
     static var plainOptions: [PlainCommandLine.Option] { get }
     /// The command `arguments` (after its name) name, or nil when the library must read them.
     static func plainlyParsed(_ arguments: ArraySlice<String>) -> Self?
+    /// `run()`, the async one when the command has one. Called on the command as parsed, so
+    /// that `mainExit` need not ask at run time whether it is an `AsyncParsableCommand`: that
+    /// cast scans every conformance record of the binary (0.35M instructions of each command).
+    mutating func runAsParsed() async throws
+}
+
+extension PlainlyParsable {
+    mutating func runAsParsed() async throws { try run() }
+}
+
+extension PlainlyParsable where Self: AsyncParsableCommand {
+    mutating func runAsParsed() async throws { try await run() }
 }

@@ -69,13 +69,56 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// Parses RFC 3339 / ISO 8601 (`2026-11-21T22:30:00Z`, with an offset, or a bare date).
     public init?(rfc3339 text: String) {
-        if let date = try? Date(text, strategy: .iso8601) {
+        if let seconds = Timestamp.secondsOfPlainUTC(text) {
+            self.init(secondsSinceEpoch: seconds)
+        } else if let date = try? Date(text, strategy: .iso8601) {
             self.init(secondsSinceEpoch: Int64(date.timeIntervalSince1970.rounded(.down)))
         } else if text.count == 10, let date = try? Date(text + "T00:00:00Z", strategy: .iso8601) {
             self.init(secondsSinceEpoch: Int64(date.timeIntervalSince1970))
         } else {
             return nil
         }
+    }
+
+    /// The form the tool writes itself (`rfc3339`: `YYYY-MM-DDTHH:MM:SSZ`, 1970 ≤ year ≤ 9999, a
+    /// valid date and time), read without Foundation; nil for anything else, which Foundation's
+    /// parser then reads. Its first use cost 1.6M instructions (its calendar and time-zone caches
+    /// set up), a twentieth of a rollback, which reads the lock's start time back.
+    /// `EncodingTests` checks that both agree.
+    static func secondsOfPlainUTC(_ text: String) -> Int64? {
+        var text = text
+        return text.withUTF8 { (bytes) -> Int64? in
+            guard bytes.count == 20, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: "T"),
+                  bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"), bytes[19] == UInt8(ascii: "Z") else { return nil }
+            func number(_ offset: Int, _ count: Int) -> Int64? {
+                var value: Int64 = 0
+                for k in offset..<(offset + count) {
+                    let digit = bytes[k] &- 0x30
+                    guard digit < 10 else { return nil }
+                    value = value * 10 + Int64(digit)
+                }
+                return value
+            }
+            guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
+                  let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
+                  year >= 1970, (1...12).contains(month), hour < 24, minute < 60, second < 60 else { return nil }
+            let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+            let monthDays: [Int64] = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+            guard day >= 1, day <= monthDays[Int(month) - 1] else { return nil }
+            // Days from civil (H. Hinnant), the inverse of `writeRFC3339`'s conversion.
+            let y = month <= 2 ? year - 1 : year
+            let era = y / 400
+            let yearOfEra = y - era * 400
+            let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+            let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+            let days = era * 146_097 + dayOfEra - 719_468
+            return days * 86_400 + hour * 3600 + minute * 60 + second
+        }
+    }
+
+    /// Foundation's parser, which `init(rfc3339:)` used for every form, kept as the reference.
+    static func secondsThroughFoundation(_ text: String) -> Int64? {
+        (try? Date(text, strategy: .iso8601)).map { Int64($0.timeIntervalSince1970.rounded(.down)) }
     }
 
     public var description: String { rfc3339 }
