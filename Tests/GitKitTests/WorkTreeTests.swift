@@ -38,6 +38,33 @@ import TestSupport
         #expect(try await scratch.git("ls-files", "-s", "--debug") == indexBefore, "the index on disk is unchanged")
     }
 
+    /// A change names the blob it ends with (as git does), and reading ahead reads what exists,
+    /// skips what does not and stops at its budget; the checkout afterwards writes the same bytes.
+    @Test func changesNameTheirBlobsAndReadingAheadOnlyReads() async throws {
+        let scratch = try await ScratchRepository()
+        let first = try await scratch.commit("one", files: ["a.txt": String(repeating: "a\n", count: 5000), "gone.txt": "g\n"])
+        try await scratch.git("rm", "-q", "gone.txt")
+        try await scratch.commit("two", files: ["a.txt": String(repeating: "b\n", count: 5000), "link": "x\n"])
+        let repository = try Repository.open(path: scratch.path)
+        let oldTree = try repository.commit(try #require(OID(hex: first))).tree
+        let newTree = try repository.commit(try repository.headCommit()).tree
+        let changes = try repository.changes(from: newTree, to: oldTree)
+        #expect(changes.map(\.path) == ["a.txt", "gone.txt", "link"])
+        #expect(changes[0].newID?.hex == (try await scratch.git("rev-parse", "\(first):a.txt")).trimmed)
+        #expect(changes[1].newID?.hex == (try await scratch.git("rev-parse", "\(first):gone.txt")).trimmed)
+        #expect(changes[2].newID == nil, "deleted on the way back")
+
+        let missing = try #require(OID(hex: String(repeating: "ab", count: 20)))
+        let blobs = changes.compactMap(\.newID)
+        let objectsBefore = try await scratch.git("count-objects", "-v")
+        #expect(repository.inflateAhead(blobs + [missing]).wait() == 2, "the missing id is skipped")
+        #expect(repository.inflateAhead(blobs, budget: 1).wait() == 1, "the budget is spent by the first 10,000 bytes")
+        #expect(repository.inflateAhead([]).wait() == 0)
+        #expect(try await scratch.git("count-objects", "-v") == objectsBefore, "nothing was written")
+        try repository.checkout(tree: oldTree, baseline: newTree, paths: changes.map(\.path), safety: .safe)
+        #expect(scratch.read("a.txt") == String(repeating: "a\n", count: 5000) && scratch.read("gone.txt") == "g\n" && !scratch.exists("link"))
+    }
+
     @Test func changesCheckoutAndSetIndexFollowTheTrees() async throws {
         let scratch = try await ScratchRepository()
         let first = try await scratch.commit("one", files: ["keep.txt": "k\n", "old.txt": "o\n"])

@@ -222,7 +222,7 @@ import TestSupport
         #expect(inspection.points.first?.subject == "by hand")
     }
 
-    @Test func listingOnTwoThreadsGivesTheSameAnswerAsOnOne() async throws {
+    @Test func listingIsNewestFirstWithTiesBrokenAndUnreadableRefsWarned() async throws {
         let scratch = try await ScratchRepository()
         let commits = try await scratch.commits(3)
         try await scratch.git("update-ref", "refs/timeturner/points/handmade", commits[0])
@@ -234,13 +234,11 @@ import TestSupport
             if index % 2 == 0 { clock.time = Timestamp(secondsSinceEpoch: clock.time.secondsSinceEpoch + 60) }
             _ = try store.create(.init(revision: commits[index % 3], message: "point \(index)", name: "p\(index)"), by: clock)
         }
-        let sequential = store.list(parallelAbove: .max)
-        let parallel = store.list(parallelAbove: 0)
-        #expect(sequential.points.count == 9)
-        #expect(parallel.points == sequential.points)
-        #expect(parallel.warnings == sequential.warnings)
-        #expect(parallel.warnings.count == 1)
-        #expect(store.list().points == sequential.points)
+        let listing = store.list()
+        #expect(listing.points.count == 9)
+        #expect(listing.points == listing.points.sorted(by: PointStore.newestFirst))
+        #expect(listing.points.map(\.id).first == "p8" && listing.points.map(\.id).last == "p0")
+        #expect(listing.warnings.count == 1 && listing.warnings[0].contains("handmade"))
     }
 }
 

@@ -89,36 +89,18 @@ public struct PointStore {
     }
 
     /// Points, newest first, with warnings for refs that are not readable points.
+    ///
+    /// On one thread. Reading the second half of the tags on another thread (with a handle of
+    /// its own) was tried and taken out: 10,000 points took 87 instead of 99 ms of wall-clock
+    /// time but 120 instead of 98 ms of CPU time (20 interleaved runs; `git for-each-ref` with the
+    /// same fields: 128 ms, 127 ms of CPU), the two threads contending for libgit2's pack locks and
+    /// the allocator, which made the listing cost the machine more than git's (bench/README.md).
     public func list() -> (points: [RollbackPoint], warnings: [String]) {
-        list(parallelAbove: PointStore.parallelListingThreshold)
-    }
-
-    /// The second thread costs 2–3 ms of CPU time whatever the count (its own repository
-    /// handle, pack index and caches; measured with 2,000 points) and saves at most half of the
-    /// ~13 µs of wall-clock time each point takes to read: below this many, hardly worth it.
-    static let parallelListingThreshold = 1000
-
-    /// `list()`, reading the second half of the refs on another thread when there are more than
-    /// `parallelAbove`. Reading and inflating 10,000 tag objects is most of the listing's time
-    /// and each is independent; the other thread gets its own `Repository` (libgit2 handles are
-    /// never shared between threads) and hands back only Sendable values.
-    func list(parallelAbove threshold: Int) -> (points: [RollbackPoint], warnings: [String]) {
         let refs: [Reference]
         do { refs = try repository.references(matching: StorageLayout.pointsPrefix + "*") } catch {
             return ([], ["could not list \(StorageLayout.pointsPrefix)*: \(error)"])
         }
-        guard refs.count > threshold, refs.count >= 2 else {
-            var listing = read(refs[...])
-            listing.points.sort(by: PointStore.newestFirst)
-            return listing
-        }
-        let half = refs.count / 2
-        let secondHalf = Array(refs[half...])
-        let other = repository.readConcurrently("points.list") { (handle) in PointStore(repository: handle).read(secondHalf[...]) }
-        var listing = read(refs[..<half])
-        let secondListing = other.wait() ?? read(secondHalf[...])
-        listing.points += secondListing.points
-        listing.warnings += secondListing.warnings
+        var listing = read(refs[...])
         listing.points.sort(by: PointStore.newestFirst)
         return listing
     }
