@@ -39,17 +39,18 @@ bench_log() { printf '  … %s\n' "$*" >&2; }
 bench_now_ns() { date +%s%N; }
 bench_seconds_since() { awk -v a="$1" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }'; }
 
-# bench_report NAME MEASURED_MS BASELINE_MS TARGET_RATIO [BASELINE_NAME]
-# Prints "NAME: X ms vs baseline Y ms = R× (target ≤ T×) PASS|MISS" and records it.
+# bench_report NAME MEASURED BASELINE TARGET_RATIO [BASELINE_NAME] [UNIT]
+# Prints "NAME: X ms vs baseline Y ms = R× (target ≤ T×) PASS|MISS" and records it. UNIT is ms
+# unless given (MB for memory).
 bench_report() {
-    local name="$1" measured="$2" baseline="$3" target="$4" baseline_name="${5:-baseline}"
+    local name="$1" measured="$2" baseline="$3" target="$4" baseline_name="${5:-baseline}" unit="${6:-ms}"
     local ratio verdict
     ratio="$(awk -v m="$measured" -v b="$baseline" 'BEGIN { printf "%.2f", m / b }')"
     verdict="$(awk -v r="$ratio" -v t="$target" 'BEGIN { print (r <= t) ? "PASS" : "MISS" }')"
-    printf '%s: %s ms vs %s %s ms = %s× (target ≤ %s×) %s\n' \
-        "$name" "$measured" "$baseline_name" "$baseline" "$ratio" "$target" "$verdict"
+    printf '%s: %s %s vs %s %s %s = %s× (target ≤ %s×) %s\n' \
+        "$name" "$measured" "$unit" "$baseline_name" "$baseline" "$unit" "$ratio" "$target" "$verdict"
     if [ -n "${BENCH_RESULTS:-}" ]; then
-        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$measured" "$baseline_name" "$baseline" "$ratio" "$target" "$verdict" \
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$measured" "$baseline_name" "$baseline" "$ratio" "$target" "$verdict" "$unit" \
             >>"$BENCH_RESULTS"
     fi
 }
@@ -166,6 +167,30 @@ bench_peak_heap() {
     fi
     bytes="$(awk -F= '/^mem_heap_B=/ { h = $2 } /^mem_heap_extra_B=/ { if (h + $2 > max) max = h + $2 } END { print max + 0 }' "$out")"
     awk -v label="$label" -v b="$bytes" 'BEGIN { printf "%s: peak heap %.1f MB\n", label, b / 1048576 }'
+}
+
+# bench_memory_parts LABEL COMMAND…: one run of COMMAND with bench/memory-probe.c preloaded,
+# printing its peak resident memory and, at exit, the anonymous part (what it allocated: heap,
+# stacks, arenas; the tool never returns freed heap to the kernel, so this is also its peak) and
+# the file-backed part, with the mapped file holding the most of it. Sets MEMORY_PEAK_KB and
+# MEMORY_ANON_KB for the caller.
+bench_memory_parts() {
+    local label="$1"; shift
+    local probe="$BENCH_WORK/memory-probe.so" out="$BENCH_WORK/memory-probe.txt"
+    [ -f "$probe" ] || gcc -O2 -shared -fPIC -o "$probe" "$BENCH_DIR/memory-probe.c"
+    rm -f "$out"
+    MEMORY_PROBE_OUT="$out" LD_PRELOAD="$probe" "$@" >/dev/null 2>&1 || true
+    if [ ! -s "$out" ]; then
+        printf '%s: memory not measured (the probe wrote nothing)\n' "$label"
+        MEMORY_PEAK_KB="" MEMORY_ANON_KB=""
+        return
+    fi
+    MEMORY_PEAK_KB="$(awk -F= '$1 == "peak_kb" { print $2 }' "$out")"
+    MEMORY_ANON_KB="$(awk -F= '$1 == "anon_kb" { print $2 }' "$out")"
+    awk -F= -v label="$label" '{ v[$1] = $2 } END {
+        n = split(v["largest"], parts, "/")
+        printf "%s: peak RSS %.1f MB; at exit anonymous %.1f MB, file-backed %.1f MB (most in %s: %.1f MB)\n",
+            label, v["peak_kb"] / 1024, v["anon_kb"] / 1024, v["file_kb"] / 1024, parts[n], v["largest_kb"] / 1024 }' "$out"
 }
 
 # bench_peak_memory LABEL COMMAND…: peak resident memory of one run of COMMAND, via GNU time

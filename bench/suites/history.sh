@@ -101,27 +101,48 @@ for kind in linear skewed; do
     graph "$kind-$large" off
 done
 
-# Peak memory: the largest within 10% of the smallest.
-memory() { # memory LABEL NAME COMMAND...
-    local label="$1" name="$2"; shift 2
-    (cd "$BENCH_WORK/$name" && bench_peak_memory "$label" "$@")
+# Memory: the largest within 10% of the smallest, for each command. Two figures each, from one
+# run with bench/memory-probe.c preloaded (the binary run directly, not through the `git`
+# wrapper, whose own process would be measured too): the peak RSS, which /usr/bin/time reports,
+# and the anonymous memory at exit, which is what the command allocated (massif's peak heap,
+# below, agrees). The peak counts every page of a mapped file the process touched: the pack
+# index libgit2 maps whole and binary-searches, whose page-cache folios the kernel maps whole
+# on each fault (~130 KB apiece here for an index git wrote), so it grows with the index for
+# git answering the same question too (`git merge-base --is-ancestor`, measured alike).
+memory_pair() { # memory_pair LABEL KIND TARGET COMMAND... ({target} in COMMAND: the repository's main~50)
+    local label="$1" kind="$2" target="$3"; shift 3
+    local name arg peak=() anon=()
+    for name in "$kind-$small" "$kind-$large"; do
+        local args=()
+        for arg in "$@"; do args+=("${arg//\{target\}/$(target_of "$name")}"); done
+        cd "$BENCH_WORK/$name"
+        bench_memory_parts "$label, $name" "${args[@]}"
+        cd "$BENCH_WORK"
+        peak+=("$MEMORY_PEAK_KB"); anon+=("$MEMORY_ANON_KB")
+    done
+    [ -n "${peak[0]}" ] && [ -n "${peak[1]}" ] || return 0
+    local mb='BEGIN { printf "%.1f", kb / 1024 }'
+    bench_report "$label peak RSS, $kind $large vs $small" "$(awk -v kb="${peak[1]}" "$mb")" "$(awk -v kb="${peak[0]}" "$mb")" \
+        "$target" "$small commits" MB
+    bench_report "$label anonymous, $kind $large vs $small" "$(awk -v kb="${anon[1]}" "$mb")" "$(awk -v kb="${anon[0]}" "$mb")" \
+        "$target" "$small commits" MB
 }
 for kind in linear skewed; do
-    for name in "$kind-$small" "$kind-$large"; do
-        memory "last-good, $name" "$name" git timeturner last-good --env production
-        memory "rollback --dry-run, $name" "$name" git timeturner rollback --to "$(target_of "$name")" --dry-run
-    done
+    memory_pair "last-good" "$kind" 1.1 "$TIMETURNER_BIN" last-good --env production
+    memory_pair "rollback --dry-run" "$kind" 1.1 "$TIMETURNER_BIN" rollback --to "{target}" --dry-run
 done
-# What the dry run's peak is made of. RSS counts the pages of the pack index libgit2 maps
-# whole (clean, shared page cache); the heap is what the process allocates. git answering the
-# same ancestry question maps the same index, so its RSS is the floor to compare with.
-stripped="$BENCH_WORK/git-timeturner-stripped"
-command -v valgrind >/dev/null && strip -g -o "$stripped" "$TIMETURNER_BIN"
+memory_pair "status" linear 1.1 "$TIMETURNER_BIN" status
+# git asking the ancestry question the dry run asks: information (its peak grows as the tool's).
 for name in "linear-$small" "linear-$large"; do
-    memory "git merge-base --is-ancestor, $name" "$name" git merge-base --is-ancestor "$(target_of "$name")" HEAD
-    if command -v valgrind >/dev/null; then
+    (cd "$BENCH_WORK/$name" && bench_memory_parts "git merge-base --is-ancestor (information), $name" \
+        git merge-base --is-ancestor "$(target_of "$name")" HEAD)
+done
+# What the dry run allocates at its peak, apart from mapped files (valgrind's massif).
+stripped="$BENCH_WORK/git-timeturner-stripped"
+if command -v valgrind >/dev/null; then
+    strip -g -o "$stripped" "$TIMETURNER_BIN"
+    for name in "linear-$small" "linear-$large"; do
         (cd "$BENCH_WORK/$name" && bench_peak_heap "rollback --dry-run, $name" \
             "$stripped" rollback --to "$(target_of "$name")" --dry-run)
-    fi
-done
-for name in "linear-$small" "linear-$large"; do memory "status, $name" "$name" git timeturner status; done
+    done
+fi
