@@ -12,12 +12,42 @@ extension Repository {
     /// process, so what one inflates the other finds in the pack's cache of delta bases.
     public func readConcurrently<Value: Sendable>(_ label: String,
                                                   _ work: @escaping @Sendable (Repository) -> Value) -> ConcurrentRead<Value> {
-        let read = ConcurrentRead<Value>()
-        let location = location
+        backgroundReader(label).read(work)
+    }
+
+    /// Another thread with a handle of its own, for several reads one after the other
+    /// (`BackgroundReader.read`).
+    public func backgroundReader(_ label: String) -> BackgroundReader {
+        BackgroundReader(label: label, location: location)
+    }
+}
+
+/// One thread and one repository handle of its own, opened on its first read, on which reads
+/// run in the order they were started, each while the caller goes on. A second read queued
+/// behind the first neither opens another handle nor competes with the first for the cores
+/// (a rollback's plan reads its commits and then inflates the blobs its checkout will write).
+public final class BackgroundReader: @unchecked Sendable {
+    private let queue: DispatchQueue
+    private let location: Repository.Location
+    /// Opened and used only on `queue` (serial), hence the unchecked Sendable.
+    private var handle: Repository?
+    private var opened = false
+
+    fileprivate init(label: String, location: Repository.Location) {
         // A queue of its own rather than a global one: a private serial queue always gets a
         // thread, even while the caller's (possibly cooperative-pool) thread blocks in `wait`.
-        DispatchQueue(label: "git-timeturner." + label).async {
-            let value: Value? = (try? location.open()).map(work)
+        queue = DispatchQueue(label: "git-timeturner." + label)
+        self.location = location
+    }
+
+    /// Runs `work` after the reads started before it. `wait()` is nil when the handle could
+    /// not be opened (the first one did, so that is unlikely): the caller then does the work on
+    /// its own handle.
+    public func read<Value: Sendable>(_ work: @escaping @Sendable (Repository) -> Value) -> ConcurrentRead<Value> {
+        let read = ConcurrentRead<Value>()
+        queue.async {
+            if !self.opened { self.handle = try? self.location.open(); self.opened = true }
+            let value: Value? = self.handle.map(work)
             read.value.withLock { $0 = value }
             read.finished.signal()
         }
@@ -41,31 +71,33 @@ public final class ConcurrentRead<Value: Sendable>: Sendable {
 }
 
 extension Repository {
-    /// Reads `ids` on another thread, on a handle of its own, and throws them away: what this
-    /// leaves behind is the pack's cache of delta bases, which libgit2 shares between handles,
-    /// so that this handle reading the same objects afterwards (a checkout writing them) applies
-    /// one delta to a base already inflated instead of inflating the whole chain. Returns at once;
-    /// `wait()` says how many were read. Objects that cannot be read are skipped: the reader that
-    /// needs them reports that.
+    /// Reads `ids` on another thread (`inflate`, on a handle of its own); returns at once.
+    public func inflateAhead(_ ids: [OID], budget: Int = 8 << 20) -> ConcurrentRead<Int> {
+        readConcurrently("inflate-ahead") { $0.inflate(ids, budget: budget) }
+    }
+
+    /// Reads `ids` and throws them away: what this leaves behind is the pack's cache of delta
+    /// bases, which libgit2 shares between handles, so that another handle reading the same
+    /// objects afterwards (a checkout writing them) applies one delta to a base already
+    /// inflated instead of inflating the whole chain. Returns how many were read. Objects that
+    /// cannot be read are skipped: the reader that needs them reports that.
     ///
     /// Stops after `budget` bytes of objects: libgit2 1.5.1 keeps at most 16 MiB of bases per pack
     /// and empties the whole cache when it is full, so reading further ahead than that would throw
     /// away what was inflated first, before it is used.
-    public func inflateAhead(_ ids: [OID], budget: Int = 8 << 20) -> ConcurrentRead<Int> {
-        readConcurrently("inflate-ahead") { (other) in
-            var odb: OpaquePointer? = nil
-            guard git_repository_odb(&odb, other.handle) == 0 else { git_error_clear(); return 0 }
-            defer { git_odb_free(odb) }
-            var read = 0, bytes = 0
-            for id in ids where bytes < budget {
-                var object: OpaquePointer? = nil
-                var raw = id.raw
-                guard git_odb_read(&object, odb, &raw) == 0 else { git_error_clear(); continue }
-                bytes += git_odb_object_size(object)
-                git_odb_object_free(object)
-                read += 1
-            }
-            return read
+    public func inflate(_ ids: [OID], budget: Int = 8 << 20) -> Int {
+        var odb: OpaquePointer? = nil
+        guard git_repository_odb(&odb, handle) == 0 else { git_error_clear(); return 0 }
+        defer { git_odb_free(odb) }
+        var read = 0, bytes = 0
+        for id in ids where bytes < budget {
+            var object: OpaquePointer? = nil
+            var raw = id.raw
+            guard git_odb_read(&object, odb, &raw) == 0 else { git_error_clear(); continue }
+            bytes += git_odb_object_size(object)
+            git_odb_object_free(object)
+            read += 1
         }
+        return read
     }
 }

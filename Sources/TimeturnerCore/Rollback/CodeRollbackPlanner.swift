@@ -32,14 +32,15 @@ struct CodeRollbackPlanner {
             // commits: the walk and their messages 1.8 ms; the tree diff and the work-tree scan
             // 3.4 ms). The index and trees stay read through this handle, the engine's.
             let (id, attribution) = (id, attribution)
-            let history = repository.readConcurrently("rollback.plan") { (handle) in
+            let reader = repository.backgroundReader("rollback.plan")
+            let history = reader.read { (handle) in
                 Result { () throws(TimeturnerError) in
                     try CodeRollbackPlanner(repository: handle, id: id, attribution: attribution)
                         .commitsAndRecipe(request, head: head, from: from, target: target, targetName: targetName)
                 }
             }
             resultTree = targetCommit.tree
-            comparison = compare(fromCommit.tree, resultTree, in: repository)
+            comparison = compare(fromCommit.tree, resultTree, in: repository, readingAheadOn: reader)
             // Its failures come first, as when the commits were read before the comparison.
             (commits, recipe) = try (history.wait() ?? Result { () throws(TimeturnerError) in
                 try commitsAndRecipe(request, head: head, from: from, target: target, targetName: targetName)
@@ -63,14 +64,20 @@ struct CodeRollbackPlanner {
 
     /// The files the rollback changes (`tree` to `resultTree`, read through `builder`, which
     /// holds the result's objects) and the work tree's status (always through this handle).
-    /// When reading ahead, the blobs to write are inflated on another thread while the work tree
-    /// is scanned (and the lock, the safety backup and the branch move follow): the checkout then
-    /// finds their delta bases inflated, most of its reading (for `git reset --hard` as for this).
-    private func compare(_ tree: OID, _ resultTree: OID, in builder: Repository)
+    /// When reading ahead, the blobs to write are inflated on another thread (`reader`'s, after
+    /// what it reads already) while the work tree is scanned, and the lock, the safety backup
+    /// and the branch move follow: the checkout then finds their delta bases inflated, most of
+    /// its reading (for `git reset --hard` as for this). On the plan's own second thread rather
+    /// than a third: three threads on two cores slowed the plan's reading of the commits.
+    private func compare(_ tree: OID, _ resultTree: OID, in builder: Repository, readingAheadOn reader: BackgroundReader? = nil)
         -> Result<([TreeChange], WorkTreeStatus, ConcurrentRead<Int>?), TimeturnerError> {
         do throws(GitError) {
             let changes = try builder.changes(from: tree, to: resultTree)
-            let readAhead = readingAhead ? repository.inflateAhead(CodeRollback.blobs(toWrite: changes)) : nil
+            var readAhead: ConcurrentRead<Int>? = nil
+            if readingAhead {
+                let blobs = CodeRollback.blobs(toWrite: changes)
+                readAhead = reader.map { $0.read { $0.inflate(blobs) } } ?? repository.inflateAhead(blobs)
+            }
             return .success((changes, try repository.workTreeStatus(), readAhead))
         } catch {
             return .failure(TimeturnerError(error, doing: "compare the work tree with the rollback target"))
