@@ -84,7 +84,9 @@ extension Repository {
     ///
     /// Stops after `budget` bytes of objects: libgit2 1.5.1 keeps at most 16 MiB of bases per pack
     /// and empties the whole cache when it is full, so reading further ahead than that would throw
-    /// away what was inflated first, before it is used.
+    /// away what was inflated first, before it is used. Skips objects larger than 1 MiB, whose
+    /// bases that cache does not keep (its limit per object), so that reading them ahead would
+    /// only hold a second copy of a large file in memory while the checkout reads it.
     public func inflate(_ ids: [OID], budget: Int = 8 << 20) -> Int {
         var odb: OpaquePointer? = nil
         guard git_repository_odb(&odb, handle) == 0 else { git_error_clear(); return 0 }
@@ -93,6 +95,9 @@ extension Repository {
         for id in ids where bytes < budget {
             var object: OpaquePointer? = nil
             var raw = id.raw
+            var size = 0, type = GIT_OBJECT_INVALID
+            guard git_odb_read_header(&size, &type, odb, &raw) == 0 else { git_error_clear(); continue }
+            guard size <= Repository.largestObjectReadAhead else { continue }
             guard git_odb_read(&object, odb, &raw) == 0 else { git_error_clear(); continue }
             bytes += git_odb_object_size(object)
             git_odb_object_free(object)
@@ -100,4 +105,7 @@ extension Repository {
         }
         return read
     }
+
+    /// libgit2 1.5.1's `GIT_PACK_CACHE_SIZE_LIMIT`: no larger base is kept in a pack's cache.
+    public static let largestObjectReadAhead = 1 << 20
 }

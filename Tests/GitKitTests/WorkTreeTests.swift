@@ -61,6 +61,8 @@ import TestSupport
         #expect(repository.inflateAhead(blobs, budget: 1).wait() == 1, "the budget is spent by the first 10,000 bytes")
         #expect(repository.inflateAhead([]).wait() == 0)
         #expect(try await scratch.git("count-objects", "-v") == objectsBefore, "nothing was written")
+        let large = try await scratch.git("hash-object", "-w", "--stdin", input: String(repeating: "x", count: Repository.largestObjectReadAhead + 1)).trimmed
+        #expect(repository.inflateAhead([try #require(OID(hex: large))] + blobs).wait() == 2, "a blob larger than the pack's cache keeps is not read ahead")
         try repository.checkout(tree: oldTree, baseline: newTree, paths: changes.map(\.path), safety: .safe)
         #expect(scratch.read("a.txt") == String(repeating: "a\n", count: 5000) && scratch.read("gone.txt") == "g\n" && !scratch.exists("link"))
     }
