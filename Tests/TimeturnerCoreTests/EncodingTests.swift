@@ -80,16 +80,22 @@ import Testing
 }
 
 @Suite struct TimestampFormattingTests {
-    @Test func rfc3339MatchesFoundationsISO8601Formatter() {
+    /// Edge cases (leap days, year boundaries, the last four-digit second) and 5,000 pseudo-random
+    /// times in 1970–9999.
+    static func sampleSeconds(seed: UInt64) -> [Int64] {
         var seconds: [Int64] = [0, 1, 59, 86_399, 86_400, 68_169_599, 68_169_600, 951_782_399, 951_782_400,
                                 951_868_799, 978_307_199, 1_700_000_000, 4_107_542_399, 4_107_542_400,
                                 Timestamp.year10000 - 1]
-        var seed: UInt64 = 42
+        var seed = seed
         for _ in 0..<5000 {
             seed = seed &* 6364136223846793005 &+ 1442695040888963407
             seconds.append(Int64((seed >> 20) % UInt64(Timestamp.year10000)))
         }
-        for value in seconds {
+        return seconds
+    }
+
+    @Test func rfc3339MatchesFoundationsISO8601Formatter() {
+        for value in Self.sampleSeconds(seed: 42) {
             let timestamp = Timestamp(secondsSinceEpoch: value)
             #expect(timestamp.rfc3339 == timestamp.rfc3339ThroughFoundation, "\(value)")
         }
@@ -97,15 +103,7 @@ import Testing
     }
 
     @Test func parsingWhatItWritesMatchesFoundationsISO8601Parser() {
-        var seconds: [Int64] = [0, 1, 59, 86_399, 86_400, 68_169_599, 68_169_600, 951_782_399, 951_782_400,
-                                951_868_799, 978_307_199, 1_700_000_000, 4_107_542_399, 4_107_542_400,
-                                Timestamp.year10000 - 1]
-        var seed: UInt64 = 7
-        for _ in 0..<5000 {
-            seed = seed &* 6364136223846793005 &+ 1442695040888963407
-            seconds.append(Int64((seed >> 20) % UInt64(Timestamp.year10000)))
-        }
-        for value in seconds {
+        for value in Self.sampleSeconds(seed: 7) {
             let text = Timestamp(secondsSinceEpoch: value).rfc3339
             #expect(Timestamp.secondsOfPlainUTC(text) == value, "\(text)")
             #expect(Timestamp.secondsThroughFoundation(text) == value, "\(text)")
