@@ -95,6 +95,18 @@ extension Repository {
         return String(cString: buffer.ptr)
     }
 
+    /// Whether the object can be read whole: present, and its data inflates (`objectExists`
+    /// only looks it up).
+    public func canRead(_ id: OID) -> Bool {
+        var odb: OpaquePointer? = nil
+        guard git_repository_odb(&odb, handle) == 0 else { git_error_clear(); return false }
+        defer { git_odb_free(odb) }
+        var raw = id.raw, object: OpaquePointer? = nil
+        guard git_odb_read(&object, odb, &raw) == 0 else { git_error_clear(); return false }
+        git_odb_object_free(object)
+        return true
+    }
+
     public func objectExists(_ id: OID) -> Bool {
         var odb: OpaquePointer? = nil
         guard git_repository_odb(&odb, handle) == 0 else { git_error_clear(); return false }
