@@ -40,6 +40,15 @@ public final class BackgroundReader: @unchecked Sendable {
         self.location = location
     }
 
+    /// The handle is freed on the reader's own thread, after any read still queued: freeing
+    /// unmaps its pack windows and frees its caches, which grows with what it read (a dry run
+    /// on a million commits was 1 ms slower when its caller's thread did it).
+    deinit {
+        nonisolated(unsafe) let last = handle
+        handle = nil
+        queue.async { withExtendedLifetime(last) {} }
+    }
+
     /// Runs `work` after the reads started before it. `wait()` is nil when the handle could
     /// not be opened (the first one did, so that is unlikely): the caller then does the work on
     /// its own handle.
