@@ -107,6 +107,15 @@ extension Repository {
         return true
     }
 
+    /// The changes whose new blob cannot be read (damaged or missing): after a checkout failed,
+    /// whose libgit2 error names only the tree, these are the files it could not write.
+    public func unreadableBlobs(in changes: [TreeChange]) -> [TreeChange] {
+        changes.filter { change in
+            guard change.newMode != 0o160000, let id = change.newID else { return false }
+            return !canRead(id)
+        }
+    }
+
     public func objectExists(_ id: OID) -> Bool {
         var odb: OpaquePointer? = nil
         guard git_repository_odb(&odb, handle) == 0 else { git_error_clear(); return false }

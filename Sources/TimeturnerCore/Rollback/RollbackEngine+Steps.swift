@@ -113,18 +113,9 @@ extension RollbackEngine {
             recordCode(run, error: nil)
         } catch {
             let failure = TimeturnerError(.failure, "could not update the work tree to \(code.target.short)",
-                                          causes: [error.description] + unreadableBlobs(code.changes))
+                                          causes: [error.description] + SafetyBackup.unreadableBlobs(code.changes, in: repository))
             recordCode(run, error: failure)
             throw failure
-        }
-    }
-
-    /// libgit2 names the tree whose checkout failed, not the file: after a failure, the blobs the
-    /// checkout had to write that cannot be read (a damaged or missing object), by path.
-    private func unreadableBlobs(_ changes: [TreeChange]) -> [String] {
-        changes.compactMap { change in
-            guard change.newMode != 0o160000, let id = change.newID, !repository.canRead(id) else { return nil }
-            return "\(PathBytes.quoted(change.path)): blob \(id.hex) cannot be read (damaged or missing; 'git fsck' tells which objects are)"
         }
     }
 

@@ -106,6 +106,9 @@ public struct SafetyBackup: Sendable, Equatable {
     /// included. A checkout that stopped half way only touched such paths, so they are all put back.
     func restore(from current: OID, workTreeTowards: OID? = nil, in repository: Repository) throws(TimeturnerError) {
         try requireHeadPosition(in: repository)
+        // The paths being checked out while the checkout runs: if it fails, the ones whose blobs
+        // do not read are named.
+        var checkingOut: [TreeChange] = []
         do throws(GitError) {
             let baseline: OID
             if let workTreeTowards { baseline = workTreeTowards } else { baseline = try repository.commit(current).tree }
@@ -113,8 +116,9 @@ public struct SafetyBackup: Sendable, Equatable {
                 try repository.setReference(head.movingReference, to: headCommit, expecting: current,
                                             logMessage: "timeturner: restore the state before \(rollbackID)")
             }
-            let paths = try repository.changes(from: baseline, to: workTree).map(\.path)
-            try repository.checkout(tree: workTree, baseline: baseline, paths: paths, safety: .force)
+            checkingOut = try repository.changes(from: baseline, to: workTree)
+            try repository.checkout(tree: workTree, baseline: baseline, paths: checkingOut.map(\.path), safety: .force)
+            checkingOut = []
             if let indexFile {
                 // The index exactly as it was; stat data of rewritten files is refreshed by git.
                 try repository.replaceIndexFile(with: try repository.blobContent(indexFile))
@@ -126,7 +130,16 @@ public struct SafetyBackup: Sendable, Equatable {
                                   hint: "the pre-rollback state is kept in \(ref); look at it with 'git show \(ref)'",
                                   causes: [error.description])
         } catch {
-            throw TimeturnerError(error, doing: "restore the state kept in \(ref)")
+            throw TimeturnerError(.failure, "could not restore the state kept in \(ref)",
+                                  causes: [error.describedCause] + SafetyBackup.unreadableBlobs(checkingOut, in: repository))
+        }
+    }
+
+    /// libgit2 names the tree whose checkout failed, not the file: after a failed checkout, the
+    /// files whose blobs cannot be read (a damaged or missing object), each as one cause.
+    static func unreadableBlobs(_ changes: [TreeChange], in repository: Repository) -> [String] {
+        repository.unreadableBlobs(in: changes).map { change in
+            "\(PathBytes.quoted(change.path)): blob \(change.newID?.hex ?? "") cannot be read (damaged or missing; 'git fsck' tells which objects are)"
         }
     }
 
