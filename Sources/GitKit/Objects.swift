@@ -116,6 +116,18 @@ extension Repository {
         }
     }
 
+    /// Whether the object's header reads: present, and (loose) its first bytes inflate. Catches
+    /// what a crash most often leaves, an empty or truncated loose object, without inflating the
+    /// whole object; a packed object damaged past its header reads here and fails in full.
+    public func headerReads(_ id: OID) -> Bool {
+        var odb: OpaquePointer? = nil
+        guard git_repository_odb(&odb, handle) == 0 else { git_error_clear(); return false }
+        defer { git_odb_free(odb) }
+        var raw = id.raw, size = 0, type = GIT_OBJECT_INVALID
+        guard git_odb_read_header(&size, &type, odb, &raw) == 0 else { git_error_clear(); return false }
+        return true
+    }
+
     public func objectExists(_ id: OID) -> Bool {
         var odb: OpaquePointer? = nil
         guard git_repository_odb(&odb, handle) == 0 else { git_error_clear(); return false }

@@ -12,9 +12,11 @@ public struct TreeChange: Equatable, Sendable {
     public let newMode: UInt32
     /// The object the path ends with (a blob; the recorded commit of a gitlink); nil when deleted.
     public let newID: OID?
+    /// The object the path starts from; nil when added.
+    public let oldID: OID?
 
-    public init(path: String, kind: Kind, oldMode: UInt32, newMode: UInt32, newID: OID? = nil) {
-        (self.path, self.kind, self.oldMode, self.newMode, self.newID) = (path, kind, oldMode, newMode, newID)
+    public init(path: String, kind: Kind, oldMode: UInt32, newMode: UInt32, newID: OID? = nil, oldID: OID? = nil) {
+        (self.path, self.kind, self.oldMode, self.newMode, self.newID, self.oldID) = (path, kind, oldMode, newMode, newID, oldID)
     }
 }
 
@@ -161,7 +163,8 @@ extension Repository {
             let file = kind == .deleted ? delta.pointee.old_file : delta.pointee.new_file
             out.append(TreeChange(path: PathBytes.decode(file.path), kind: kind,
                                   oldMode: UInt32(delta.pointee.old_file.mode), newMode: UInt32(delta.pointee.new_file.mode),
-                                  newID: kind == .deleted ? nil : OID(delta.pointee.new_file.id)))
+                                  newID: kind == .deleted ? nil : OID(delta.pointee.new_file.id),
+                                  oldID: kind == .added ? nil : OID(delta.pointee.old_file.id)))
         }
         return out
     }
