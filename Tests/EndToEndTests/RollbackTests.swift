@@ -422,6 +422,15 @@ internal import Glibc
         #expect(try await repo.git("hash-object", "-w", "--", "b.txt").trimmed == blob)
         let again = try await repo.timeturner("rollback", "--to", first, "--mode", "reset", "--yes")
         #expect(again.status == 0 && repo.read("b.txt") == "b1\n", "\(again)")
+
+        // Undo replaces the files the rollback wrote; one of those blobs damaged, undo refuses too.
+        let target = try await repo.git("rev-parse", "HEAD:b.txt").trimmed
+        let targetObject = repo.path + "/.git/objects/" + target.prefix(2) + "/" + target.dropFirst(2)
+        chmod(targetObject, 0o644)
+        try writeFile(targetObject, [])
+        let undo = try await repo.timeturner("undo", "--yes")
+        #expect(undo.status == 3 && undo.stderr.contains("files the undo would replace cannot be read: b.txt;"), "\(undo)")
+        #expect(try await repo.git("rev-parse", "HEAD").trimmed == first && repo.read("b.txt") == "b1\n", "\(undo)")
     }
 }
 

@@ -17,13 +17,14 @@ enum WorkTreeGuard {
     /// committed blob is what the safety backup keeps of it. When that blob does not read (an
     /// empty or truncated loose object, which a crash can leave), the work tree holds the only
     /// good copy: the rollback must not overwrite it.
-    static func requireCommittedContentReadable(_ changes: [TreeChange], in repository: Repository) throws(TimeturnerError) {
+    static func requireCommittedContentReadable(_ changes: [TreeChange], in repository: Repository,
+                                                operation: String = "rollback") throws(TimeturnerError) {
         let damaged = changes.filter { change in
             guard change.oldMode != 0o160000, let id = change.oldID else { return false }
             return !repository.headerReads(id)
         }
         guard let first = damaged.first, let blob = first.oldID else { return }
-        throw TimeturnerError(.refused, "the committed content of files the rollback would replace cannot be read: \(list(damaged.map(\.path))); the work tree holds the only readable copy, so nothing was changed",
+        throw TimeturnerError(.refused, "the committed content of files the \(operation) would replace cannot be read: \(list(damaged.map(\.path))); the work tree holds the only readable copy, so nothing was changed",
                               hint: "run 'git fsck' to see the damaged objects; move each aside if it is a loose file (for \(PathBytes.quoted(first.path)): .git/objects/\(blob.hex.prefix(2))/\(blob.hex.dropFirst(2))), write it again from the file with 'git hash-object -w -- \(PathBytes.quoted(first.path))', then run it again")
     }
 
