@@ -97,22 +97,18 @@ extension Repository {
     /// bases that cache does not keep (its limit per object), so that reading them ahead would
     /// only hold a second copy of a large file in memory while the checkout reads it.
     public func inflate(_ ids: [OID], budget: Int = 8 << 20) -> Int {
-        var odb: OpaquePointer? = nil
-        guard git_repository_odb(&odb, handle) == 0 else { git_error_clear(); return 0 }
-        defer { git_odb_free(odb) }
-        var read = 0, bytes = 0
-        for id in ids where bytes < budget {
-            var object: OpaquePointer? = nil
-            var raw = id.raw
-            var size = 0, type = GIT_OBJECT_INVALID
-            guard git_odb_read_header(&size, &type, odb, &raw) == 0 else { git_error_clear(); continue }
-            guard size <= Repository.largestObjectReadAhead else { continue }
-            guard git_odb_read(&object, odb, &raw) == 0 else { git_error_clear(); continue }
-            bytes += git_odb_object_size(object)
-            git_odb_object_free(object)
-            read += 1
-        }
-        return read
+        withObjectDatabase { (odb) in
+            var read = 0, bytes = 0
+            for id in ids where bytes < budget {
+                guard let header = objectHeader(id), header.size <= Repository.largestObjectReadAhead else { continue }
+                var raw = id.raw, object: OpaquePointer? = nil
+                guard git_odb_read(&object, odb, &raw) == 0 else { git_error_clear(); continue }
+                bytes += git_odb_object_size(object)
+                git_odb_object_free(object)
+                read += 1
+            }
+            return read
+        } ?? 0
     }
 
     /// libgit2 1.5.1's `GIT_PACK_CACHE_SIZE_LIMIT`: no larger base is kept in a pack's cache.

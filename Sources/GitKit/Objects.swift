@@ -98,13 +98,12 @@ extension Repository {
     /// Whether the object can be read whole: present, and its data inflates (`objectExists`
     /// only looks it up).
     public func canRead(_ id: OID) -> Bool {
-        var odb: OpaquePointer? = nil
-        guard git_repository_odb(&odb, handle) == 0 else { git_error_clear(); return false }
-        defer { git_odb_free(odb) }
-        var raw = id.raw, object: OpaquePointer? = nil
-        guard git_odb_read(&object, odb, &raw) == 0 else { git_error_clear(); return false }
-        git_odb_object_free(object)
-        return true
+        withObjectDatabase { (odb) in
+            var raw = id.raw, object: OpaquePointer? = nil
+            guard git_odb_read(&object, odb, &raw) == 0 else { git_error_clear(); return false }
+            git_odb_object_free(object)
+            return true
+        } ?? false
     }
 
     /// The changes whose new blob cannot be read (damaged or missing): after a checkout failed,
@@ -120,20 +119,32 @@ extension Repository {
     /// what a crash most often leaves, an empty or truncated loose object, without inflating the
     /// whole object; a packed object damaged past its header reads here and fails in full.
     public func headerReads(_ id: OID) -> Bool {
-        var odb: OpaquePointer? = nil
-        guard git_repository_odb(&odb, handle) == 0 else { git_error_clear(); return false }
-        defer { git_odb_free(odb) }
-        var raw = id.raw, size = 0, type = GIT_OBJECT_INVALID
-        guard git_odb_read_header(&size, &type, odb, &raw) == 0 else { git_error_clear(); return false }
-        return true
+        objectHeader(id) != nil
+    }
+
+    /// The object's size and type from its header, or nil when that does not read.
+    func objectHeader(_ id: OID) -> (size: Int, type: git_object_t)? {
+        withObjectDatabase { (odb) -> (size: Int, type: git_object_t)? in
+            var raw = id.raw, size = 0, type = GIT_OBJECT_INVALID
+            guard git_odb_read_header(&size, &type, odb, &raw) == 0 else { git_error_clear(); return nil }
+            return (size, type)
+        } ?? nil
     }
 
     public func objectExists(_ id: OID) -> Bool {
+        withObjectDatabase { (odb) in
+            var raw = id.raw
+            return git_odb_exists(odb, &raw) == 1
+        } ?? false
+    }
+
+    /// The repository's object database for `body`; nil when libgit2 cannot give it (for an
+    /// open repository it always can). `git_repository_odb` hands out the handle's own.
+    func withObjectDatabase<T>(_ body: (OpaquePointer) -> T) -> T? {
         var odb: OpaquePointer? = nil
-        guard git_repository_odb(&odb, handle) == 0 else { git_error_clear(); return false }
+        guard git_repository_odb(&odb, handle) == 0, let odb else { git_error_clear(); return nil }
         defer { git_odb_free(odb) }
-        var raw = id.raw
-        return git_odb_exists(odb, &raw) == 1
+        return body(odb)
     }
 
     // MARK: - Commits

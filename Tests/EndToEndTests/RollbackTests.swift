@@ -386,6 +386,8 @@ internal import Glibc
         let object = repo.path + "/.git/objects/" + blob.prefix(2) + "/" + blob.dropFirst(2)
         chmod(object, 0o644)  // git writes objects read-only
         try writeFile(object, Array("not a zlib stream".utf8))
+        let indexBefore = try await repo.git("ls-files", "-s")
+        let refsBefore = try await repo.git("for-each-ref", "--format=%(refname) %(objectname)", "refs/heads/")
         for mode in ["reset", "revert"] {
             let run = try await repo.timeturner("rollback", "--to", first, "--mode", mode, "--yes")
             #expect(run.status != 0 && run.stderr.contains("could not update the work tree"), "\(mode): \(run)")
@@ -394,6 +396,8 @@ internal import Glibc
             #expect(try await repo.git("rev-parse", "HEAD").trimmed == head, "\(mode)")
             #expect(repo.read("a.txt") == "a2\n" && repo.read("b.txt") == "b2\n" && repo.read("c.txt") == "c2\n", "\(mode)")
             #expect(try await repo.git("status", "--porcelain").isEmpty, "\(mode)")
+            #expect(try await repo.git("ls-files", "-s") == indexBefore, "the index is as it was: \(mode)")
+            #expect(try await repo.git("for-each-ref", "--format=%(refname) %(objectname)", "refs/heads/") == refsBefore, "\(mode)")
         }
         let journal = try await repo.timeturner("history", "--json")
         #expect(journal.status == 0 && journal.stdout.ranges(of: "\"failed-restored\"").count == 2, "\(journal)")
@@ -410,12 +414,16 @@ internal import Glibc
         let object = repo.path + "/.git/objects/" + blob.prefix(2) + "/" + blob.dropFirst(2)
         chmod(object, 0o644)
         try writeFile(object, [])
+        let indexBefore = try await repo.git("ls-files", "-s", "--debug")
+        let refsBefore = try await repo.git("for-each-ref", "--format=%(refname) %(objectname)")
         for mode in ["reset", "revert"] {
             let run = try await repo.timeturner("rollback", "--to", first, "--mode", mode, "--yes")
             #expect(run.status != 0 && run.stderr.contains("cannot be read: b.txt;") && run.stderr.contains("nothing was changed"), "\(mode): \(run)")
             #expect(run.stderr.contains("git hash-object -w -- b.txt") && !run.stderr.contains("a.txt"), "\(mode): \(run)")
             #expect(try await repo.git("rev-parse", "HEAD").trimmed == head && repo.read("b.txt") == "b2\n" && repo.read("a.txt") == "a2\n")
-            #expect(try await repo.git("for-each-ref", "refs/timeturner/").trimmed.isEmpty, "no safety backup, no journal: \(mode)")
+            #expect(try await repo.git("for-each-ref", "--format=%(refname) %(objectname)") == refsBefore, "no ref written (no safety backup, no journal): \(mode)")
+            #expect(try await repo.git("ls-files", "-s", "--debug") == indexBefore, "the index, stat data included, untouched: \(mode)")
+            #expect(!repo.exists(".git/timeturner/state.jsonl") && !repo.exists(".git/timeturner/lock"), "no operation state left: \(mode)")
         }
         // The hint, followed: the object moved aside and written again from the file.
         _ = try await runProcess("mv", [object, object + ".damaged"], environment: repo.environment, in: repo.path)
@@ -428,9 +436,13 @@ internal import Glibc
         let targetObject = repo.path + "/.git/objects/" + target.prefix(2) + "/" + target.dropFirst(2)
         chmod(targetObject, 0o644)
         try writeFile(targetObject, [])
+        let indexBeforeUndo = try await repo.git("ls-files", "-s", "--debug")
+        let refsBeforeUndo = try await repo.git("for-each-ref", "--format=%(refname) %(objectname)")
         let undo = try await repo.timeturner("undo", "--yes")
         #expect(undo.status == 3 && undo.stderr.contains("files the undo would replace cannot be read: b.txt;"), "\(undo)")
         #expect(try await repo.git("rev-parse", "HEAD").trimmed == first && repo.read("b.txt") == "b1\n", "\(undo)")
+        #expect(try await repo.git("ls-files", "-s", "--debug") == indexBeforeUndo && repo.read("a.txt") == "a1\n", "\(undo)")
+        #expect(try await repo.git("for-each-ref", "--format=%(refname) %(objectname)") == refsBeforeUndo, "undo wrote no ref: \(undo)")
     }
 }
 
