@@ -7,6 +7,10 @@
 #            git commit` (target: at most 0.12x, issue 14)
 #   reset    `git timeturner rollback --to HEAD~50 --mode reset --yes` vs `git reset --hard
 #            HEAD~50` (target: at most 2.0x, issue 14)
+#   same job the two rollbacks vs plain git doing the same job: the same refusal of uncommitted
+#            work, a safety backup under a ref, synced records before and after the change, the
+#            reset or revert, a journal commit (bench/git-same-job.sh; target: at most 1.0x, the
+#            issue's "compound jobs at parity with git")
 #   memory   peak resident memory of one revert-mode rollback (target: under 64 MiB)
 #   floors   `git timeturner --version` and `git timeturner status` in the same repository, as
 #            information: the start-up every command pays before it does any work.
@@ -71,6 +75,16 @@ echo "rollback, reset mode:"
 bench_pair "rollback reset vs git reset --hard" 2.0 "$RUNS" \
     "git timeturner rollback --to $target --mode reset --yes" \
     "git reset -q --hard $target" \
+    "$reset_state"
+
+echo "the same jobs done with plain git (bench/git-same-job.sh):"
+bench_pair "rollback revert vs git doing the same job" 1.0 "$RUNS" \
+    "git timeturner rollback --to $target --yes" \
+    "bash $BENCH_DIR/git-same-job.sh revert $target" \
+    "$reset_state"
+bench_pair "rollback reset vs git doing the same job" 1.0 "$RUNS" \
+    "git timeturner rollback --to $target --mode reset --yes" \
+    "bash $BENCH_DIR/git-same-job.sh reset $target" \
     "$reset_state"
 
 sh -c "$reset_state"
