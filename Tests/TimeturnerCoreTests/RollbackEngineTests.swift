@@ -156,6 +156,11 @@ final class WarningLog: RollbackProgress {
         #expect(event.captures?.map { "\($0.tier)=\($0.capture?["state"]?.stringValue ?? "")" } == ["config=v3", "db=v3"])
         let journal = try await repo.git("show", "refs/timeturner/registry:journal/2026-11.jsonl")
         #expect(journal.contains("\"level\":2") && journal.contains("\"attempt\":1") && journal.contains("\"captures\":["))
+        // The event returned is the line as written, field for field (the time and the clone the
+        // ledger filled in included), not the event before it was written.
+        let line = try #require(journal.split(separator: "\n").last)
+        let written = try #require(JSONValue.parseDocument(Array(line.utf8)).flatMap(RollbackJournal.event(from:)))
+        #expect(event == written && event.at != nil && event.clone != nil)
     }
 
     /// Every step that can fail, the outcome it must end in, and the tier calls it must make.

@@ -21,7 +21,13 @@ public struct RollbackJournal {
         let written = try RegistryLedger(repository: repository).append(
             [(shard: RegistryLedger.journalShard(for: attribution.time), event: fields)],
             message: "journal: \(event.type) \(event.id) \(event.status.rawValue)", by: attribution)
-        return written.first.flatMap(Self.event(from:)) ?? event
+        // The ledger fills in only what the event leaves out; of OperationEvent's fields that is
+        // `at` (its other defaults, `v`, `id`, `by`, are fields every event has). Copied here
+        // rather than decoding the line again, which set up a JSONDecoder on every rollback.
+        var result = event
+        result.at = written.first?["at"]?.stringValue ?? event.at
+        result.clone = fields["clone"]?.stringValue
+        return result
     }
 
     /// A typed event as the JSON object the journal stores (absent optionals are left out).
