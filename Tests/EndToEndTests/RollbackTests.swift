@@ -383,9 +383,7 @@ internal import Glibc
         let first = try await repo.commit("one", files: ["a.txt": "a1\n", "b.txt": "b1\n", "c.txt": "c1\n"])
         let head = try await repo.commit("two", files: ["a.txt": "a2\n", "b.txt": "b2\n", "c.txt": "c2\n"])
         let blob = try await repo.git("rev-parse", "\(first):b.txt").trimmed
-        let object = repo.path + "/.git/objects/" + blob.prefix(2) + "/" + blob.dropFirst(2)
-        chmod(object, 0o644)  // git writes objects read-only
-        try writeFile(object, Array("not a zlib stream".utf8))
+        try damageLooseObject(blob, in: repo, with: Array("not a zlib stream".utf8))
         let indexBefore = try await repo.git("ls-files", "-s")
         let refsBefore = try await repo.git("for-each-ref", "--format=%(refname) %(objectname)", "refs/heads/")
         for mode in ["reset", "revert"] {
@@ -411,9 +409,7 @@ internal import Glibc
         let first = try await repo.commit("one", files: ["a.txt": "a1\n", "b.txt": "b1\n"])
         let head = try await repo.commit("two", files: ["a.txt": "a2\n", "b.txt": "b2\n"])
         let blob = try await repo.git("rev-parse", "HEAD:b.txt").trimmed
-        let object = repo.path + "/.git/objects/" + blob.prefix(2) + "/" + blob.dropFirst(2)
-        chmod(object, 0o644)
-        try writeFile(object, [])
+        let object = try damageLooseObject(blob, in: repo, with: [])
         let indexBefore = try await repo.git("ls-files", "-s", "--debug")
         let refsBefore = try await repo.git("for-each-ref", "--format=%(refname) %(objectname)")
         for mode in ["reset", "revert"] {
@@ -432,10 +428,7 @@ internal import Glibc
         #expect(again.status == 0 && repo.read("b.txt") == "b1\n", "\(again)")
 
         // Undo replaces the files the rollback wrote; one of those blobs damaged, undo refuses too.
-        let target = try await repo.git("rev-parse", "HEAD:b.txt").trimmed
-        let targetObject = repo.path + "/.git/objects/" + target.prefix(2) + "/" + target.dropFirst(2)
-        chmod(targetObject, 0o644)
-        try writeFile(targetObject, [])
+        try damageLooseObject(try await repo.git("rev-parse", "HEAD:b.txt").trimmed, in: repo, with: [])
         let indexBeforeUndo = try await repo.git("ls-files", "-s", "--debug")
         let refsBeforeUndo = try await repo.git("for-each-ref", "--format=%(refname) %(objectname)")
         let undo = try await repo.timeturner("undo", "--yes")
@@ -446,3 +439,12 @@ internal import Glibc
     }
 }
 
+/// Overwrites the loose object `id` with `bytes` (empty: as a crash can leave it) and returns its
+/// path. git writes objects read-only, so the file is made writable first.
+@discardableResult
+private func damageLooseObject(_ id: String, in repo: ScratchRepository, with bytes: [UInt8]) throws -> String {
+    let object = repo.path + "/.git/objects/" + id.prefix(2) + "/" + id.dropFirst(2)
+    chmod(object, 0o644)
+    try writeFile(object, bytes)
+    return object
+}
