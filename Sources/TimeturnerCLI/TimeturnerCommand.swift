@@ -79,8 +79,7 @@ public struct TimeturnerCommand: ParsableCommand {
             fflush(nil)
             Glibc.exit(code == .validationFailure ? ExitStatus.usage.rawValue : code.rawValue)
         }
-        fflush(nil)
-        Glibc.exit(status)
+        Glibc.exit(StandardOutput.exitStatus(after: status, terminal: context.terminal))
     }
 }
 

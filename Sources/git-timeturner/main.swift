@@ -1,5 +1,6 @@
 import CMalloc
 import Dispatch
+import Glibc
 import TimeturnerCLI
 
 // glibc gives memory freed at the top of the heap back to the kernel once 128 KiB are free
@@ -13,6 +14,13 @@ import TimeturnerCLI
 // `points` contended for it, +15% of its CPU time.
 _ = mallopt(M_TRIM_THRESHOLD, 64 << 20)
 _ = mallopt(M_MMAP_THRESHOLD, 32 << 20)
+
+// A reader that goes away (`git timeturner rollback … 2>&1 | head -3`) must not kill a rollback
+// between two steps: with SIGPIPE's default action the process died with the branch moved and
+// the work tree not yet written. Ignored, a write to a closed pipe fails with EPIPE instead, the
+// output is dropped and the operation goes on (Terminal, StandardOutput). Child processes get
+// the default action back: swift-subprocess resets every signal in the child before exec.
+_ = signal(SIGPIPE, SIG_IGN)
 
 // The command runs on this, the main thread, up to its first real suspension (a child
 // process, a timer): an async main would run all of it on a dispatch worker thread instead,

@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 import TestSupport
 
@@ -27,6 +28,52 @@ import TestSupport
         #expect(try await repo.timeturner("--version").stdout.trimmed == "0.1.0")
         let help = try await repo.timeturner("point", "--help")
         #expect(help.status == 0 && help.stdout.hasPrefix("OVERVIEW: Record a rollback point"))
+    }
+
+    /// A reader that goes away mid-rollback (`… 2>&1 | head -3`) must not stop it between two
+    /// steps: before SIGPIPE was ignored, the process died with the branch moved and the work
+    /// tree not written. The pipe here has no reader at all from the start (a FIFO opened for
+    /// reading and writing, then its reading end closed), so every write fails: the first would
+    /// have killed it.
+    @Test func aClosedPipeOnTheOutputDoesNotStopARollbackOrAnUndo() async throws {
+        let repo = try await ScratchRepository()
+        let first = try await repo.commit("one", files: ["a.txt": "a1\n"])
+        try await repo.commit("two", files: ["a.txt": "a2\n", "b.txt": "b2\n"])
+        let head = try await repo.git("rev-parse", "HEAD").trimmed
+        let fifo = repo.siblingDirectory("pipes") + "/p"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        func intoClosedPipe(_ arguments: String) async throws -> ProcessResult {
+            try await runProcess("/bin/sh", ["-c", "exec 3<>\"$0\" 4>\"$0\" 3<&-; exec \"$1\" \(arguments) >&4 2>&4", fifo, TimeturnerBinary.path],
+                                 environment: repo.environment, in: repo.path)
+        }
+        let rollback = try await intoClosedPipe("rollback --to \(first) --yes --verify true")
+        #expect(rollback.status == 0, "\(rollback)")
+        #expect(repo.read("a.txt") == "a1\n" && !repo.exists("b.txt"), "the work tree was written")
+        #expect(try await repo.git("status", "--porcelain").isEmpty)
+        let status = try await repo.timeturner("status")
+        #expect(status.stdout.hasPrefix("No timeturner operation is running.") && status.stdout.contains("succeeded"), "\(status)")
+        let undo = try await intoClosedPipe("undo --yes")
+        #expect(undo.status == 0, "\(undo)")
+        #expect(try await repo.git("rev-parse", "HEAD").trimmed == head && repo.read("b.txt") == "b2\n")
+        #expect(try await repo.git("status", "--porcelain").isEmpty)
+    }
+
+    /// A command whose output is its result must not exit 0 when the output was lost: a script
+    /// saving `last-good` to a file on a full disk would get an empty file and success.
+    @Test func outputThatCannotBeWrittenIsAFailureNamingTheCause() async throws {
+        let repo = try await ScratchRepository()
+        try await repo.commit("one")
+        #expect(try await repo.timeturner("good", "--env", "production").status == 0)
+        for command in ["last-good --env production", "points --json", "history --json", "status"] {
+            let full = try await runProcess("/bin/sh", ["-c", "exec \"$0\" \(command) >/dev/full", TimeturnerBinary.path],
+                                            environment: repo.environment, in: repo.path)
+            #expect(full.status == 1, "\(command): \(full)")
+            #expect(full.stderr.contains("error: could not write the output to standard output: No space left on device"), "\(command): \(full)")
+        }
+        // A reader that stops reading is not a failure (as for git): `| head` asked for no more.
+        let head = try await runProcess("/bin/bash", ["-o", "pipefail", "-c", "\"$0\" points --json | head -c 1 >/dev/null && \"$0\" last-good --env production | true", TimeturnerBinary.path],
+                                        environment: repo.environment, in: repo.path)
+        #expect(head.status == 0 && head.stderr.isEmpty, "\(head)")
     }
 
     @Test func multiLineReasonsAreIndentedNotEscaped() async throws {

@@ -1,4 +1,4 @@
-internal import Glibc
+@preconcurrency internal import Glibc
 import GitKit
 import Synchronization
 import TimeturnerCore
@@ -19,19 +19,21 @@ struct Terminal: Sendable {
     var colour: Bool { colourDecision.value }
 
     func out(_ text: String) {
+        errno = 0
         print(text)
+        StandardOutput.checkStream()
     }
 
     /// Large output already encoded (`points --json`): handed to the kernel whole, after
     /// anything still buffered in stdout, instead of through `print`'s buffer.
     func out(bytes: [UInt8]) {
-        fflush(nil)
+        StandardOutput.flush()
         Terminal.writeAll(bytes, to: STDOUT_FILENO)
     }
 
     /// Unbuffered, after flushing stdout, so the two streams interleave in the order written.
     func err(_ text: String, newline: Bool = true) {
-        fflush(nil)
+        StandardOutput.flush()
         Terminal.writeAll(Array((newline ? text + "\n" : text).utf8), to: STDERR_FILENO)
     }
 
@@ -41,7 +43,10 @@ struct Terminal: Sendable {
             while offset < buffer.count {
                 let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
                 if written < 0 && errno == EINTR { continue }
-                if written <= 0 { break }
+                if written <= 0 {
+                    if descriptor == STDOUT_FILENO { StandardOutput.recordFailure(written < 0 ? errno : EIO) }
+                    break
+                }
                 offset += written
             }
         }
@@ -84,5 +89,43 @@ private final class ColourDecision: Sendable {
             decided = value
             return value
         }
+    }
+}
+
+/// Whether everything written to standard output reached it. A command whose output is its
+/// result (`last-good --env prod > commit.txt`) must not exit 0 when the output was lost: a
+/// full disk, an I/O error. Output goes through stdio (`print`) and through `write` (large JSON),
+/// so the first failure of either is kept and checked once, at exit (`exitStatus`).
+enum StandardOutput {
+    private static let firstFailure = Mutex<Int32?>(nil)
+
+    static func recordFailure(_ number: Int32) {
+        firstFailure.withLock { if $0 == nil { $0 = number } }
+    }
+
+    /// Writes out what stdio holds for standard output, keeping the cause if that fails.
+    static func flush() {
+        errno = 0
+        _ = fflush(stdout)
+        checkStream()
+    }
+
+    /// Right after a write through stdio (errno cleared before it), whose failure sets the
+    /// stream's error flag and errno to the write's own cause: EPIPE, ENOSPC, EIO.
+    static func checkStream() {
+        guard ferror(stdout) != 0 else { return }
+        recordFailure(errno == 0 ? EIO : errno)
+        clearerr(stdout)
+    }
+
+    /// The status to exit with, once standard output is flushed: `status` unless the output of
+    /// a command that succeeded was lost, then 1 with the cause on stderr. A reader that went
+    /// away (EPIPE: `| head`) is not a failure, as it is not for git: it asked for no more.
+    static func exitStatus(after status: Int32, terminal: Terminal) -> Int32 {
+        flush()
+        guard let number = firstFailure.withLock({ $0 }), number != EPIPE, status == ExitStatus.success.rawValue else { return status }
+        terminal.report(TimeturnerError(.failure, "could not write the output to standard output: \(String(cString: strerror(number)))",
+                                        hint: "the command itself finished; check the free space and permissions of where its output goes, then run it again"))
+        return ExitStatus.failure.rawValue
     }
 }
