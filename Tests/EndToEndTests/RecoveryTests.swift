@@ -120,6 +120,61 @@ internal import Glibc
     }
 }
 
+extension RecoveryTests {
+    /// A lock file that names no holder (a process killed between creating and writing it):
+    /// every command says so in the same words and how it ends, and once it is old enough to be
+    /// abandoned, `recover` clears it. Before, `status` said nothing was running while `rollback`
+    /// and `recover` called it a live operation.
+    @Test func anUnreadableLockIsNamedAndClearedOnceAbandoned() async throws {
+        let repo = try await ScratchRepository()
+        let ids = try await history(repo)
+        for content in ["", "garbage{\n"] {
+            try repo.write(".git/timeturner/lock", content)
+            let status = try await repo.timeturner("status")
+            #expect(status.stdout.hasPrefix("lock unreadable: its lock file ") && status.stdout.contains("abandoned 60 s after"), "\(status)")
+            let json = try await repo.timeturner("status", "--json")
+            #expect(json.stdout.contains("\"lockUnreadable\": true") && json.stdout.contains("\"active\": false"), "\(json)")
+            let blocked = try await repo.timeturner("rollback", "--to", ids[0], "--yes")
+            #expect(blocked.status == 4 && blocked.stderr.contains("cannot be read (empty or corrupt)") && blocked.stderr.contains("'git timeturner recover' clears it"), "\(blocked)")
+            let early = try await repo.timeturner("recover", "--yes")
+            #expect(early.status == 4 && early.stderr.contains("cannot be read (empty or corrupt)") && !early.stderr.contains("still running"), "\(early)")
+            #expect(try await repo.git("rev-parse", "HEAD").trimmed == ids[3] && repo.exists(".git/timeturner/lock"))
+
+            // Unchanged for two minutes: abandoned.
+            let old = time(nil) - 120
+            var times = [timespec(tv_sec: old, tv_nsec: 0), timespec(tv_sec: old, tv_nsec: 0)]
+            #expect(utimensat(AT_FDCWD, repo.path + "/.git/timeturner/lock", &times, 0) == 0)
+            #expect(try await repo.timeturner("status").stdout.hasPrefix("interrupted: a stale lock"))
+            let recover = try await repo.timeturner("recover", "--yes")
+            #expect(recover.status == 0 && recover.stdout.contains("stale lock"), "\(recover)")
+            #expect(!repo.exists(".git/timeturner/lock"))
+        }
+        #expect(try await repo.timeturner("rollback", "--to", ids[2], "--yes").status == 0)
+    }
+
+    /// A state file with no record (empty: the records did not survive) does not mean nothing
+    /// changed when the operation wrote its safety backup, which comes after its first records:
+    /// `recover` refuses and says where the state before it is, instead of clearing the lock and
+    /// leaving a half-done rollback behind as if it had never run.
+    @Test func anEmptyStateFileAfterTheSafetyBackupIsRefusedNotAbandoned() async throws {
+        let repo = try await ScratchRepository()
+        let ids = try await history(repo)
+        let status = try await repo.timeturnerPaused(["rollback", "--to", ids[1], "--verify", "true", "--yes"], before: "verify") { pid, _ in
+            kill(pid, SIGKILL)
+        }
+        #expect(status == 128 + SIGKILL)
+        let moved = try await repo.git("rev-parse", "HEAD").trimmed
+        #expect(moved != ids[3])
+        try repo.write(".git/timeturner/state.jsonl", "")
+        let recover = try await repo.timeturner("recover", "--yes")
+        #expect(recover.status == 3, "\(recover)")
+        #expect(recover.stderr.contains("left no readable record") && recover.stderr.contains("refs/timeturner/safety/") && recover.stderr.contains("nothing was changed"), "\(recover)")
+        #expect(try await repo.git("rev-parse", "HEAD").trimmed == moved && repo.exists(".git/timeturner/lock"), "nothing cleared, nothing moved")
+        let safety = try await repo.git("for-each-ref", "--format=%(refname)", "refs/timeturner/safety/").trimmed
+        #expect(try await repo.git("rev-parse", "\(safety)^1").trimmed == ids[3], "the hint's safety ref holds where HEAD was")
+    }
+}
+
 /// Carries results out of a `@Sendable` closure.
 final class ResultBox: @unchecked Sendable {
     private let lock = NSLockLike()

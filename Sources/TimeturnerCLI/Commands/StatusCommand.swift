@@ -36,6 +36,7 @@ struct StatusCommand: ParsableCommand {
             }
             if let state { fields["state"] = state.publicJSON }
             if damaged > 0 { fields["damagedStateRecords"] = .int(Int64(damaged)) }
+            if holder == nil && directory.lockExists { fields["lockUnreadable"] = .bool(true) }
             if let running = AbandonedGuard.running(in: repository) {
                 var guardFields: [String: JSONValue] = ["id": .string(running.holder.id), "abandoned": .bool(running.holder.isStale)]
                 if let deadline = running.holder.deadline { guardFields["until"] = .string(deadline.rfc3339) }
@@ -66,6 +67,10 @@ struct StatusCommand: ParsableCommand {
         } else if interrupted {
             t.out(t.paint("interrupted:", .red) + " " + (state.map { "\($0.operation) \(Terminal.escaped($0.id)) stopped at step \($0.step) (done: \($0.stepsDone.joined(separator: ", ")))" } ?? "a stale lock \(lockPath)"))
             t.out("  run 'git timeturner recover' to finish it or restore the state before it")
+        } else if directory.lockExists {
+            // Named no holder and is too young to be called abandoned (OperationDirectory).
+            t.out(t.paint("lock unreadable:", .red) + " " + Terminal.escaped(directory.unreadableLockDescription))
+            t.out("  " + directory.unreadableLockHint)
         } else {
             t.out("No timeturner operation is running.")
         }

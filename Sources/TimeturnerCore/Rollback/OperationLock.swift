@@ -127,8 +127,11 @@ public struct OperationDirectory: Sendable {
                                       hint: "run 'git timeturner recover' to finish or undo what it was doing and clear the lock")
             }
             if ContinuousClock.now >= deadline {
-                let who = current?.description ?? "an operation whose lock file cannot be read"
-                throw TimeturnerError(.locked, "another timeturner operation holds \(lockPath): \(who)",
+                guard let current else {
+                    throw TimeturnerError(.locked, "another timeturner operation may hold the lock: \(unreadableLockDescription)",
+                                          hint: unreadableLockHint)
+                }
+                throw TimeturnerError(.locked, "another timeturner operation holds \(lockPath): \(current.description)",
                                       hint: "wait for it to finish ('git timeturner status' shows its progress); a lock of a live process is never broken")
             }
             usleep(100_000)
@@ -152,13 +155,24 @@ public struct OperationDirectory: Sendable {
 
     public var lockExists: Bool { access(lockPath, F_OK) == 0 }
 
+    /// A lock file that exists but names no holder (empty or not JSON) and is younger than
+    /// `LockHolder.abandonedAfterSeconds`: an operation taking it this instant, or one killed
+    /// between creating and writing it. The words every command uses for it.
+    public var unreadableLockDescription: String {
+        "its lock file \(lockPath) cannot be read (empty or corrupt): an operation is taking the lock this instant, or one was killed while taking it"
+    }
+
+    public var unreadableLockHint: String {
+        "if no timeturner command is running, the lock counts as abandoned \(LockHolder.abandonedAfterSeconds) s after it was last written; then 'git timeturner recover' clears it"
+    }
+
     /// Removes a lock whose holder is gone. Refuses a live one.
     public func clearStaleLock() throws(TimeturnerError) -> LockHolder? {
         guard lockExists else { return nil }
         let holder = currentHolder()
-        guard let holder, holder.isStale else {
-            throw TimeturnerError(.locked, "\(lockPath) is held by \(holder?.description ?? "an unreadable holder")",
-                                  hint: holder == nil ? "if no timeturner runs, look at the file and remove it by hand" : "wait for it to finish; a live lock is never broken")
+        guard let holder else { throw TimeturnerError(.locked, "the lock may be held: \(unreadableLockDescription)", hint: unreadableLockHint) }
+        guard holder.isStale else {
+            throw TimeturnerError(.locked, "\(lockPath) is held by \(holder.description)", hint: "wait for it to finish; a live lock is never broken")
         }
         // Another process may have cleared this same lock since we read it, and a new operation
         // taken the lock: removing whatever is at the path would break that live lock. So the lock

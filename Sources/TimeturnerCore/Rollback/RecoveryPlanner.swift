@@ -60,7 +60,10 @@ public struct RecoveryPlanner {
         let directory = OperationDirectory(repository: repository)
         let holder = directory.currentHolder()
         if directory.lockExists, !(holder?.isStale ?? false) {
-            throw TimeturnerError(.locked, "\(holder?.description ?? "an operation") holds \(directory.lockPath) and is still running",
+            guard let holder else {
+                throw TimeturnerError(.locked, "the lock may be held: \(directory.unreadableLockDescription)", hint: directory.unreadableLockHint)
+            }
+            throw TimeturnerError(.locked, "\(holder.description) holds \(directory.lockPath) and is still running",
                                   hint: "wait for it to finish; a lock of a live process is never broken ('git timeturner status' shows where it is)")
         }
         let read = directory.readStateReport()
@@ -69,6 +72,13 @@ public struct RecoveryPlanner {
             if read.damagedRecords > 0 {
                 throw TimeturnerError(.refused, OperationDirectory.damageWarning(read.damagedRecords, state: nil, path: directory.statePath) + "; nothing was changed",
                                       hint: "its safety backup, if it wrote one, is under refs/timeturner/safety/ ('git for-each-ref refs/timeturner/safety/'); put back by hand what it changed, then remove \(directory.statePath) and run 'git timeturner recover' again to clear the lock")
+            }
+            // No record at all (the file missing, or empty: a crash before its first record was
+            // on disk) says nothing changed, unless the operation wrote its safety backup: that
+            // comes after records that did not survive, so it may have changed anything.
+            if let holder, !holder.id.isEmpty, let backup = try? repository.reference(SafetyBackup.ref(for: holder.id)) {
+                throw TimeturnerError(.refused, "\(holder.description) left no readable record in \(directory.statePath), but it wrote its safety backup \(backup.name), so it may have changed the branch, the index or the work tree; nothing was changed",
+                                      hint: "the state before it is kept in \(backup.name) ('git show \(backup.name)'; its first parent is where HEAD was); put back by hand what it changed, then remove \(directory.lockPath) and \(directory.statePath)")
             }
             let action: RecoveryAction = directory.lockExists && holder != nil ? .clearStaleLock(holder!) : .nothingToDo
             return RecoveryPlan(action: action, state: nil, current: nil, tiers: [])
