@@ -152,6 +152,22 @@ extension RecoveryTests {
         #expect(try await repo.timeturner("rollback", "--to", ids[2], "--yes").status == 0)
     }
 
+    /// A lock file of the registry's left behind (a crash): a rollback refuses before it changes
+    /// anything, as for git's other lock files, since it could not journal what it did; `good`
+    /// names the lock file instead of blaming concurrent writers.
+    @Test func aRegistryLockLeftBehindIsRefusedUpFrontAndNamed() async throws {
+        let repo = try await ScratchRepository()
+        let ids = try await history(repo)
+        try repo.write(".git/refs/timeturner/registry.lock", "")
+        let rollback = try await repo.timeturner("rollback", "--to", ids[1], "--yes")
+        #expect(rollback.status == 3 && rollback.stderr.contains("refs/timeturner/registry.lock") && rollback.stderr.contains("nothing was changed"), "\(rollback)")
+        #expect(try await repo.git("rev-parse", "HEAD").trimmed == ids[3])
+        #expect(try await repo.git("for-each-ref", "refs/timeturner/").isEmpty, "no safety backup written")
+        let good = try await repo.timeturner("good", "--env", "production")
+        #expect(good.status == 1 && good.stderr.contains("refs/timeturner/registry.lock stayed in place") && good.stderr.contains("remove the stale"), "\(good)")
+        #expect(!good.stderr.contains("kept changing under concurrent writers"), "\(good)")
+    }
+
     /// A state file with no record (empty: the records did not survive) does not mean nothing
     /// changed when the operation wrote its safety backup, which comes after its first records:
     /// `recover` refuses and says where the state before it is, instead of clearing the lock and

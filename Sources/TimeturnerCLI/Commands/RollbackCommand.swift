@@ -160,7 +160,14 @@ struct RollbackCommand: AsyncParsableCommand {
             t.out("Rolled back \(Terminal.escaped(plan.code.head.displayName)) to \(plan.code.target.short) (\(Terminal.escaped(plan.code.targetName))) in \(result.event?.durationMs ?? 0) ms: \(plan.code.mode.rawValue), rollback \(plan.id)")
             if !plan.tiers.isEmpty { t.out("  tiers:         code, " + plan.tiers.map(\.name).joined(separator: ", ")) }
             t.out("  safety backup: \(plan.safetyRef)")
-            t.out("  undo it:       git timeturner undo \(plan.id)")
+            if result.journaled {
+                t.out("  undo it:       git timeturner undo \(plan.id)")
+            } else {
+                // `undo` finds a rollback through its journal event, which the warning above says
+                // could not be written: the safety backup is what is left to go back by.
+                t.out("  undo it:       not with 'git timeturner undo': the journal event was not written (see the warning);")
+                t.out("                 the state before is kept in \(plan.safetyRef) ('git show \(plan.safetyRef)')")
+            }
         }
     }
 }

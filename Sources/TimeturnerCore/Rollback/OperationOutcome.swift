@@ -53,6 +53,9 @@ public struct OperationResult: Sendable {
     public let event: OperationEvent?
     public let safetyRef: String
     public let from: OID
+    /// Whether the journal event was written. When it was not (a warning said why), `undo`
+    /// cannot find the operation by its id; its safety backup is all that names it.
+    public internal(set) var journaled = true
 
     /// The error the command exits with; nil when it succeeded. Exit codes follow its kind.
     public var error: TimeturnerError? {

@@ -8,7 +8,9 @@ struct RepositoryPreflight {
 
     func check(head: HeadPosition, operation: String, holdingLock: Bool = false) throws(TimeturnerError) {
         try requireNothingInterrupted(operation: operation, holdingLock: holdingLock)
-        let locks = repository.gitLockFiles(forReferences: [head.movingReference])
+        // The registry's too: every operation ends with a journal event, and a lock left there
+        // would let it change everything and then fail to record it (undo finds it by its event).
+        let locks = repository.gitLockFiles(forReferences: [head.movingReference, StorageLayout.registryRef])
         if !locks.isEmpty {
             throw TimeturnerError(.refused, "git's lock file\(locks.count == 1 ? "" : "s") \(locks.joined(separator: ", ")) exist\(locks.count == 1 ? "s" : ""): a git command is writing, or one crashed while writing; nothing was changed",
                                   hint: "wait for the running git to finish; if none runs (check with 'ps -C git'), remove the stale file: rm \(locks.map(Self.quoted).joined(separator: " "))")

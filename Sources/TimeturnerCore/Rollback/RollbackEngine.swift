@@ -131,14 +131,18 @@ public struct RollbackEngine {
         var event = run.event(outcome: outcome)
         run.recorder.state.event = RollbackJournal.json(event)
         try? await run.recorder.enter(.writeJournal)
+        var journaled = true
         do {
             try fault?.inject(before: .writeJournal, interruption: interruption)
             event = try RollbackJournal(repository: repository).append(event, by: attribution)
             try? run.recorder.finish(.writeJournal)
         } catch {
+            journaled = false
             progress.report(.warning("could not write the journal event: \(error.message) \(error.causes.joined(separator: "; "))"))
         }
         if case .restoreFailed = outcome {} else { directory.removeState() }
-        return run.result(outcome, event: event)
+        var result = run.result(outcome, event: event)
+        result.journaled = journaled
+        return result
     }
 }
