@@ -161,6 +161,14 @@ import TestSupport
         #expect(refused.status == 64, "\(refused)")
         #expect(refused.stderr.contains("timeturner.verify (from command line) is empty: it would pass without checking anything"))
         #expect(repo.read("app.txt") == "v2\n")
+        // The same for --verify itself: an empty or blank command printed "verify:  passed".
+        for blank in ["", " ", "\t"] {
+            let run = try await repo.timeturner("rollback", "--to", "HEAD~1", "--verify", blank, "--yes")
+            #expect(run.status == 64 && run.stderr.contains("--verify is given an empty command: it would pass without checking anything"), "\(run)")
+            #expect(repo.read("app.txt") == "v2\n" && !run.stdout.contains("passed"))
+        }
+        let dry = try await repo.timeturner("rollback", "--to", "HEAD~1", "--verify", "", "--dry-run")
+        #expect(dry.status == 64, "a dry run says so too: \(dry)")
     }
 }
 

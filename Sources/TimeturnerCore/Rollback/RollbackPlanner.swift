@@ -82,6 +82,10 @@ public struct RollbackPlanner {
             throw TimeturnerError(.usage, "timeturner.verify (from \(empty.origin)) is empty: it would pass without checking anything",
                                   hint: "set a command that exits 0 when the application works, or remove the empty line")
         }
+        if request.verifyCommands.contains(where: { $0.allSatisfy(\.isWhitespace) }) {
+            throw TimeturnerError(.usage, "--verify is given an empty command: it would pass without checking anything",
+                                  hint: "give a command that exits 0 when the application works, e.g. --verify 'make smoke'")
+        }
         let timeout = request.verifyTimeout
         return request.verifyCommands.map { VerificationCommand(command: $0, timeout: timeout, origin: "command line") }
             + configured.map { VerificationCommand(command: $0.value, timeout: timeout, origin: $0.origin.description) }
