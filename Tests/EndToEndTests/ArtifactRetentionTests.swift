@@ -170,6 +170,28 @@ import TestSupport
         let dry = try await repo.timeturner("rollback", "--to", "HEAD~1", "--verify", "", "--dry-run")
         #expect(dry.status == 64, "a dry run says so too: \(dry)")
     }
+
+    /// `git -c timeturner.verify=… timeturner rollback` through git itself, which hands its `-c`
+    /// on in GIT_CONFIG_PARAMETERS (libgit2 does not read it): the verification runs, and fails
+    /// here, so the rollback is restored (exit 5). It used to run unverified, exit 0.
+    @Test func settingsGivenToGitWithDashCReachTheTool() async throws {
+        let repo = try await ScratchRepository()
+        try await repo.commit("v1", files: ["app.txt": "v1\n"])
+        let head = try await repo.commit("v2", files: ["app.txt": "v2\n"])
+        let binaryDirectory = String(TimeturnerBinary.path[..<TimeturnerBinary.path.lastIndex(of: "/")!])
+        repo.setEnvironment("PATH", binaryDirectory + ":" + (repo.environment["PATH"] ?? "/usr/bin:/bin"))
+        let failing = try await repo.gitResult(["-c", "timeturner.verify=test \"$(cat app.txt)\" = v2", "timeturner", "rollback", "--to", "HEAD~1", "--yes"])
+        #expect(failing.status == 5, "\(failing)")
+        #expect(failing.stderr.contains("verify: test \"$(cat app.txt)\" = v2 failed"), "\(failing)")
+        #expect(try await repo.git("rev-parse", "HEAD").trimmed == head && repo.read("app.txt") == "v2\n")
+        let plan = try await repo.gitResult(["-c", "timeturner.verify=true", "timeturner", "rollback", "--to", "HEAD~1", "--dry-run"])
+        #expect(plan.status == 0 && plan.stdout.contains("verify   true (timeout 5m, from git -c)"), "\(plan)")
+        // The tool's own -c comes after git's and wins.
+        let both = try await repo.gitResult(["-c", "timeturner.verify=false", "timeturner", "rollback", "-c", "timeturner.verify=true", "--to", "HEAD~1", "--yes"])
+        #expect(both.status == 0, "\(both)")
+        let noValue = try await repo.gitResult(["-c", "timeturner.verify", "timeturner", "rollback", "--to", "HEAD", "--dry-run"])
+        #expect(noValue.status == 64 && noValue.stderr.contains("gives timeturner.verify no value"), "\(noValue)")
+    }
 }
 
 /// `history` shows level and each tier's duration; `history --stats` the time to recovery

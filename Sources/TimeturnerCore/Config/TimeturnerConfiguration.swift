@@ -2,10 +2,12 @@ public import GitKit
 
 /// Where a setting came from, lowest priority first: the committed `.timeturner`, then the
 /// user's and the machine's git configuration, then the repository's own `.git/config`, then
-/// `-c key=value` on the command line.
+/// git's own `-c` (`git -c key=value timeturner …`), then `-c key=value` given to the tool.
 public enum ConfigurationOrigin: Sendable, Equatable, CustomStringConvertible {
     case sharedFile(path: String)
     case gitConfig(ConfigLevel)
+    /// `git -c` and `git --config-env`, which git hands on in its environment (GitCommandLineSettings).
+    case gitCommandLine
     case commandLine
 
     /// Higher wins.
@@ -22,7 +24,8 @@ public enum ConfigurationOrigin: Sendable, Equatable, CustomStringConvertible {
             case .app: 6
             case .other: 6
             }
-        case .commandLine: 7
+        case .gitCommandLine: 7
+        case .commandLine: 8
         }
     }
 
@@ -30,6 +33,7 @@ public enum ConfigurationOrigin: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .sharedFile: ".timeturner"
         case .gitConfig(let level): "\(level) git config"
+        case .gitCommandLine: "git -c"
         case .commandLine: "command line"
         }
     }
@@ -131,6 +135,14 @@ public struct TimeturnerConfiguration: Sendable {
             }
         } catch {
             throw TimeturnerError(error, doing: "read the git configuration")
+        }
+        for (raw, value) in try GitCommandLineSettings.entries(in: environment) {
+            guard let key = normalisedKey(raw) else { continue }  // git's own settings, read by git and libgit2
+            guard let value else {
+                throw TimeturnerError(.usage, "'git -c \(raw)' gives \(key) no value",
+                                      hint: "give it one: git -c \(raw)=<value> timeturner …")
+            }
+            settings.append(ConfigurationSetting(key: key, value: value, origin: .gitCommandLine))
         }
         for override in overrides {
             guard let equals = override.firstIndex(of: "="), let key = normalisedKey(String(override[..<equals])) else {
