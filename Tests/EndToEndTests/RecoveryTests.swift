@@ -168,10 +168,10 @@ extension RecoveryTests {
         #expect(!good.stderr.contains("kept changing under concurrent writers"), "\(good)")
     }
 
-    /// A state file with no record (empty: the records did not survive) does not mean nothing
-    /// changed when the operation wrote its safety backup, which comes after its first records:
-    /// `recover` refuses and says where the state before it is, instead of clearing the lock and
-    /// leaving a half-done rollback behind as if it had never run.
+    /// A state file with no record is what a power loss before the first change leaves
+    /// (StateDurabilityTests), but not when the branch has moved since the safety backup: records
+    /// that were synced are gone. `recover` refuses and says where the state before it is,
+    /// instead of clearing the lock and leaving a half-done rollback behind as if it had never run.
     @Test func anEmptyStateFileAfterTheSafetyBackupIsRefusedNotAbandoned() async throws {
         let repo = try await ScratchRepository()
         let ids = try await history(repo)
@@ -184,7 +184,7 @@ extension RecoveryTests {
         try repo.write(".git/timeturner/state.jsonl", "")
         let recover = try await repo.timeturner("recover", "--yes")
         #expect(recover.status == 3, "\(recover)")
-        #expect(recover.stderr.contains("left no readable record") && recover.stderr.contains("refs/timeturner/safety/") && recover.stderr.contains("nothing was changed"), "\(recover)")
+        #expect(recover.stderr.contains("left no readable record") && recover.stderr.contains("has moved from where its safety backup refs/timeturner/safety/") && recover.stderr.contains("nothing was changed"), "\(recover)")
         #expect(try await repo.git("rev-parse", "HEAD").trimmed == moved && repo.exists(".git/timeturner/lock"), "nothing cleared, nothing moved")
         let safety = try await repo.git("for-each-ref", "--format=%(refname)", "refs/timeturner/safety/").trimmed
         #expect(try await repo.git("rev-parse", "\(safety)^1").trimmed == ids[3], "the hint's safety ref holds where HEAD was")

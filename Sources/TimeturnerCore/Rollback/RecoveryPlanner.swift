@@ -73,12 +73,16 @@ public struct RecoveryPlanner {
                 throw TimeturnerError(.refused, OperationDirectory.damageWarning(read.damagedRecords, state: nil, path: directory.statePath) + "; nothing was changed",
                                       hint: "its safety backup, if it wrote one, is under refs/timeturner/safety/ ('git for-each-ref refs/timeturner/safety/'); put back by hand what it changed, then remove \(directory.statePath) and run 'git timeturner recover' again to clear the lock")
             }
-            // No record at all (the file missing, or empty: a crash before its first record was
-            // on disk) says nothing changed, unless the operation wrote its safety backup: that
-            // comes after records that did not survive, so it may have changed anything.
-            if let holder, !holder.id.isEmpty, let backup = try? repository.reference(SafetyBackup.ref(for: holder.id)) {
-                throw TimeturnerError(.refused, "\(holder.description) left no readable record in \(directory.statePath), but it wrote its safety backup \(backup.name), so it may have changed the branch, the index or the work tree; nothing was changed",
-                                      hint: "the state before it is kept in \(backup.name) ('git show \(backup.name)'; its first parent is where HEAD was); put back by hand what it changed, then remove \(directory.lockPath) and \(directory.statePath)")
+            // No record at all (the file missing or empty) is what a power loss before the first
+            // change leaves: the records before it are not synced, the one before each change is,
+            // so nothing changed. Unless the branch is no longer where the operation's safety
+            // backup says it was: then records that were on disk are gone (the file truncated or
+            // removed by hand, a damaged file system), and clearing the lock would abandon a
+            // half-done operation as if it had never run.
+            if let holder, !holder.id.isEmpty, let backup = try? SafetyBackup.read(id: holder.id, in: repository),
+               let now = try? repository.reference(backup.head.movingReference)?.target, now != backup.headCommit {
+                throw TimeturnerError(.refused, "\(holder.description) left no readable record in \(directory.statePath), but \(backup.head.movingReference) has moved from where its safety backup \(backup.ref) says it was (\(backup.headCommit.short), now \(now.short)): it changed things no record tells; nothing was changed",
+                                      hint: "the state before it is kept in \(backup.ref) ('git show \(backup.ref)'; its first parent is where HEAD was); put back by hand what it changed, then remove \(directory.lockPath) and \(directory.statePath)")
             }
             let action: RecoveryAction = directory.lockExists && holder != nil ? .clearStaleLock(holder!) : .nothingToDo
             return RecoveryPlan(action: action, state: nil, current: nil, tiers: [])

@@ -116,7 +116,7 @@ public struct SafetyBackup: Sendable, Equatable {
                 try repository.setReference(head.movingReference, to: headCommit, expecting: current,
                                             logMessage: "timeturner: restore the state before \(rollbackID)")
             }
-            checkingOut = try repository.changes(from: baseline, to: workTree)
+            checkingOut = try pathsToPutBack(from: baseline, in: repository)
             try repository.checkout(tree: workTree, baseline: baseline, paths: checkingOut.map(\.path), safety: .force)
             checkingOut = []
             if let indexFile {
@@ -133,6 +133,23 @@ public struct SafetyBackup: Sendable, Equatable {
             throw TimeturnerError(.failure, "could not restore the state kept in \(ref)",
                                   causes: [error.describedCause] + SafetyBackup.unreadableBlobs(checkingOut, in: repository))
         }
+    }
+
+    /// What putting the captured work tree back over `baseline` (the tree the work tree holds, or
+    /// was being checked out to) changes: every path that differs, except the untracked files of
+    /// the capture that `baseline` does not have. The operation carried those across untouched (it
+    /// writes only paths of its trees, and refuses an untracked file in their way), so they are
+    /// still there, or the user has changed or removed them since; writing them again would at
+    /// best rewrite the same bytes and at worst clash with the state they are in now: a file the
+    /// rolled-back `.gitignore` ignores made every restore and undo fail on it, and the restore of
+    /// a failed undo deleted it (the safety backup still holds every one of them).
+    func pathsToPutBack(from baseline: OID, in repository: Repository) throws(GitError) -> [TreeChange] {
+        var kept: [TreeChange] = []
+        for change in try repository.changes(from: baseline, to: workTree) {
+            if change.kind == .added, indexTree != workTree, try repository.treeEntry(change.path, in: indexTree) == nil { continue }
+            kept.append(change)
+        }
+        return kept
     }
 
     /// libgit2 names the tree whose checkout failed, not the file: after a failed checkout, the

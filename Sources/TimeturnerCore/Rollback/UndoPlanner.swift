@@ -75,7 +75,7 @@ public struct UndoPlanner {
             head = try repository.headCommit()
             headCommit = try repository.commit(head)
             status = try repository.workTreeStatus()
-            changes = try repository.changes(from: headCommit.tree, to: backup.workTree)
+            changes = try backup.pathsToPutBack(from: headCommit.tree, in: repository)
         } catch {
             throw TimeturnerError(error, doing: "compare the work tree with \(backup.ref)")
         }

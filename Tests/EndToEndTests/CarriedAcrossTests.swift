@@ -1,0 +1,76 @@
+import Glibc
+import Testing
+import TestSupport
+
+/// Untracked files a rollback carries across untouched must come out of a restore and an undo
+/// untouched too. The safety backup holds them (`S^{tree}`), but writing them back is not the
+/// restore's business: found by an adversarial run, a file that the rolled-back `.gitignore`
+/// now ignores made every restore fail (exit 6, and `recover` failed the same way each time),
+/// made undo fail, and the restore of that failed undo deleted it while saying nothing was lost;
+/// an untracked symlink made undo refuse as if it had been changed.
+@Suite struct CarriedAcrossTests {
+    /// c1 ignores *.tmp, c2 does not; an untracked a.tmp sits in the work tree at c2.
+    func repositoryWithAFileTheTargetIgnores() async throws -> (ScratchRepository, String) {
+        let repo = try await ScratchRepository()
+        let first = try await repo.commit("c1", files: ["f": "a\n", ".gitignore": "*.tmp\n"])
+        try await repo.git("rm", "-q", ".gitignore")
+        try await repo.git("commit", "-q", "-m", "c2")
+        try repo.write("a.tmp", "precious\n")
+        return (repo, first)
+    }
+
+    @Test(arguments: ["reset", "revert"])
+    func aFileTheTargetIgnoresSurvivesRollbackAndUndo(mode: String) async throws {
+        let (repo, first) = try await repositoryWithAFileTheTargetIgnores()
+        let before = try await repo.fingerprint()
+        let rollback = try await repo.timeturner("rollback", "--to", first, "--mode", mode, "--yes")
+        #expect(rollback.status == 0, "\(rollback)")
+        #expect(try await repo.git("status", "--porcelain", "--ignored").contains("!! a.tmp"), "ignored now")
+        let undo = try await repo.timeturner("undo", "--yes")
+        #expect(undo.status == 0, "\(mode): \(undo)")
+        #expect(repo.read("a.tmp") == "precious\n")
+        if mode == "reset" { #expect(try await repo.fingerprint() == before, "exactly as before") }
+        #expect(try await repo.timeturner("undo", "--yes").stderr.contains("no rollback to undo"), "the undo is recorded as done")
+    }
+
+    @Test(arguments: ["reset", "revert"])
+    func aFailedVerificationRestoresOverAFileTheTargetIgnores(mode: String) async throws {
+        let (repo, first) = try await repositoryWithAFileTheTargetIgnores()
+        let before = try await repo.fingerprint()
+        let run = try await repo.timeturner("rollback", "--to", first, "--mode", mode, "--verify", "false", "--yes")
+        #expect(run.status == 5, "restored, not stuck (exit 6): \(run)")
+        #expect(try await repo.fingerprint() == before)
+        #expect(!repo.exists(".git/timeturner/state.jsonl") && !repo.exists(".git/timeturner/lock"))
+    }
+
+    @Test func anUntrackedSymlinkDoesNotBlockUndo() async throws {
+        let repo = try await ScratchRepository()
+        let first = try await repo.commit("c1", files: ["f": "a\n"])
+        try await repo.commit("c2", files: ["f": "b\n"])
+        #expect(symlink("f", repo.path + "/link") == 0)
+        let before = try await repo.fingerprint()
+        #expect(try await repo.timeturner("rollback", "--to", first, "--mode", "reset", "--yes").status == 0)
+        let undo = try await repo.timeturner("undo", "--yes")
+        #expect(undo.status == 0, "\(undo)")
+        #expect(try await repo.fingerprint() == before)
+    }
+
+    /// An untracked file changed after the rollback is the user's newer work: undo leaves it
+    /// as it is now (the safety backup keeps the version from before the rollback).
+    @Test func anUntrackedFileChangedAfterTheRollbackIsLeftAsItIsNow() async throws {
+        let repo = try await ScratchRepository()
+        let first = try await repo.commit("c1", files: ["f": "a\n"])
+        try await repo.commit("c2", files: ["f": "b\n"])
+        try repo.write("notes.txt", "before\n")
+        #expect(try await repo.timeturner("rollback", "--to", first, "--yes").status == 0)
+        try repo.write("notes.txt", "after\n")
+        let undo = try await repo.timeturner("undo", "--yes")
+        #expect(undo.status == 0, "\(undo)")
+        #expect(repo.read("notes.txt") == "after\n" && repo.read("f") == "b\n")
+        var kept: [String] = []
+        for ref in try await repo.git("for-each-ref", "--format=%(refname)", "refs/timeturner/safety/").lines {
+            kept.append(try await repo.git("show", "\(ref):notes.txt"))
+        }
+        #expect(kept.sorted() == ["after\n", "before\n"], "the rollback's backup keeps the version from before, the undo's the one after")
+    }
+}
