@@ -102,6 +102,19 @@ extension Repository {
         return info.st_mode & S_IFMT == S_IFDIR
     }
 
+    /// Whether the work-tree directory at `relativePath` holds anything (nil: no such directory).
+    /// A submodule's directory that holds its checkout, and perhaps its own `.git`, is not empty.
+    public func workTreeDirectoryHoldsEntries(_ relativePath: String) -> Bool? {
+        guard workTreeEntryIsDirectory(relativePath) == true, let root = workTree else { return nil }
+        guard let directory = PathBytes.withCString(root + relativePath, { opendir($0) }) else { return true }
+        defer { closedir(directory) }
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+            if name != [0x2E] && name != [0x2E, 0x2E] { return true }
+        }
+        return false
+    }
+
     /// The commit whose id starts with `prefix` (hex, at least 4 digits), or nil when none or several do.
     public func commit(withPrefix prefix: String) -> OID? {
         guard prefix.count >= 4, prefix.count <= 40, prefix.allSatisfy(\.isHexDigit) else { return nil }

@@ -74,3 +74,33 @@ import TestSupport
         #expect(kept.sorted() == ["after\n", "before\n"], "the rollback's backup keeps the version from before, the undo's the one after")
     }
 }
+
+/// A rollback (or undo) that removes a gitlink: libgit2's checkout deletes the submodule's
+/// directory with everything in it. An adversarial run lost a repository made with `git init` in
+/// place (its `.git` and its only commit) and an absorbed submodule's ignored files, with exit 0
+/// and a warning that said the checkout was left alone. Now refused while the directory holds
+/// anything; an empty one (never checked out) is removed as before.
+@Suite struct SubmoduleRemovalTests {
+    @Test(arguments: ["reset", "revert"])
+    func aRollbackThatRemovesACheckedOutSubmoduleIsRefused(mode: String) async throws {
+        let repo = try await ScratchRepository()
+        let first = try await repo.commit("c1", files: ["f": "a\n"])
+        let embedded = repo.path + "/emb"
+        _ = try await runProcess("/bin/sh", ["-c", "git init -q emb && cd emb && echo e >e && git add e && git commit -qm only-copy && echo s >.git/x.log"],
+                                 environment: repo.environment, in: repo.path)
+        let only = try await runProcess("git", ["rev-parse", "HEAD"], environment: repo.environment, in: embedded).stdout.trimmed
+        try await repo.git("add", "emb")
+        try await repo.git("commit", "-q", "-m", "c2")
+        let head = try await repo.git("rev-parse", "HEAD").trimmed
+        let before = try await repo.fingerprint()
+        let run = try await repo.timeturner("rollback", "--to", first, "--mode", mode, "--yes")
+        #expect(run.status == 3 && run.stderr.contains("removes the submodule emb") && run.stderr.contains("nothing was changed"), "\(run)")
+        #expect(try await repo.git("rev-parse", "HEAD").trimmed == head)
+        #expect(try await repo.fingerprint() == before)
+        let kept = try await runProcess("git", ["cat-file", "-t", only], environment: repo.environment, in: embedded)
+        #expect(kept.stdout.trimmed == "commit" && repo.read("emb/.git/x.log") == "s\n", "the nested repository is whole")
+        // The directory moved away, as the hint says: the rollback goes ahead.
+        #expect(rename(embedded, repo.path + "/../emb-aside") == 0)
+        #expect(try await repo.timeturner("rollback", "--to", first, "--mode", mode, "--yes").status == 0)
+    }
+}

@@ -85,6 +85,7 @@ public struct UndoPlanner {
         }
         try requireNothingOverwritten(status, changes: changes, backup: backup)
         try WorkTreeGuard.requireCommittedContentReadable(changes, in: repository, operation: "undo")
+        try WorkTreeGuard.requireNoSubmoduleCheckoutRemoved(changes, in: repository, operation: "undo")
         let summary = (try? repository.commit(backup.headCommit).summary) ?? ""
         let code = CodeRollback(mode: .reset, targetName: "the state before rollback \(entry.id)", target: backup.headCommit,
                                 targetSummary: summary, environment: entry.event["env"]?.stringValue, head: backup.head,

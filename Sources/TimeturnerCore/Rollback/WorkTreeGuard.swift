@@ -11,6 +11,21 @@ enum WorkTreeGuard {
         try check(status, against: changes)
         try requireNothingHidden(changes, in: repository)
         try requireCommittedContentReadable(changes, in: repository)
+        try requireNoSubmoduleCheckoutRemoved(changes, in: repository)
+    }
+
+    /// A gitlink the operation removes (or turns into a file) leaves its directory to the
+    /// checkout, which deletes it with everything in it: the submodule's checkout, its ignored
+    /// files and, for a submodule made with `git init` in place, its own `.git` with commits no
+    /// other repository has. git keeps such a directory; so, refuse, unless it is empty (a
+    /// submodule never checked out), which loses nothing.
+    static func requireNoSubmoduleCheckoutRemoved(_ changes: [TreeChange], in repository: Repository,
+                                                  operation: String = "rollback") throws(TimeturnerError) {
+        let removed = changes.filter { $0.oldMode == 0o160000 && $0.newMode != 0o160000 }
+            .filter { repository.workTreeDirectoryHoldsEntries($0.path) == true }.map(\.path)
+        guard let first = removed.first else { return }
+        throw TimeturnerError(.refused, "the \(operation) removes the submodule\(removed.count == 1 ? "" : "s") \(list(removed)), whose checked-out files (and perhaps its own repository) the checkout would delete with it; nothing was changed",
+                              hint: "move the submodule's directory away first (mv \(PathBytes.quoted(first)) ../), or 'git submodule deinit' it if its commits are pushed, then run it again")
     }
 
     /// A file the rollback replaces or deletes is clean (a dirty one was refused above), so its
