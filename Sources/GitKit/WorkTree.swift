@@ -100,8 +100,18 @@ extension Repository {
             return try patterns.withUnsafeMutableBufferPointer { (buffer) throws(GitError) -> OID in
                 var spec = git_strarray(strings: buffer.baseAddress, count: 1)
                 try Libgit2.check("record changed and deleted files") { git_index_update_all(index, &spec, nil, nil) }
+                // An untracked repository inside the work tree (a `git init` or clone in a
+                // subdirectory) comes as its directory, `tool/`, which libgit2 cannot add ("invalid
+                // path"): every rollback failed on it. It is another repository, which the rollback
+                // leaves alone (or refuses when it is in the way), so it is left out, as it is
+                // left out of every snapshot git itself takes.
+                let skipNestedRepositories: git_index_matched_path_cb = { path, _, _ in
+                    guard let path else { return 0 }
+                    let length = strlen(path)
+                    return length > 0 && path[length - 1] == 0x2F ? 1 : 0
+                }
                 try Libgit2.check("record untracked files") {
-                    git_index_add_all(index, &spec, GIT_INDEX_ADD_DEFAULT.rawValue, nil, nil)
+                    git_index_add_all(index, &spec, GIT_INDEX_ADD_DEFAULT.rawValue, skipNestedRepositories, nil)
                 }
                 var out = git_oid()
                 try Libgit2.check("write the work tree as a tree") { git_index_write_tree(&out, index) }

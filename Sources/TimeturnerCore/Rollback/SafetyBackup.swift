@@ -8,7 +8,7 @@ public import GitKit
 ///   were (version, extensions, assume-unchanged and skip-worktree flags), which a tree cannot
 ///   carry; restore and undo put these bytes back (absent in backups written before 0.2);
 /// - `S^{tree}` = the work tree as it was: tracked files with their uncommitted content,
-///   deleted files left out, untracked (not ignored) files added — what `git stash -u` keeps;
+///   deleted files left out, untracked (not ignored) files added — what `git stash -u` keeps (an untracked repository inside it is left out: WorkTree.swift);
 /// - the message's trailers name the rollback, where HEAD was (a branch or `detached`) and
 ///   whether the work tree was dirty.
 ///
