@@ -324,6 +324,29 @@ extension Repository {
 }
 
 extension Repository {
+    /// What a work-tree file holds now, as `git add` would store it: the blob id through the
+    /// path's filters (line endings), the bytes as they are on disk (a symlink: its target), and
+    /// whether it is a symlink. Nil when nothing is there or it cannot be read (a directory).
+    public func workTreeFileAsAdded(_ relativePath: String) -> (id: OID, bytes: [UInt8], isSymlink: Bool)? {
+        guard let root = workTree else { return nil }
+        let full = root + relativePath
+        var info = stat()
+        guard PathBytes.withCString(full, { lstat($0, &info) }) == 0 else { return nil }
+        var out = git_oid()
+        if info.st_mode & S_IFMT == S_IFLNK {
+            var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX))
+            let length = PathBytes.withCString(full) { path in buffer.withUnsafeMutableBytes { readlink(path, $0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count) } }
+            guard length >= 0 else { return nil }
+            let target = Array(buffer.prefix(length))
+            guard target.withUnsafeBytes({ git_odb_hash(&out, $0.baseAddress, $0.count, GIT_OBJECT_BLOB) }) == 0 else { git_error_clear(); return nil }
+            return (OID(out), target, true)
+        }
+        guard info.st_mode & S_IFMT == S_IFREG, let bytes = readWholeFile(full) else { return nil }
+        let result = PathBytes.withCString(full) { path in PathBytes.withCString(relativePath) { git_repository_hashfile(&out, handle, path, GIT_OBJECT_BLOB, $0) } }
+        guard result == 0 else { git_error_clear(); return nil }
+        return (OID(out), bytes, false)
+    }
+
     /// The blob id a work-tree file would get (no filters applied), or nil when it cannot be read.
     /// Used to tell whether an untracked file is byte-for-byte one the tool itself captured.
     public func hashWorkTreeFile(_ relativePath: String) -> OID? {

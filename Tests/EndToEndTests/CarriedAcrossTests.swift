@@ -75,6 +75,29 @@ import TestSupport
         #expect(try await repo.fingerprint() == before)
     }
 
+    /// A file the rollback wrote, changed again while its verification ran (by the command, or
+    /// by a person): the restore puts back the state from before, as it says, but the changed
+    /// bytes were in no ref and no object, and were destroyed. Now they are kept first.
+    @Test(arguments: ["reset", "revert"])
+    func aFileChangedWhileVerificationRanIsKeptBeforeTheRestore(mode: String) async throws {
+        let repo = try await ScratchRepository()
+        let first = try await repo.commit("c1", files: ["f": "a\n", "k": "k\n"])
+        try await repo.commit("c2", files: ["f": "b\n"])
+        let before = try await repo.fingerprint()
+        let run = try await repo.timeturner("rollback", "--to", first, "--mode", mode, "--verify", "printf 'precious edit\\n' > f; false", "--yes")
+        #expect(run.status == 5, "\(run)")
+        #expect(try await repo.fingerprint() == before, "restored exactly")
+        let ref = try await repo.git("for-each-ref", "--format=%(refname)", "refs/timeturner/edits/").trimmed
+        #expect(ref.hasPrefix("refs/timeturner/edits/") && run.stderr.contains("f changed while the rollback ran") && run.stderr.contains(ref), "\(run)")
+        #expect(try await repo.git("show", "\(ref):f") == "precious edit\n", "the changed bytes are kept")
+        #expect(try await repo.gitResult(["cat-file", "-e", "\(ref):k"]).status != 0, "only the changed file")
+        #expect(try await repo.gitResult(["fsck", "--no-progress", "--strict"]).status == 0)
+        // A verification that changes nothing keeps nothing.
+        let plain = try await repo.timeturner("rollback", "--to", first, "--mode", mode, "--verify", "false", "--yes")
+        #expect(plain.status == 5 && !plain.stderr.contains("changed while"), "\(plain)")
+        #expect(try await repo.git("for-each-ref", "refs/timeturner/edits/").lines.count == 1)
+    }
+
     /// An untracked file changed after the rollback is the user's newer work: undo leaves it
     /// as it is now (the safety backup keeps the version from before the rollback).
     @Test func anUntrackedFileChangedAfterTheRollbackIsLeftAsItIsNow() async throws {

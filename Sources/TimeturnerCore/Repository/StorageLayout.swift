@@ -8,6 +8,9 @@ public enum StorageLayout {
     public static let pointsPrefix = "refs/timeturner/points/"
     public static let registryRef = "refs/timeturner/registry"
     public static let safetyPrefix = "refs/timeturner/safety/"
+    /// Files someone changed while an operation ran, kept before its restore put them back
+    /// (`RollbackEngine.keepChangesMadeMeanwhile`): one commit per operation that needed it.
+    public static let editsPrefix = "refs/timeturner/edits/"
     public static let notesRef = "refs/notes/timeturner"
     /// Fetched copies of other clones' refs, per remote (`sync`). Deliberately outside
     /// `refs/timeturner/`, so a plain `git push <remote> 'refs/timeturner/*'` never sends them.

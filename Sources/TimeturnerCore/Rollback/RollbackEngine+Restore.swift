@@ -36,7 +36,42 @@ extension RollbackEngine {
         let current: OID?
         do { current = try repository.reference(reference)?.target } catch { throw TimeturnerError(error, doing: "read \(reference)") }
         let ours = current != nil && (current == run.result || current == run.plan.code.from)
+        try keepChangesMadeMeanwhile(run, backup)
         try backup.restore(from: ours ? current! : (run.result ?? run.plan.code.from), workTreeTowards: run.plan.code.resultTree, in: repository)
+    }
+
+    /// Files changed by someone else while the operation ran (by hand, or by a verification
+    /// command), in paths the restore is about to put back: neither what the operation wrote
+    /// nor what the safety backup holds, so the restore would destroy the only copy. They are
+    /// kept first, byte for byte as on disk, in one commit at `refs/timeturner/edits/<id>`
+    /// (parent: where the branch is now), and a warning names them. If that cannot be written,
+    /// the restore does not start: it fails, and `recover` can run once the cause is fixed.
+    private func keepChangesMadeMeanwhile(_ run: RollbackRun, _ backup: SafetyBackup) throws(TimeturnerError) {
+        let changes: [TreeChange]
+        do { changes = try backup.pathsToPutBack(from: run.plan.code.resultTree, in: repository) } catch { return }
+        var kept: [(path: String, blob: OID)] = []
+        var symlinks: [String] = []
+        do throws(GitError) {
+            for change in changes {
+                guard let now = repository.workTreeFileAsAdded(change.path), now.id != change.oldID, now.id != change.newID else { continue }
+                kept.append((change.path, try repository.createBlob(now.bytes)))
+                if now.isSymlink { symlinks.append(change.path) }
+            }
+            guard !kept.isEmpty else { return }
+            let ref = StorageLayout.editsPrefix + run.plan.id
+            let parent = run.result ?? run.plan.code.from
+            let message = "timeturner: files changed during \(run.plan.operation.name) \(run.plan.id), kept before its restore\n\n"
+                + kept.map { "\($0.path)\n" }.joined()
+                + (symlinks.isEmpty ? "" : "\nSymbolic links, kept as files holding their target: " + symlinks.joined(separator: ", ") + "\n")
+            let commit = try repository.createCommit(tree: try repository.tree(nil, settingBlobs: kept), parents: [parent],
+                                                     author: attribution.signature, committer: attribution.signature, message: message)
+            try repository.setReference(ref, to: commit, expecting: nil, logMessage: "timeturner: files changed during \(run.plan.id)")
+            progress.report(.warning("\(WorkTreeGuard.list(kept.map(\.path))) changed while the \(run.plan.operation.name) ran: the restore puts back the state from before, and what was there is kept in \(ref) ('git show \(ref) --stat')"))
+        } catch {
+            throw TimeturnerError(.failure, "files changed while the \(run.plan.operation.name) ran could not be kept before the restore, so it did not start",
+                                  hint: "they are still in the work tree as changed; fix the cause, then run 'git timeturner recover'",
+                                  causes: [error.describedCause])
+        }
     }
 
     /// The system restarted (or began to) on the rolled-back state: once everything is back,
