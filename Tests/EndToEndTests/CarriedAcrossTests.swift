@@ -147,3 +147,32 @@ import TestSupport
         #expect(try await repo.timeturner("rollback", "--to", first, "--mode", mode, "--yes").status == 0)
     }
 }
+
+/// Each worktree has its own HEAD, index and work tree; an undo run in another one applied the
+/// rollback's state there (it moved that worktree's HEAD and wrote the first one's untracked
+/// file into it), and the first could then no longer undo its own rollback (adversarial run).
+@Suite struct WorktreeUndoTests {
+    @Test func anUndoOnlyUndoesARollbackOfItsOwnWorktree() async throws {
+        let repo = try await ScratchRepository()
+        let first = try await repo.commit("c1", files: ["f": "a\n"])
+        try await repo.commit("c2", files: ["f": "b\n"])
+        let a = repo.siblingDirectory("wt") + "/A", b = repo.siblingDirectory("wt") + "/B"
+        try await repo.git("worktree", "add", "-q", "--detach", a, "main")
+        try await repo.git("worktree", "add", "-q", "--detach", b, "main~1")
+        try writeFile(a + "/only-in-A", Array("x\n".utf8))
+        let rollback = try await repo.timeturner(["rollback", "--to", first, "--mode", "reset", "--yes", "--json"], in: a)
+        #expect(rollback.status == 0, "\(rollback)")
+        let id = try #require(rollback.stdout.firstMatch(of: /"id": "([^"]+)"/)?.1).description
+        #expect(rollback.stdout.contains("\"worktree\": \"worktrees/A\""), "the event names the worktree: \(rollback)")
+        let headOfB = try await runProcess("git", ["rev-parse", "HEAD"], environment: repo.environment, in: b).stdout
+        let implicit = try await repo.timeturner(["undo", "--yes"], in: b)
+        #expect(implicit.status == 1 && implicit.stderr.contains("a rollback made in another worktree is undone there"), "\(implicit)")
+        let named = try await repo.timeturner(["undo", id, "--yes"], in: b)
+        #expect(named.status == 3 && named.stderr.contains("changed the worktree 'worktrees/A'") && named.stderr.contains("nothing was changed"), "\(named)")
+        #expect(try await runProcess("git", ["rev-parse", "HEAD"], environment: repo.environment, in: b).stdout == headOfB)
+        #expect(access(b + "/only-in-A", F_OK) != 0, "nothing of A's was written into B")
+        let own = try await repo.timeturner(["undo", "--yes"], in: a)
+        #expect(own.status == 0, "A undoes its own: \(own)")
+        #expect(readFile(a + "/f") == Array("b\n".utf8))
+    }
+}

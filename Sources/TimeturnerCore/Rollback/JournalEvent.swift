@@ -117,4 +117,7 @@ public struct OperationEvent: Sendable, Equatable, Codable {
     public var recovers: String?
     /// The clone that wrote it (Sync/CloneIdentity.swift); filled in when the line is written.
     public var clone: String?
+    /// The worktree of that clone it changed: `.` for the main one, `worktrees/<name>` for a
+    /// linked one (its git directory, relative to the common one); filled in when written.
+    public var worktree: String?
 }

@@ -18,6 +18,9 @@ public struct RollbackJournal {
         guard case .object(var fields) = Self.json(event) else { return event }
         // Which clone did it: journals of all clones meet through sync (Sync/CloneIdentity.swift).
         if fields["clone"] == nil { fields["clone"] = .string(try CloneIdentity.current(in: repository)) }
+        // And in which of its worktrees: each has its own HEAD, index and work tree, and an undo
+        // run in another one would apply this rollback's state there.
+        if fields["worktree"] == nil { fields["worktree"] = .string(Self.worktree(of: repository)) }
         let written = try RegistryLedger(repository: repository).append(
             [(shard: RegistryLedger.journalShard(for: attribution.time), event: fields)],
             message: "journal: \(event.type) \(event.id) \(event.status.rawValue)", by: attribution)
@@ -27,7 +30,16 @@ public struct RollbackJournal {
         var result = event
         result.at = written.first?["at"]?.stringValue ?? event.at
         result.clone = fields["clone"]?.stringValue
+        result.worktree = fields["worktree"]?.stringValue
         return result
+    }
+
+    /// `.` for the main worktree, `worktrees/<name>` for a linked one (OperationEvent.worktree).
+    static func worktree(of repository: Repository) -> String {
+        func trimmed(_ path: String) -> String { path.hasSuffix("/") ? String(path.dropLast()) : path }
+        let own = trimmed(repository.gitDirectory), common = trimmed(repository.commonDirectory)
+        guard own != common, own.hasPrefix(common + "/") else { return "." }
+        return String(own.dropFirst(common.count + 1))
     }
 
     /// A typed event as the JSON object the journal stores (absent optionals are left out).
@@ -76,7 +88,7 @@ public struct RollbackJournal {
         let all = try entries().entries
         if let id { return all.first { $0.id == id && $0.type == "rollback" } }
         let undone = Set(all.filter { $0.type == "undo" }.compactMap { $0.event["undoes"]?.stringValue })
-        return try thisClone(all).first { $0.type == "rollback" && $0.status == "succeeded" && !undone.contains($0.id) }
+        return try thisClone(all).first { $0.type == "rollback" && $0.status == "succeeded" && !undone.contains($0.id) && (try? madeHere($0)) != false }
     }
 
     /// The entries this clone wrote, in the given order. Events written before clones were
@@ -84,6 +96,15 @@ public struct RollbackJournal {
     public func thisClone(_ entries: [JournalEntry]) throws(TimeturnerError) -> [JournalEntry] {
         let mine = try CloneIdentity.existing(in: repository)
         return entries.filter { $0.clone == nil || $0.clone == mine }
+    }
+
+    /// Whether `entry` did not change another worktree of this clone. Events from before
+    /// worktrees were recorded name none and count as this one's, as they did then; another
+    /// clone's worktrees are not this clone's, so only its clone is compared (`undo <id>`).
+    public func madeHere(_ entry: JournalEntry) throws(TimeturnerError) -> Bool {
+        guard let worktree = entry.worktree else { return true }
+        if let clone = entry.clone, clone != (try CloneIdentity.existing(in: repository)) { return true }
+        return worktree == Self.worktree(of: repository)
     }
 }
 
@@ -113,6 +134,9 @@ public struct JournalEntry: Sendable, Equatable {
 
     /// The clone that wrote it (`clone`), nil for events from before clones were recorded.
     public var clone: String? { event["clone"]?.stringValue }
+
+    /// The worktree it changed (`worktree`), nil for events from before worktrees were recorded.
+    public var worktree: String? { event["worktree"]?.stringValue }
 }
 
 

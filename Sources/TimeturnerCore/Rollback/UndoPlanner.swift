@@ -58,7 +58,12 @@ public struct UndoPlanner {
     private func undoableEntry(_ rollbackID: String?) throws(TimeturnerError) -> JournalEntry {
         guard let entry = try RollbackJournal(repository: repository).entry(id: rollbackID) else {
             throw TimeturnerError(.failure, rollbackID.map { "no rollback \($0) in the journal" } ?? "no rollback to undo in the journal",
-                                  hint: "list them with 'git timeturner history'")
+                                  hint: "list them with 'git timeturner history'" + (rollbackID == nil ? "; a rollback made in another worktree is undone there" : ""))
+        }
+        let journal = RollbackJournal(repository: repository)
+        guard try journal.madeHere(entry) else {
+            throw TimeturnerError(.refused, "rollback \(entry.id) changed the worktree '\(entry.worktree ?? "")' of this repository, not this one; undoing it here would put that worktree's state into this one; nothing was changed",
+                                  hint: "run the undo in that worktree ('git worktree list' shows where each is)")
         }
         guard entry.succeeded else {
             throw TimeturnerError(.refused, "rollback \(entry.id) ended '\(entry.status)': it left no change behind to undo",
