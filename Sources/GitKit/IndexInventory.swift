@@ -3,6 +3,22 @@ internal import Glibc
 
 /// An index entry that git hides from `git status`: marked assume-unchanged or skip-worktree
 /// (sparse checkouts), or added with intent-to-add.
+/// One index entry without its stat data: what staging and the flags decide.
+public struct IndexEntrySummary: Equatable, Sendable {
+    public let path: String
+    public let stage: Int
+    public let mode: UInt32
+    public let blob: OID
+    public let assumeUnchanged: Bool
+    public let skipWorktree: Bool
+    public let intentToAdd: Bool
+
+    public init(path: String, stage: Int, mode: UInt32, blob: OID, assumeUnchanged: Bool, skipWorktree: Bool, intentToAdd: Bool) {
+        (self.path, self.stage, self.mode, self.blob) = (path, stage, mode, blob)
+        (self.assumeUnchanged, self.skipWorktree, self.intentToAdd) = (assumeUnchanged, skipWorktree, intentToAdd)
+    }
+}
+
 public struct FlaggedIndexEntry: Equatable, Sendable {
     public let path: String
     public let blob: OID
@@ -28,6 +44,38 @@ extension Repository {
             guard assume || skip || intent else { continue }
             out.append(FlaggedIndexEntry(path: PathBytes.decode(entry.path), blob: OID(entry.id), mode: entry.mode,
                                          assumeUnchanged: assume, skipWorktree: skip, intentToAdd: intent))
+        }
+        return out
+    }
+
+    /// What an index says about each path, apart from stat data: stage, mode, blob and flags.
+    /// Of `.git/index` as it is now, or of `bytes`, the contents of an index file kept elsewhere
+    /// (a safety backup's), read by libgit2 from a temporary copy in the git directory.
+    public func indexEntrySummaries(ofIndexFile bytes: [UInt8]? = nil) throws(GitError) -> [IndexEntrySummary] {
+        var index: OpaquePointer? = nil
+        if let bytes {
+            var template = Array((gitDirectory + "timeturner-index-XXXXXX").utf8CString)
+            let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+            guard descriptor >= 0 else { throw Self.osError("create a temporary index in \(gitDirectory)") }
+            let path = String(cString: template)
+            defer { unlink(path) }
+            let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            close(descriptor)
+            guard written == bytes.count else { throw Self.osError("write \(path)") }
+            try Libgit2.check("read the index kept in \(path)") { git_index_open(&index, path) }
+        } else {
+            try Libgit2.check("open the index") { git_repository_index(&index, handle) }
+            try Libgit2.check("read the index") { git_index_read(index, 0) }
+        }
+        defer { git_index_free(index) }
+        var out: [IndexEntrySummary] = []
+        for position in 0..<git_index_entrycount(index) {
+            guard let entry = git_index_get_byindex(index, position)?.pointee else { continue }
+            out.append(IndexEntrySummary(
+                path: PathBytes.decode(entry.path), stage: Int((UInt32(entry.flags) >> 12) & 0x3), mode: entry.mode, blob: OID(entry.id),
+                assumeUnchanged: UInt32(entry.flags) & UInt32(GIT_INDEX_ENTRY_VALID.rawValue) != 0,
+                skipWorktree: UInt32(entry.flags_extended) & UInt32(GIT_INDEX_ENTRY_SKIP_WORKTREE.rawValue) != 0,
+                intentToAdd: UInt32(entry.flags_extended) & UInt32(GIT_INDEX_ENTRY_INTENT_TO_ADD.rawValue) != 0))
         }
         return out
     }
@@ -100,6 +148,26 @@ extension Repository {
         var info = stat()
         guard PathBytes.withCString(root + relativePath, { lstat($0, &info) }) == 0 else { return nil }
         return info.st_mode & S_IFMT == S_IFDIR
+    }
+
+    /// Every file and symbolic link under the work-tree directory `relativePath`, as paths from
+    /// the work tree's root, subdirectories followed (not symlinked ones); nil when it is not a
+    /// directory or cannot be read. For the few directories a rollback turns into a file.
+    public func workTreeFiles(under relativePath: String) -> [String]? {
+        guard workTreeEntryIsDirectory(relativePath) == true, let root = workTree else { return nil }
+        var found: [String] = []
+        var pending = [relativePath]
+        while let directory = pending.popLast() {
+            guard let handle = PathBytes.withCString(root + directory, { opendir($0) }) else { return nil }
+            defer { closedir(handle) }
+            while let entry = readdir(handle) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+                guard name != [0x2E], name != [0x2E, 0x2E] else { continue }
+                let path = directory + "/" + PathBytes.decode(name)
+                if workTreeEntryIsDirectory(path) == true { pending.append(path) } else { found.append(path) }
+            }
+        }
+        return found
     }
 
     /// Whether the work-tree directory at `relativePath` holds anything (nil: no such directory).

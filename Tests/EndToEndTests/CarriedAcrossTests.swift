@@ -176,3 +176,81 @@ import TestSupport
         #expect(readFile(a + "/f") == Array("b\n".utf8))
     }
 }
+
+/// Undo puts back the index from before the rollback byte for byte. Something staged (or
+/// flagged) after the rollback, in a file whose work-tree content had not changed, was dropped
+/// without a word (adversarial run); now undo refuses, naming it. What the rollback itself left,
+/// including entries it carried across (intent-to-add, an index of version 4), is not a change.
+@Suite struct UndoIndexTests {
+    @Test func somethingStagedOrFlaggedAfterTheRollbackIsRefusedNotDropped() async throws {
+        let repo = try await ScratchRepository()
+        let first = try await repo.commit("c1", files: ["f": "a\n", "k": "k\n"])
+        try await repo.commit("c2", files: ["f": "b\n"])
+        try repo.write("planned.txt", "later\n")
+        try await repo.git("add", "-N", "planned.txt")
+        try await repo.git("update-index", "--index-version", "4")
+        let before = try await repo.fingerprint()
+        #expect(try await repo.timeturner("rollback", "--to", first, "--mode", "reset", "--yes").status == 0)
+
+        try repo.write("k", "staged-only\n")
+        try await repo.git("add", "k")
+        try repo.write("k", "k\n")
+        let staged = try await repo.timeturner("undo", "--yes")
+        #expect(staged.status == 3 && staged.stderr.contains("the index changed since the rollback (staged content or flags): k;") && staged.stderr.contains("nothing was changed"), "\(staged)")
+        #expect(try await repo.git("show", ":k") == "staged-only\n", "still staged")
+        try await repo.git("restore", "--staged", "k")
+
+        try await repo.git("update-index", "--assume-unchanged", "f")
+        let flagged = try await repo.timeturner("undo", "--yes")
+        #expect(flagged.status == 3 && flagged.stderr.contains("changed since the rollback (staged content or flags): f;"), "\(flagged)")
+        try await repo.git("update-index", "--no-assume-unchanged", "f")
+
+        let undo = try await repo.timeturner("undo", "--yes")
+        #expect(undo.status == 0, "\(undo)")
+        #expect(try await repo.fingerprint() == before)
+        #expect(try await repo.git("ls-files", "--debug", "planned.txt").contains("planned.txt"), "the intent-to-add entry is back")
+    }
+}
+
+/// A directory that becomes a file and back, and a file that becomes a directory and back: the
+/// rollback refused the first ("files git ignores are in the way", though nothing was ignored)
+/// and undo refused the second ("files changed since the rollback"), though nothing had changed.
+@Suite struct DirectoryAndFileTests {
+    @Test(arguments: ["reset", "revert"])
+    func aDirectoryThatBecomesAFileRoundTrips(mode: String) async throws {
+        let repo = try await ScratchRepository()
+        let first = try await repo.commit("c1", files: ["f": "a\n", "other": "o\n"])
+        try await repo.git("rm", "-q", "f")
+        try await repo.commit("c2", files: ["f/inner": "b\n", "f/deeper/x": "x\n"])
+        let before = try await repo.fingerprint()
+        let rollback = try await repo.timeturner("rollback", "--to", first, "--mode", mode, "--yes")
+        #expect(rollback.status == 0 && repo.read("f") == "a\n", "\(rollback)")
+        let undo = try await repo.timeturner("undo", "--yes")
+        #expect(undo.status == 0 && repo.read("f/inner") == "b\n" && repo.read("f/deeper/x") == "x\n", "\(undo)")
+        if mode == "reset" { #expect(try await repo.fingerprint() == before) }
+    }
+
+    @Test func aDirectoryHoldingAnUntrackedFileIsStillInTheWay() async throws {
+        let repo = try await ScratchRepository()
+        let first = try await repo.commit("c1", files: ["f": "a\n"])
+        try await repo.git("rm", "-q", "f")
+        try await repo.commit("c2", files: ["f/inner": "b\n"])
+        try repo.write("f/mine.txt", "untracked\n")
+        let run = try await repo.timeturner("rollback", "--to", first, "--mode", "reset", "--yes")
+        #expect(run.status == 3 && run.stderr.contains("untracked files are in the way of paths the rollback would write: f/mine.txt"), "\(run)")
+        #expect(repo.read("f/mine.txt") == "untracked\n" && repo.read("f/inner") == "b\n")
+    }
+
+    @Test func aFileThatBecomesADirectoryRoundTrips() async throws {
+        let repo = try await ScratchRepository()
+        let first = try await repo.commit("c1", files: ["f/inner": "b\n"])
+        try await repo.git("rm", "-rq", "f")
+        try await repo.commit("c2", files: ["f": "a\n"])
+        let before = try await repo.fingerprint()
+        #expect(try await repo.timeturner("rollback", "--to", first, "--mode", "reset", "--yes").status == 0)
+        #expect(repo.read("f/inner") == "b\n")
+        let undo = try await repo.timeturner("undo", "--yes")
+        #expect(undo.status == 0, "\(undo)")
+        #expect(try await repo.fingerprint() == before)
+    }
+}

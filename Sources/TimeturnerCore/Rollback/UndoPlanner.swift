@@ -89,6 +89,7 @@ public struct UndoPlanner {
                                   hint: "to go back to the pre-rollback code while keeping them: git timeturner rollback --to \(backup.headCommit.hex)")
         }
         try requireNothingOverwritten(status, changes: changes, backup: backup)
+        try requireIndexAsTheRollbackLeftIt(backup: backup, headTree: headCommit.tree)
         try WorkTreeGuard.requireCommittedContentReadable(changes, in: repository, operation: "undo")
         try WorkTreeGuard.requireNoSubmoduleCheckoutRemoved(changes, in: repository, operation: "undo")
         let summary = (try? repository.commit(backup.headCommit).summary) ?? ""
@@ -117,6 +118,38 @@ public struct UndoPlanner {
             throw TimeturnerError(.refused, "files changed since the rollback would be overwritten: \(WorkTreeGuard.list(blocking))",
                                   hint: "commit or stash them (git stash -u), or move untracked ones away, then run undo again")
         }
+    }
+
+    /// Undo puts back `.git/index` as it was before the rollback, byte for byte: anything staged
+    /// or flagged since (`git add`, `update-index --assume-unchanged`) would be dropped without a
+    /// word, the work-tree check above seeing nothing when the file itself is unchanged. What the
+    /// rollback left is known: the index from before, with the paths it changed set to its tree
+    /// (and their flags cleared). An entry that differs from that, stat data aside, is refused.
+    private func requireIndexAsTheRollbackLeftIt(backup: SafetyBackup, headTree: OID) throws(TimeturnerError) {
+        guard let indexFile = backup.indexFile else { return }  // a backup from before 0.2 keeps no index bytes
+        var differing: [String] = []
+        do throws(GitError) {
+            let before = try repository.indexEntrySummaries(ofIndexFile: try repository.blobContent(indexFile))
+            let now = try repository.indexEntrySummaries()
+            let rolled = try repository.changes(from: try repository.commit(backup.headCommit).tree, to: headTree)
+            let rolledPaths = Set(rolled.map(\.path))
+            var expected: [String: [IndexEntrySummary]] = [:]
+            for entry in before where !rolledPaths.contains(entry.path) { expected[entry.path, default: []].append(entry) }
+            for change in rolled {
+                guard let blob = change.newID, change.newMode != 0 else { continue }  // deleted by the rollback
+                expected[change.path] = [IndexEntrySummary(path: change.path, stage: 0, mode: change.newMode, blob: blob,
+                                                           assumeUnchanged: false, skipWorktree: false, intentToAdd: false)]
+            }
+            let current = Dictionary(grouping: now, by: \.path)
+            for path in Set(expected.keys).union(current.keys) where (expected[path] ?? []) != (current[path] ?? []) {
+                differing.append(path)
+            }
+        } catch {
+            throw TimeturnerError(error, doing: "compare the index with the one the rollback left")
+        }
+        guard !differing.isEmpty else { return }
+        throw TimeturnerError(.refused, "the index changed since the rollback (staged content or flags): \(WorkTreeGuard.list(differing.sorted())); undo puts back the index from before the rollback and would drop that; nothing was changed",
+                              hint: "commit it, or unstage it ('git restore --staged <path>', 'git update-index --no-assume-unchanged <path>'), then run undo again")
     }
 
     /// The tiers the rollback changed, each returned to the state it had just before the

@@ -65,7 +65,7 @@ enum WorkTreeGuard {
         let leaving = Set(changes.filter { $0.kind == .deleted || $0.kind == .typeChanged }.map(\.path))
         let inTheWay = changes.filter { $0.kind == .added }.compactMap { change in occupant(of: change.path, in: repository, leaving: leaving) }
         if !inTheWay.isEmpty {
-            throw TimeturnerError(.refused, "files git ignores are in the way of paths the rollback would write: \(list(inTheWay)); nothing was changed",
+            throw TimeturnerError(.refused, "files git does not show (ignored, or inside a directory the rollback replaces) are in the way of paths the rollback would write: \(list(inTheWay)); nothing was changed",
                                   hint: "they are never overwritten or deleted: move them away (for example an .env the old commit tracked), then run it again")
         }
         let flagged: [FlaggedIndexEntry]
@@ -87,6 +87,13 @@ enum WorkTreeGuard {
     /// directory. Nil when the place is free. Only paths git does not track reach this.
     /// `leaving`: tracked paths the same rollback removes (a file that becomes a directory).
     static func occupant(of path: String, in repository: Repository, leaving: Set<String>) -> String? {
+        // A directory whose files are all tracked ones the same rollback removes (a directory
+        // that becomes a file) is emptied by the checkout before the file is written: not in
+        // the way. Anything else in it (untracked, ignored, a file it keeps) is.
+        if repository.workTreeEntryIsDirectory(path) == true, let files = repository.workTreeFiles(under: path),
+           files.allSatisfy(leaving.contains) {
+            return nil
+        }
         if repository.workTreeEntryIsDirectory(path) != nil { return path }
         var prefix = Substring(path)
         while let slash = prefix.lastIndex(of: "/") {
