@@ -94,7 +94,10 @@ import TestSupport
         #expect(try await repo.gitResult(["fsck", "--no-progress"]).status == 0)
     }
 
-    @Test(arguments: ["--name=-rf", "--name=a..b", "--name=two words", "--name=$(reboot)", "--name=esc\u{1b}[2J", "--env=x/y", "--env=a:b"])
+    /// Names `--to` reads as something else: a point called HEAD took `--to HEAD` over, and one
+    /// called last-good was printed as `rollback --to last-good`, which means another thing.
+    @Test(arguments: ["--name=-rf", "--name=a..b", "--name=two words", "--name=$(reboot)", "--name=esc\u{1b}[2J", "--env=x/y", "--env=a:b",
+                      "--name=HEAD", "--name=ORIG_HEAD", "--name=last-good", "--name=Last-Good"])
     func invalidNamesAreRefusedWithTheRuleAndNothingIsWritten(_ argument: String) async throws {
         let repo = try await ScratchRepository()
         _ = try await repo.commit("one")

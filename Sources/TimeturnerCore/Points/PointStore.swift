@@ -38,8 +38,25 @@ public struct PointStore {
     /// redrawn name leaves no unreachable tag behind (`git fsck --unreachable`). Only a writer
     /// that takes the same name between that check and the compare-and-swap, or a failed note,
     /// leaves one, which `git gc` prunes.
+    /// A point id wins over a revision spelled the same (`rollback --to <name>`), so a name that
+    /// is also a revision git or this tool reads on its own would take that meaning away: `HEAD`
+    /// would make `--to HEAD` the point, `last-good` would be printed as a command that means
+    /// something else. (A name of hex digits is allowed: that a point wins over a commit id
+    /// spelled the same is documented, and ticket numbers make good names.)
+    static func shadowingRule(_ name: String) -> String? {
+        let gitsOwn: Set<String> = ["HEAD", "FETCH_HEAD", "ORIG_HEAD", "MERGE_HEAD", "CHERRY_PICK_HEAD", "REVERT_HEAD",
+                                    "REBASE_HEAD", "BISECT_HEAD", "AUTO_MERGE"]
+        if gitsOwn.contains(name) { return "it is git's own name \(name)" }
+        if name.lowercased() == "last-good" { return "'last-good' is what --to reads as the last good commit of an environment" }
+        return nil
+    }
+
     public func create(_ request: Request, by attribution: Attribution) throws(TimeturnerError) -> RollbackPoint {
         let chosenName = try request.name.map { (n) throws(TimeturnerError) in try RefComponentName(n, what: "point name") }
+        if let name = chosenName?.value, let rule = Self.shadowingRule(name) {
+            throw TimeturnerError(.usage, "invalid point name '\(name)': \(rule)",
+                                  hint: "choose a name that reads as nothing else, e.g. pre-\(name.lowercased())")
+        }
         let environment = try request.environment.map { (e) throws(TimeturnerError) in try RefComponentName(e, what: "environment name") }
         if let message = request.message, message.trimming({ $0 == "\n" }).isEmpty {
             throw TimeturnerError(.usage, "the point message is empty", hint: "say what the point is for: -m \"before the schema change\"")
