@@ -222,6 +222,10 @@ internal import Glibc
         let range = try await repo.timeturner("rollback", "--commits", "\(ids[1])..\(ids[3])", "--yes")
         #expect(range.status == 0, "\(range)")
         #expect(try await repo.git("log", "--format=%s", "-2").lines == ["Revert \"change c\"", "Revert \"change d\""])
+        // It says what it did: reverted those commits on top, not "rolled back to" the old HEAD.
+        let tip = try await repo.git("rev-parse", "--short=7", "HEAD").trimmed
+        #expect(range.stdout.contains("Reverted \(ids[1])..\(ids[3]) (2 commits) on main, now at \(tip),") && !range.stdout.contains("Rolled back"), "\(range)")
+        #expect(!range.stderr.contains("  target   "), "no target line for --commits: \(range)")
         #expect(repo.read("common.txt") == "version 2\n" && !repo.exists("c.txt") && repo.exists("b.txt"))
         #expect(try await repo.git("status", "--porcelain").isEmpty)
     }

@@ -157,7 +157,13 @@ struct RollbackCommand: AsyncParsableCommand {
         if json {
             if let event = result.event { context.printJSON(RollbackJournal.json(event)) }
         } else if case .succeeded = result.outcome {
-            t.out("Rolled back \(Terminal.escaped(plan.code.head.displayName)) to \(plan.code.target.short) (\(Terminal.escaped(plan.code.targetName))) in \(result.event?.durationMs ?? 0) ms: \(plan.code.mode.rawValue), rollback \(plan.id)")
+            if let range = plan.code.selectedRange {
+                // --commits: the branch does not go back to a target, it gets revert commits on top.
+                let now = result.event?.commit.map { " now at \($0.prefix(7))" } ?? ""
+                t.out("Reverted \(Terminal.escaped(range)) (\(plan.code.commits.count) commit\(plan.code.commits.count == 1 ? "" : "s")) on \(Terminal.escaped(plan.code.head.displayName)),\(now), in \(result.event?.durationMs ?? 0) ms: rollback \(plan.id)")
+            } else {
+                t.out("Rolled back \(Terminal.escaped(plan.code.head.displayName)) to \(plan.code.target.short) (\(Terminal.escaped(plan.code.targetName))) in \(result.event?.durationMs ?? 0) ms: \(plan.code.mode.rawValue), rollback \(plan.id)")
+            }
             if !plan.tiers.isEmpty { t.out("  tiers:         code, " + plan.tiers.map(\.name).joined(separator: ", ")) }
             t.out("  safety backup: \(plan.safetyRef)")
             if result.journaled {

@@ -15,7 +15,10 @@ struct PlanRenderer {
             emit("  undoes   rollback \(Terminal.escaped(rollbackID)), from \(backup.ref)")
         }
         emit("  branch   \(Terminal.escaped(code.head.displayName)) at \(code.from.short)")
-        emit("  target   \(Terminal.escaped(code.targetName)): \(code.target.short) \(Terminal.escaped(code.targetSummary))")
+        // --commits has no target to go back to: the mode line names the range, the commits follow.
+        if code.selectedRange == nil {
+            emit("  target   \(Terminal.escaped(code.targetName)): \(code.target.short) \(Terminal.escaped(code.targetSummary))")
+        }
         if plan.confirmationWord == "rollback" { renderRollbackSummary(plan, emit) }
         emit("  files    \(code.changes.count) changed")
         for change in code.changes.prefix(20) { emit("    \(change.kind.rawValue.padding(12)) \(PathBytes.quoted(change.path))") }
