@@ -41,12 +41,15 @@ extension RollbackEngine {
     }
 
     /// Files changed by someone else while the operation ran (by hand, or by a verification
-    /// command), in paths the restore is about to put back: neither what the operation wrote
+    /// command) after its work tree was written, in paths the restore is about to put back: neither what the operation wrote
     /// nor what the safety backup holds, so the restore would destroy the only copy. They are
     /// kept first, byte for byte as on disk, in one commit at `refs/timeturner/edits/<id>`
     /// (parent: where the branch is now), and a warning names them. If that cannot be written,
     /// the restore does not start: it fails, and `recover` can run once the cause is fixed.
     private func keepChangesMadeMeanwhile(_ run: RollbackRun, _ backup: SafetyBackup) throws(TimeturnerError) {
+        // Before the work tree was written in full, a file holding something else is the one the
+        // failed checkout was writing (half of a large file on a full disk), not anyone's edit.
+        guard run.workTreeWritten else { return }
         let changes: [TreeChange]
         do { changes = try backup.pathsToPutBack(from: run.plan.code.resultTree, in: repository) } catch { return }
         var kept: [(path: String, blob: OID)] = []

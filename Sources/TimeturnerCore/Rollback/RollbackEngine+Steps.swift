@@ -99,6 +99,7 @@ extension RollbackEngine {
         run.compensations.append(.code)
         do {
             try undone.restore(from: run.plan.code.from, in: repository)
+            run.workTreeWritten = true
             recordCode(run, error: nil)
         } catch {
             recordCode(run, error: error)
@@ -110,6 +111,7 @@ extension RollbackEngine {
         let code = run.plan.code
         do {
             try repository.checkout(tree: code.resultTree, baseline: code.fromTree, paths: code.changes.map(\.path), safety: .safe)
+            run.workTreeWritten = true
             recordCode(run, error: nil)
         } catch {
             let failure = TimeturnerError(.failure, "could not update the work tree to \(code.target.short)",

@@ -25,6 +25,9 @@ final class RollbackRun {
     var status: WorkTreeStatus?
     var backup: SafetyBackup?
     var result: OID?
+    /// The work tree was written to the operation's tree in full (its checkout returned). Until
+    /// then, a file that holds something else may be one the checkout was writing when it failed.
+    var workTreeWritten = false
     var before: [String: JSONValue] = [:]
     var compensations: [Compensation] = []
     var tierRecords: [TierRecord] = []

@@ -112,13 +112,27 @@ public struct SafetyBackup: Sendable, Equatable {
         do throws(GitError) {
             let baseline: OID
             if let workTreeTowards { baseline = workTreeTowards } else { baseline = try repository.commit(current).tree }
-            if current != headCommit {
+            let putFilesBack = { () throws(GitError) in
+                checkingOut = try pathsToPutBack(from: baseline, in: repository)
+                try repository.checkout(tree: workTree, baseline: baseline, paths: checkingOut.map(\.path), safety: .force)
+                checkingOut = []
+            }
+            let moveBack = { () throws(GitError) in
                 try repository.setReference(head.movingReference, to: headCommit, expecting: current,
                                             logMessage: "timeturner: restore the state before \(rollbackID)")
             }
-            checkingOut = try pathsToPutBack(from: baseline, in: repository)
-            try repository.checkout(tree: workTree, baseline: baseline, paths: checkingOut.map(\.path), safety: .force)
-            checkingOut = []
+            var filesAreBack = false
+            if current != headCommit {
+                do { try moveBack() } catch where error.message.contains("No space left on device") {
+                    // The checkout that failed may have filled the disk itself (a large file half
+                    // written): putting the files back removes it, and then the ref can be written.
+                    // The compare-and-swap still guards the ref: a commit made since is never dropped.
+                    try putFilesBack()
+                    filesAreBack = true
+                    try moveBack()
+                }
+            }
+            if !filesAreBack { try putFilesBack() }
             if let indexFile {
                 // The index exactly as it was; stat data of rewritten files is refreshed by git.
                 try repository.replaceIndexFile(with: try repository.blobContent(indexFile))
