@@ -52,6 +52,18 @@ internal import Glibc
         #expect(!repo.exists(".git/timeturner/lock") && !repo.exists(".git/timeturner/state.jsonl"))
     }
 
+    /// The reason can come from a check's output or a deploy hook; `git log` prints a commit
+    /// message as it is, so escapes that would drive a terminal are written visibly.
+    @Test func aReasonWithTerminalEscapesIsWrittenVisiblyIntoTheRevertCommit() async throws {
+        let repo = try await ScratchRepository()
+        let ids = try await history(repo)
+        let run = try await repo.timeturner("rollback", "--to", ids[1], "--yes", "--reason", "5xx spike\u{1b}[2J\u{1b}]0;owned\u{07}\nsecond line")
+        #expect(run.status == 0, "\(run)")
+        let message = try await repo.git("log", "-1", "--format=%B")
+        #expect(!message.contains("\u{1b}") && !message.contains("\u{07}"), "\(message)")
+        #expect(message.contains("5xx spike\\e[2J\\e]0;owned\\x07\nsecond line"), "\(message)")
+    }
+
     @Test func revertRefusesATargetThatIsNotAnAncestorAndResetMovesTheBranch() async throws {
         let repo = try await ScratchRepository()
         let ids = try await history(repo)

@@ -67,10 +67,12 @@ extension RevertBuilder {
     /// The message of the one commit a revert to a target makes.
     static func revertMessage(id: String, head: HeadPosition, from: OID, target: OID, targetName: String,
                               commits: [PlannedCommit], reason: String?) -> String {
-        var text = "Roll back \(head.displayName) to \(target.short) (\(targetName))\n\n"
-        if let reason, !reason.isEmpty { text += reason + "\n\n" }
+        // The reason may come from a check's or a deploy hook's output, and `git log` prints a
+        // message as it is: escapes that could drive a terminal are written visibly (DisplayText).
+        var text = "Roll back \(head.displayName) to \(target.short) (\(DisplayText.escaped(targetName)))\n\n"
+        if let reason, !reason.isEmpty { text += DisplayText.escaped(reason, multiline: true) + "\n\n" }
         text += "This undoes \(commits.count) commit\(commits.count == 1 ? "" : "s"):\n"
-        for commit in commits.prefix(100) { text += "  \(commit.id.short) \(commit.summary)\n" }
+        for commit in commits.prefix(100) { text += "  \(commit.id.short) \(DisplayText.escaped(commit.summary))\n" }
         if commits.count > 100 { text += "  … and \(commits.count - 100) more (git log \(target.short)..\(from.short))\n" }
         text += "\n\(TrailerKey.rollback): \(id)\n\(TrailerKey.from): \(from.hex)\n\(TrailerKey.to): \(target.hex)\n"
         return text

@@ -35,10 +35,11 @@ public enum CloneIdentity {
         }
         let bytes = Array((made + "\n").utf8)
         let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        let cause = written < 0 ? LocalFile.describeErrno(errno) : "only \(written) of \(bytes.count) bytes written"
         close(descriptor)
         guard written == bytes.count else {
             unlink(path)
-            throw TimeturnerError(.failure, "could not write \(path)", hint: "check that the disk is not full")
+            throw TimeturnerError(.failure, "could not write \(path)", hint: "check that the disk is not full", causes: [cause])
         }
         return made
     }
