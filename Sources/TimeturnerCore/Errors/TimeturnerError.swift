@@ -46,7 +46,19 @@ public struct TimeturnerError: Error, Sendable, CustomStringConvertible {
 extension TimeturnerError {
     /// Wraps a libgit2 failure that the domain has no better words for.
     init(_ error: any GitErrorDescribing, doing what: String) {
-        self.init(.failure, "could not \(what)", causes: [error.describedCause])
+        let cause = error.describedCause
+        self.init(.failure, "could not \(what)", hint: Self.hint(forSystemError: cause), causes: [cause])
+    }
+
+    /// libgit2 words an operating-system failure as "failed to write out file: No space left on
+    /// device", often without the path: the hint at least says what to look at.
+    static func hint(forSystemError cause: String) -> String? {
+        if cause.contains("No space left on device") || cause.contains("Disk quota exceeded") {
+            return "the file system that holds the repository (its .git directory) is full: free some space, then run it again"
+        }
+        if cause.contains("Read-only file system") { return "the repository's .git directory is on a read-only file system" }
+        if cause.contains("Permission denied") { return "check the permissions of the repository's .git directory and of the files in it" }
+        return nil
     }
 }
 
