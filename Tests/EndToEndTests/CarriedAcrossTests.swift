@@ -98,6 +98,30 @@ import TestSupport
         #expect(try await repo.git("for-each-ref", "refs/timeturner/edits/").lines.count == 1)
     }
 
+    /// A tracked file the undo does not write, changed after the rollback (or only reading as
+    /// changed: the rollback took away the `.gitattributes` that gave it CRLF), is left as it
+    /// is, its change kept as uncommitted: undo refused before, though it would overwrite nothing.
+    @Test func aChangeElsewhereDoesNotBlockUndo() async throws {
+        let repo = try await ScratchRepository()
+        let first = try await repo.commit("c1", files: ["f.txt": "a\n", "k": "k\n"])
+        try await repo.commit("c2", files: [".gitattributes": "*.txt eol=crlf\n"])
+        unlink(repo.path + "/f.txt")
+        try await repo.git("checkout", "--", "f.txt")
+        #expect(repo.read("f.txt") == "a\r\n")
+        let before = try await repo.fingerprint()
+        #expect(try await repo.timeturner("rollback", "--to", first, "--mode", "reset", "--yes").status == 0)
+        let undo = try await repo.timeturner("undo", "--yes")
+        #expect(undo.status == 0, "\(undo)")
+        #expect(try await repo.fingerprint() == before)
+
+        #expect(try await repo.timeturner("rollback", "--to", first, "--mode", "reset", "--yes").status == 0)
+        try repo.write("k", "edited after the rollback\n")
+        let again = try await repo.timeturner("undo", "--yes")
+        #expect(again.status == 0, "\(again)")
+        #expect(repo.read("k") == "edited after the rollback\n" && repo.read(".gitattributes") == "*.txt eol=crlf\n")
+        #expect(try await repo.git("status", "--porcelain").contains(" M k"))
+    }
+
     /// An untracked file changed after the rollback is the user's newer work: undo leaves it
     /// as it is now (the safety backup keeps the version from before the rollback).
     @Test func anUntrackedFileChangedAfterTheRollbackIsLeftAsItIsNow() async throws {

@@ -111,7 +111,10 @@ public struct UndoPlanner {
         let touched = changes.map(\.path)
         let leaving = Set(changes.filter { $0.kind == .deleted || $0.kind == .typeChanged }.map(\.path))
         let occupied = changes.filter { $0.kind == .added }.compactMap { WorkTreeGuard.occupant(of: $0.path, in: repository, leaving: leaving) }
-        let blocking = Array(Set(status.changed + WorkTreeGuard.colliding(status.untracked, with: touched) + occupied)).sorted().filter { path in
+        // Only paths the undo writes: a file changed elsewhere since (or one that now merely
+        // reads as changed, its line endings' attributes rolled back) is left as it is, its
+        // change kept as uncommitted, and the index check below covers what is staged.
+        let blocking = Array(Set(WorkTreeGuard.colliding(status.changed, with: touched) + WorkTreeGuard.colliding(status.untracked, with: touched) + occupied)).sorted().filter { path in
             (try? repository.treeEntry(path, in: backup.workTree)) != repository.hashWorkTreeFile(path)
         }
         if !blocking.isEmpty {
