@@ -69,8 +69,13 @@ extension Repository {
         try Libgit2.check("resolve revision '\(revision)'") { git_revparse_single(&object, handle, revision) }
         defer { git_object_free(object) }
         var peeled: OpaquePointer? = nil
-        try Libgit2.check("'\(revision)' does not name a commit") {
-            git_object_peel(&peeled, object, GIT_OBJECT_COMMIT)
+        guard git_object_peel(&peeled, object, GIT_OBJECT_COMMIT) == 0 else {
+            // The revision names an object, but a blob or a tree (`HEAD:file`, `HEAD^{tree}`):
+            // say that, rather than libgit2's "not found", which read as "no such commit".
+            let kind = String(cString: git_object_type2string(git_object_type(object)))
+            git_error_clear()
+            throw GitError(operation: "resolve revision '\(revision)'", code: .other(-1),
+                           message: "'\(revision)' names a \(kind) (\(OID(git_object_id(object).pointee).short)), not a commit")
         }
         defer { git_object_free(peeled) }
         return OID(git_object_id(peeled).pointee)

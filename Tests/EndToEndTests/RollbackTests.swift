@@ -52,6 +52,17 @@ internal import Glibc
         #expect(!repo.exists(".git/timeturner/lock") && !repo.exists(".git/timeturner/state.jsonl"))
     }
 
+    /// A revision that names a blob or a tree is not "unknown": it was reported as "no such
+    /// commit in this repository" though the object is there (adversarial run).
+    @Test func aRevisionNamingABlobOrATreeSaysSo() async throws {
+        let repo = try await ScratchRepository()
+        _ = try await history(repo)
+        let blob = try await repo.timeturner("rollback", "--to", "HEAD:a.txt", "--dry-run")
+        #expect(blob.status == 1 && blob.stderr.contains("'HEAD:a.txt' names a blob (") && blob.stderr.contains("not a commit") && !blob.stderr.contains("no such commit"), "\(blob)")
+        let tree = try await repo.timeturner("rollback", "--to", "HEAD^{tree}", "--dry-run")
+        #expect(tree.status == 1 && tree.stderr.contains("names a tree ("), "\(tree)")
+    }
+
     /// The reason can come from a check's output or a deploy hook; `git log` prints a commit
     /// message as it is, so escapes that would drive a terminal are written visibly.
     @Test func aReasonWithTerminalEscapesIsWrittenVisiblyIntoTheRevertCommit() async throws {
