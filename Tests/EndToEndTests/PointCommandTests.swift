@@ -109,6 +109,22 @@ import TestSupport
         #expect(try await repo.git("for-each-ref", "refs/timeturner", "refs/notes").isEmpty)
     }
 
+    /// A tag of a tree put under refs/timeturner/points/ by hand was listed with the tree's id
+    /// as its commit, and `rollback --to` it failed with libgit2's type mismatch (adversarial run).
+    @Test func aPointRefTaggingATreeIsSkippedWithAWarning() async throws {
+        let repo = try await ScratchRepository()
+        _ = try await repo.commit("one")
+        #expect(try await repo.timeturner("point", "-m", "real", "--name", "real").status == 0)
+        let tree = try await repo.git("rev-parse", "HEAD^{tree}").trimmed
+        let tag = try await repo.git("mktag", input: "object \(tree)\ntype tree\ntag odd\ntagger T <t@example.com> 1700000000 +0000\n\na tree\n").trimmed
+        try await repo.git("update-ref", "refs/timeturner/points/odd", tag)
+        let list = try await repo.timeturner("points", "--json")
+        #expect(list.status == 0 && !list.stdout.contains(tree) && list.stdout.contains("\"real\""), "\(list)")
+        #expect(list.stderr.contains("refs/timeturner/points/odd is a tag of") && list.stderr.contains("which is not a commit"), "\(list)")
+        let rollback = try await repo.timeturner("rollback", "--to", "odd", "--dry-run")
+        #expect(rollback.status == 1 && rollback.stderr.contains("which is not a commit"), "\(rollback)")
+    }
+
     @Test func clearErrorsForUnknownCommitsEmptyRepositoriesAndNonRepositories() async throws {
         let repo = try await ScratchRepository()
         let empty = try await repo.timeturner("point")

@@ -251,6 +251,12 @@ public struct PointStore {
             throw TimeturnerError(.failure, "\(ref.name) does not point at an annotated tag; skipped",
                                   hint: "it was not written by git-timeturner; inspect it with 'git cat-file -p \(ref.name)'")
         }
+        // A point marks a commit; a tag of a tree or a blob under refs/timeturner/points/ was
+        // not written by this tool, and its id must not be shown or used as a commit's.
+        guard tag.targetIsCommit else {
+            throw TimeturnerError(.failure, "\(ref.name) is a tag of \(tag.target.short), which is not a commit; skipped",
+                                  hint: "it was not written by git-timeturner; inspect it with 'git cat-file -p \(ref.name)'")
+        }
         let parsed = PointMessage.parse(tag.message)
         return RollbackPoint(id: id, ref: ref.name, tag: tag.id, commit: tag.target, subject: parsed.subject,
                              body: parsed.body, severity: parsed.severity, environment: parsed.environment,
