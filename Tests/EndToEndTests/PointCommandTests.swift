@@ -129,7 +129,9 @@ import TestSupport
         let repo = try await ScratchRepository()
         let empty = try await repo.timeturner("point")
         #expect(empty.status == 1)
-        #expect(empty.stderr.contains("no commits yet"))
+        #expect(empty.stderr.contains("no commits yet, so there is nothing to point at"))
+        let mark = try await repo.timeturner("good", "--env", "production")
+        #expect(mark.status == 1 && mark.stderr.contains("no commits yet, so there is nothing to mark"), "\(mark)")
 
         _ = try await repo.commit("one")
         let unknown = try await repo.timeturner("point", "deadbeef")

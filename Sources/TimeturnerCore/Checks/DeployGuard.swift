@@ -87,7 +87,7 @@ public struct DeployGuard {
         guard !checks.isEmpty else {
             throw TimeturnerError(.usage, "no check applies to \(environment)", hint: "name one with --check, or drop the env settings that exclude it")
         }
-        try RepositoryAccess.requireCommits(repository)
+        try RepositoryAccess.requireCommits(repository, nothingTo: "guard")
         let commit = try RepositoryAccess.resolveCommit(request.commit, in: repository)
         let start = attribution.time
         let id = UniqueID.stamped(at: start)

@@ -83,7 +83,7 @@ public struct DeployTrigger {
         guard !triggers.isEmpty else {
             throw TimeturnerError(.usage, "no trigger applies to \(environment)", hint: "drop the env settings that exclude it, or configure one (docs/checks.md)")
         }
-        try RepositoryAccess.requireCommits(repository)
+        try RepositoryAccess.requireCommits(repository, nothingTo: "check")
         let commit = try RepositoryAccess.resolveCommit(request.commit, in: repository)
         if request.act, (try? repository.headCommit()) != commit {
             throw TimeturnerError(.usage, "--rollback rolls HEAD back, but --commit \(request.commit) is \(commit.short), not HEAD",

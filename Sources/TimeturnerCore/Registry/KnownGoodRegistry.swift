@@ -24,7 +24,7 @@ public struct KnownGoodRegistry {
     public func mark(_ verdict: MarkVerdict, revision: String, env: String, note: String?, by: String? = nil,
                      attribution: Attribution) throws(TimeturnerError) -> Mark {
         let environment = try RefComponentName(env, what: "environment name")
-        try RepositoryAccess.requireCommits(repository)
+        try RepositoryAccess.requireCommits(repository, nothingTo: "mark")
         let commit = try RepositoryAccess.resolveCommit(revision, in: repository)
         let note = note.map { $0.trimming { $0 == "\n" } }.flatMap { $0.isEmpty ? nil : $0 }
         var fields: [String: JSONValue] = [

@@ -78,9 +78,10 @@ public enum RepositoryAccess {
     }
 
     /// Refuses a repository without commits, with words instead of "reference not found".
-    public static func requireCommits(_ repository: Repository) throws(TimeturnerError) {
+    /// `nothing`: what the command would have done (`point at`, `mark`, `watch`).
+    public static func requireCommits(_ repository: Repository, nothingTo action: String = "point at") throws(TimeturnerError) {
         if repository.isEmpty {
-            throw TimeturnerError(.failure, "this repository has no commits yet, so there is nothing to point at",
+            throw TimeturnerError(.failure, "this repository has no commits yet, so there is nothing to \(action)",
                                   hint: "make a first commit, then try again")
         }
     }
