@@ -325,6 +325,11 @@ extension Repository {
     /// builder in memory: writing the empty tree first to start from, as this once did, left
     /// it dangling in every repository's first registry commit (`git fsck` reported it).
     public func tree(_ base: OID?, settingBlobs updates: [(path: String, blob: OID)]) throws(GitError) -> OID {
+        try tree(base, settingEntries: updates.map { ($0.path, $0.blob, 0o100644) })
+    }
+
+    /// The same, each entry with its git file mode (0o100644, 0o100755 or 0o120000 for a symlink).
+    public func tree(_ base: OID?, settingEntries updates: [(path: String, blob: OID, mode: UInt32)]) throws(GitError) -> OID {
         var basePointer: OpaquePointer? = nil
         if let base {
             var baseRaw = base.raw
@@ -336,7 +341,7 @@ extension Repository {
         defer { paths.forEach { $0.deallocate() } }
         var raw = updates.enumerated().map { index, update in
             git_tree_update(action: GIT_TREE_UPDATE_UPSERT, id: update.blob.raw,
-                            filemode: GIT_FILEMODE_BLOB, path: paths[index])
+                            filemode: git_filemode_t(rawValue: update.mode), path: paths[index])
         }
         var out = git_oid()
         try Libgit2.check("write tree") {

@@ -327,7 +327,7 @@ extension Repository {
     /// What a work-tree file holds now, as `git add` would store it: the blob id through the
     /// path's filters (line endings), the bytes as they are on disk (a symlink: its target), and
     /// whether it is a symlink. Nil when nothing is there or it cannot be read (a directory).
-    public func workTreeFileAsAdded(_ relativePath: String) -> (id: OID, bytes: [UInt8], isSymlink: Bool)? {
+    public func workTreeFileAsAdded(_ relativePath: String) -> (id: OID, bytes: [UInt8], isSymlink: Bool, mode: UInt32)? {
         guard let root = workTree else { return nil }
         let full = root + relativePath
         var info = stat()
@@ -339,12 +339,48 @@ extension Repository {
             guard length >= 0 else { return nil }
             let target = Array(buffer.prefix(length))
             guard target.withUnsafeBytes({ git_odb_hash(&out, $0.baseAddress, $0.count, GIT_OBJECT_BLOB) }) == 0 else { git_error_clear(); return nil }
-            return (OID(out), target, true)
+            return (OID(out), target, true, 0o120000)
         }
         guard info.st_mode & S_IFMT == S_IFREG, let bytes = readWholeFile(full) else { return nil }
         let result = PathBytes.withCString(full) { path in PathBytes.withCString(relativePath) { git_repository_hashfile(&out, handle, path, GIT_OBJECT_BLOB, $0) } }
         guard result == 0 else { git_error_clear(); return nil }
-        return (OID(out), bytes, false)
+        return (OID(out), bytes, false, info.st_mode & 0o111 != 0 ? 0o100755 : 0o100644)
+    }
+
+    /// What is at a work-tree path, without following a symbolic link or opening anything.
+    public enum WorkTreeEntryKind: Sendable, Equatable { case absent, file, symlink, directory, other }
+
+    public func workTreeEntryKind(_ relativePath: String) -> WorkTreeEntryKind {
+        guard let root = workTree else { return .absent }
+        var info = stat()
+        guard PathBytes.withCString(root + relativePath, { lstat($0, &info) }) == 0 else { return .absent }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return .file
+        case S_IFLNK: return .symlink
+        case S_IFDIR: return .directory
+        default: return .other
+        }
+    }
+
+    /// Removes what is at a work-tree path: a file, a symbolic link (never what it points to), a
+    /// FIFO, or a directory with everything in it (links inside are removed, not followed).
+    public func removeWorkTreeEntry(_ relativePath: String) -> Bool {
+        guard let root = workTree else { return false }
+        switch workTreeEntryKind(relativePath) {
+        case .absent: return true
+        case .directory:
+            guard let handle = PathBytes.withCString(root + relativePath, { opendir($0) }) else { return false }
+            var names: [String] = []
+            while let entry = readdir(handle) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+                if name != [0x2E] && name != [0x2E, 0x2E] { names.append(PathBytes.decode(name)) }
+            }
+            closedir(handle)
+            for name in names where !removeWorkTreeEntry(relativePath + "/" + name) { return false }
+            return PathBytes.withCString(root + relativePath) { rmdir($0) } == 0
+        default:
+            return PathBytes.withCString(root + relativePath) { unlink($0) } == 0
+        }
     }
 
     /// The blob id a work-tree file would get (no filters applied), or nil when it cannot be read.

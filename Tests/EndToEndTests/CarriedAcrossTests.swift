@@ -122,6 +122,53 @@ import TestSupport
         #expect(try await repo.git("status", "--porcelain").contains(" M k"))
     }
 
+    /// What a verification command can leave where the restore writes, found by a second
+    /// adversarial run: a symbolic link at a file's path or on a directory's way (libgit2's
+    /// forced checkout wrote through it, over files outside the repository), a directory where a
+    /// file was (its files were deleted without a word), a file where a directory was, a FIFO
+    /// (the restore blocked for good), a file the rolled-back .gitignore ignores (the restore
+    /// failed, and recover with it). Each is kept in refs/timeturner/edits/<id>, with its mode,
+    /// then removed without being followed; the restore then puts everything back (exit 5).
+    @Test(arguments: ["symlinks", "directory at a file", "file at a directory", "fifo", "ignored", "executable"])
+    func whatAVerificationLeavesInTheRestoresWayIsKeptAndNothingOutsideIsWritten(case kind: String) async throws {
+        let repo = try await ScratchRepository()
+        let outside = repo.siblingDirectory("outside")
+        try writeFile(outside + "/precious", Array("PRECIOUS\n".utf8))
+        mkdir(outside + "/dir", 0o755)
+        try writeFile(outside + "/dir/s", Array("OUTSIDE\n".utf8))
+        let first = try await repo.commit("c1", files: ["a.txt": "a\n", ".gitignore": "*.gen\n", "run.sh": "#!/bin/sh\n"])
+        try await repo.commit("c2", files: ["a.txt": "b\n", "sub/s": "s\n", "run.sh": "#!/bin/sh\necho 2\n"])
+        try repo.write("t.gen", "tracked\n")
+        try await repo.git("add", "-f", "t.gen")
+        try await repo.git("commit", "-q", "-m", "c3")
+        let before = try await repo.fingerprint()
+        let edit: String
+        switch kind {
+        case "symlinks": edit = "rm a.txt; ln -s '\(outside)/precious' a.txt; rm -r sub; ln -s '\(outside)/dir' sub"
+        case "directory at a file": edit = "rm a.txt; mkdir a.txt; echo UNIQUE > a.txt/inner"
+        case "file at a directory": edit = "rm -r sub; echo FILE > sub"
+        case "fifo": edit = "rm a.txt; mkfifo a.txt"
+        case "ignored": edit = "echo ign > t.gen"
+        default: edit = "echo x >> run.sh; chmod +x run.sh"
+        }
+        let run = try await repo.timeturner("rollback", "--to", first, "--mode", "reset", "--verify", edit + "; false", "--yes")
+        #expect(run.status == 5, "\(kind): \(run)")
+        #expect(try await repo.fingerprint() == before, "\(kind): restored exactly")
+        #expect(readFile(outside + "/precious") == Array("PRECIOUS\n".utf8) && readFile(outside + "/dir/s") == Array("OUTSIDE\n".utf8),
+                "\(kind): nothing outside the work tree was written")
+        let ref = try await repo.git("for-each-ref", "--format=%(refname)", "refs/timeturner/edits/").trimmed
+        let kept = ref.isEmpty ? "" : try await repo.git("ls-tree", "-r", ref)
+        switch kind {
+        case "symlinks": #expect(kept.contains("120000 blob") && kept.contains("\ta.txt") && kept.contains("\tsub"), "\(kept)")
+        case "directory at a file": #expect(try await repo.git("show", "\(ref):a.txt/inner") == "UNIQUE\n")
+        case "file at a directory": #expect(try await repo.git("show", "\(ref):sub") == "FILE\n")
+        case "fifo": #expect(run.stderr.contains("a.txt appeared while the rollback ran and is not a file"), "\(run)")
+        case "ignored": #expect(try await repo.git("show", "\(ref):t.gen") == "ign\n")
+        default: #expect(kept.contains("100755 blob") && kept.contains("\trun.sh"), "\(kept)")
+        }
+        #expect(try await repo.gitResult(["fsck", "--no-progress", "--strict"]).status == 0)
+    }
+
     /// An untracked file changed after the rollback is the user's newer work: undo leaves it
     /// as it is now (the safety backup keeps the version from before the rollback).
     @Test func anUntrackedFileChangedAfterTheRollbackIsLeftAsItIsNow() async throws {

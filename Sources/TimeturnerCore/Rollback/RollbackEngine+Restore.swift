@@ -1,4 +1,5 @@
 import GitKit
+internal import Glibc
 
 /// Putting back what a failed rollback changed, newest change first: each tier from the
 /// capture of its present state taken before anything changed, then the code (branch, index,
@@ -41,35 +42,89 @@ extension RollbackEngine {
     }
 
     /// Files changed by someone else while the operation ran (by hand, or by a verification
-    /// command) after its work tree was written, in paths the restore is about to put back: neither what the operation wrote
-    /// nor what the safety backup holds, so the restore would destroy the only copy. They are
-    /// kept first, byte for byte as on disk, in one commit at `refs/timeturner/edits/<id>`
-    /// (parent: where the branch is now), and a warning names them. If that cannot be written,
-    /// the restore does not start: it fails, and `recover` can run once the cause is fixed.
+    /// command) after its work tree was written, in paths the restore is about to put back:
+    /// anything there that is neither what the operation wrote nor what the safety backup holds.
+    /// The restore would destroy the only copy, or worse: libgit2's forced checkout writes
+    /// through a symbolic link put at a file's path (or at a directory on its way) into whatever
+    /// it points at, outside the work tree too, blocks opening a FIFO, and stops on a file it
+    /// sees as ignored. So each such entry (a file or link with its mode, everything inside a
+    /// directory put where a file was, a file or link put where a directory was) is kept first,
+    /// in one commit at `refs/timeturner/edits/<id>` (parent: where the branch is now), and then
+    /// removed, never followed, so that the restore writes into clean places. A warning names
+    /// them. If they cannot be kept or removed, the restore does not start: it fails, and
+    /// `recover` can run once the cause is fixed.
     private func keepChangesMadeMeanwhile(_ run: RollbackRun, _ backup: SafetyBackup) throws(TimeturnerError) {
         // Before the work tree was written in full, a file holding something else is the one the
         // failed checkout was writing (half of a large file on a full disk), not anyone's edit.
         guard run.workTreeWritten else { return }
         let changes: [TreeChange]
         do { changes = try backup.pathsToPutBack(from: run.plan.code.resultTree, in: repository) } catch { return }
-        var kept: [(path: String, blob: OID)] = []
-        var symlinks: [String] = []
-        do throws(GitError) {
-            for change in changes {
-                guard let now = repository.workTreeFileAsAdded(change.path), now.id != change.oldID, now.id != change.newID else { continue }
-                kept.append((change.path, try repository.createBlob(now.bytes)))
-                if now.isSymlink { symlinks.append(change.path) }
+        var kept: [(path: String, blob: OID, mode: UInt32)] = []
+        var removedSpecial: [String] = []
+        var toRemove: [String] = []
+        var seen = Set<String>()
+        func keep(_ path: String) throws(GitError) {
+            guard seen.insert(path).inserted else { return }
+            switch repository.workTreeEntryKind(path) {
+            case .absent: return
+            case .file, .symlink:
+                guard let now = repository.workTreeFileAsAdded(path) else { break }
+                kept.append((path, try repository.createBlob(now.bytes), now.mode))
+            case .directory:
+                for file in repository.workTreeFiles(under: path) ?? [] { try keep(file) }
+            case .other:
+                removedSpecial.append(path)
             }
-            guard !kept.isEmpty else { return }
+            toRemove.append(path)
+        }
+        func holds(_ path: String, id: OID?, mode: UInt32) -> Bool {
+            guard let id, mode != 0, let now = repository.workTreeFileAsAdded(path) else { return false }
+            return now.id == id && now.mode == mode
+        }
+        do throws(GitError) {
+            for change in changes where change.oldMode != 0o160000 && change.newMode != 0o160000 {
+                // Every directory on the way must still be one (or be missing): a link or a file
+                // put there is kept and removed, so nothing is written through it.
+                var prefix = ""
+                var throughKept = false
+                for component in change.path.split(separator: "/").dropLast() {
+                    prefix += (prefix.isEmpty ? "" : "/") + component
+                    let kind = repository.workTreeEntryKind(prefix)
+                    if kind != .directory && kind != .absent || seen.contains(prefix) {
+                        try keep(prefix)
+                        throughKept = true  // below it is whatever it points at, or nothing: never looked at
+                        break
+                    }
+                }
+                if throughKept { continue }
+                switch repository.workTreeEntryKind(change.path) {
+                case .absent: continue
+                case .file, .symlink:
+                    if holds(change.path, id: change.oldID, mode: change.oldMode) || holds(change.path, id: change.newID, mode: change.newMode) { continue }
+                    try keep(change.path)
+                case .directory, .other:
+                    try keep(change.path)
+                }
+            }
+            guard !kept.isEmpty || !toRemove.isEmpty else { return }
             let ref = StorageLayout.editsPrefix + run.plan.id
-            let parent = run.result ?? run.plan.code.from
-            let message = "timeturner: files changed during \(run.plan.operation.name) \(run.plan.id), kept before its restore\n\n"
-                + kept.map { "\($0.path)\n" }.joined()
-                + (symlinks.isEmpty ? "" : "\nSymbolic links, kept as files holding their target: " + symlinks.joined(separator: ", ") + "\n")
-            let commit = try repository.createCommit(tree: try repository.tree(nil, settingBlobs: kept), parents: [parent],
-                                                     author: attribution.signature, committer: attribution.signature, message: message)
-            try repository.setReference(ref, to: commit, expecting: nil, logMessage: "timeturner: files changed during \(run.plan.id)")
-            progress.report(.warning("\(WorkTreeGuard.list(kept.map(\.path))) changed while the \(run.plan.operation.name) ran: the restore puts back the state from before, and what was there is kept in \(ref) ('git show \(ref) --stat')"))
+            if !kept.isEmpty {
+                let parent = run.result ?? run.plan.code.from
+                let message = "timeturner: files changed during \(run.plan.operation.name) \(run.plan.id), kept before its restore\n\n"
+                    + kept.map { "\($0.path)\n" }.joined()
+                let commit = try repository.createCommit(tree: try repository.tree(nil, settingEntries: kept), parents: [parent],
+                                                         author: attribution.signature, committer: attribution.signature, message: message)
+                try repository.setReference(ref, to: commit, expecting: nil, logMessage: "timeturner: files changed during \(run.plan.id)")
+            }
+            for path in toRemove.reversed() where !repository.removeWorkTreeEntry(path) {
+                throw GitError(operation: "remove \(path) before the restore", code: .other(-1), message: LocalFile.describeErrno(errno))
+            }
+            if !kept.isEmpty {
+                progress.report(.warning("\(WorkTreeGuard.list(kept.map(\.path))) changed while the \(run.plan.operation.name) ran: the restore puts back the state from before, and what was there is kept in \(ref) ('git show \(ref) --stat')"))
+            }
+            if !removedSpecial.isEmpty {
+                progress.report(.warning("\(WorkTreeGuard.list(removedSpecial)) appeared while the \(run.plan.operation.name) ran and \(removedSpecial.count == 1 ? "is" : "are") not a file, a link or a directory (a FIFO, a socket, a device); removed so that the restore could write there"))
+            }
         } catch {
             throw TimeturnerError(.failure, "files changed while the \(run.plan.operation.name) ran could not be kept before the restore, so it did not start",
                                   hint: "they are still in the work tree as changed; fix the cause, then run 'git timeturner recover'",
