@@ -152,6 +152,29 @@ extension RecoveryTests {
         #expect(try await repo.timeturner("rollback", "--to", ids[2], "--yes").status == 0)
     }
 
+    /// Killed during its verification, after which the work tree holds a symbolic link where the
+    /// rollback wrote a file: `recover` keeps the link and removes it before putting the file
+    /// back, instead of writing through it into the file outside the repository.
+    @Test func recoverDoesNotWriteThroughALinkLeftInTheWorkTree() async throws {
+        let repo = try await ScratchRepository()
+        let ids = try await history(repo)
+        let outside = repo.siblingDirectory("outside") + "/precious"
+        try writeFile(outside, Array("PRECIOUS\n".utf8))
+        let before = try await repo.fingerprint()
+        let status = try await repo.timeturnerPaused(["rollback", "--to", ids[1], "--verify", "true", "--yes"], before: "verify") { pid, _ in
+            unlink(repo.path + "/common.txt")
+            _ = symlink(outside, repo.path + "/common.txt")
+            kill(pid, SIGKILL)
+        }
+        #expect(status == 128 + SIGKILL)
+        let recover = try await repo.timeturner("recover", "--yes")
+        #expect(recover.status == 0 && recover.stderr.contains("common.txt changed while the rollback ran"), "\(recover)")
+        #expect(readFile(outside) == Array("PRECIOUS\n".utf8), "nothing outside was written")
+        #expect(try await repo.fingerprint() == before)
+        let ref = try await repo.git("for-each-ref", "--format=%(refname)", "refs/timeturner/edits/").trimmed
+        #expect(try await repo.git("ls-tree", ref, "common.txt").hasPrefix("120000 blob"))
+    }
+
     /// A lock file of the registry's left behind (a crash): a rollback refuses before it changes
     /// anything, as for git's other lock files, since it could not journal what it did; `good`
     /// names the lock file instead of blaming concurrent writers.

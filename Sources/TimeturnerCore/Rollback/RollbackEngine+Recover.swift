@@ -65,6 +65,11 @@ extension RollbackEngine {
         let backup = try SafetyBackup.read(id: state.id, in: repository)
         let towards: OID?
         if let tree = state.towardsTree { towards = tree } else { towards = try? repository.commit(state.result).tree }
+        // Killed after its work tree was written (during verification, say): what the
+        // verification left in the way is kept and removed first, as by a restore in the process.
+        if let towards, state.stepsDone.contains(OperationStep.workTree.rawValue) || (state.operation == "undo" && state.stepsDone.contains(OperationStep.restore.rawValue)) {
+            try keepChangesMadeMeanwhile(backup: backup, towards: towards, operation: state.operation, id: state.id, branchNow: plan.current ?? state.from)
+        }
         try backup.restore(from: plan.current ?? state.from, workTreeTowards: towards, in: repository)
     }
 

@@ -37,7 +37,12 @@ extension RollbackEngine {
         let current: OID?
         do { current = try repository.reference(reference)?.target } catch { throw TimeturnerError(error, doing: "read \(reference)") }
         let ours = current != nil && (current == run.result || current == run.plan.code.from)
-        try keepChangesMadeMeanwhile(run, backup)
+        // Before the work tree was written in full, a file holding something else is the one the
+        // failed checkout was writing (half of a large file on a full disk), not anyone's edit.
+        if run.workTreeWritten {
+            try keepChangesMadeMeanwhile(backup: backup, towards: run.plan.code.resultTree, operation: run.plan.operation.name,
+                                         id: run.plan.id, branchNow: run.result ?? run.plan.code.from)
+        }
         try backup.restore(from: ours ? current! : (run.result ?? run.plan.code.from), workTreeTowards: run.plan.code.resultTree, in: repository)
     }
 
@@ -53,12 +58,10 @@ extension RollbackEngine {
     /// removed, never followed, so that the restore writes into clean places. A warning names
     /// them. If they cannot be kept or removed, the restore does not start: it fails, and
     /// `recover` can run once the cause is fixed.
-    private func keepChangesMadeMeanwhile(_ run: RollbackRun, _ backup: SafetyBackup) throws(TimeturnerError) {
-        // Before the work tree was written in full, a file holding something else is the one the
-        // failed checkout was writing (half of a large file on a full disk), not anyone's edit.
-        guard run.workTreeWritten else { return }
+    /// Also run by `recover` for an operation killed after its work tree was written.
+    func keepChangesMadeMeanwhile(backup: SafetyBackup, towards: OID, operation: String, id: String, branchNow: OID) throws(TimeturnerError) {
         let changes: [TreeChange]
-        do { changes = try backup.pathsToPutBack(from: run.plan.code.resultTree, in: repository) } catch { return }
+        do { changes = try backup.pathsToPutBack(from: towards, in: repository) } catch { return }
         var kept: [(path: String, blob: OID, mode: UInt32)] = []
         var removedSpecial: [String] = []
         var toRemove: [String] = []
@@ -107,26 +110,26 @@ extension RollbackEngine {
                 }
             }
             guard !kept.isEmpty || !toRemove.isEmpty else { return }
-            let ref = StorageLayout.editsPrefix + run.plan.id
+            let ref = StorageLayout.editsPrefix + id
             if !kept.isEmpty {
-                let parent = run.result ?? run.plan.code.from
-                let message = "timeturner: files changed during \(run.plan.operation.name) \(run.plan.id), kept before its restore\n\n"
+                let parent = branchNow
+                let message = "timeturner: files changed during \(operation) \(id), kept before its restore\n\n"
                     + kept.map { "\($0.path)\n" }.joined()
                 let commit = try repository.createCommit(tree: try repository.tree(nil, settingEntries: kept), parents: [parent],
                                                          author: attribution.signature, committer: attribution.signature, message: message)
-                try repository.setReference(ref, to: commit, expecting: nil, logMessage: "timeturner: files changed during \(run.plan.id)")
+                try repository.setReference(ref, to: commit, expecting: nil, logMessage: "timeturner: files changed during \(id)")
             }
             for path in toRemove.reversed() where !repository.removeWorkTreeEntry(path) {
                 throw GitError(operation: "remove \(path) before the restore", code: .other(-1), message: LocalFile.describeErrno(errno))
             }
             if !kept.isEmpty {
-                progress.report(.warning("\(WorkTreeGuard.list(kept.map(\.path))) changed while the \(run.plan.operation.name) ran: the restore puts back the state from before, and what was there is kept in \(ref) ('git show \(ref) --stat')"))
+                progress.report(.warning("\(WorkTreeGuard.list(kept.map(\.path))) changed while the \(operation) ran: the restore puts back the state from before, and what was there is kept in \(ref) ('git show \(ref) --stat')"))
             }
             if !removedSpecial.isEmpty {
-                progress.report(.warning("\(WorkTreeGuard.list(removedSpecial)) appeared while the \(run.plan.operation.name) ran and \(removedSpecial.count == 1 ? "is" : "are") not a file, a link or a directory (a FIFO, a socket, a device); removed so that the restore could write there"))
+                progress.report(.warning("\(WorkTreeGuard.list(removedSpecial)) appeared while the \(operation) ran and \(removedSpecial.count == 1 ? "is" : "are") not a file, a link or a directory (a FIFO, a socket, a device); removed so that the restore could write there"))
             }
         } catch {
-            throw TimeturnerError(.failure, "files changed while the \(run.plan.operation.name) ran could not be kept before the restore, so it did not start",
+            throw TimeturnerError(.failure, "files changed while the \(operation) ran could not be kept before the restore, so it did not start",
                                   hint: "they are still in the work tree as changed; fix the cause, then run 'git timeturner recover'",
                                   causes: [error.describedCause])
         }
