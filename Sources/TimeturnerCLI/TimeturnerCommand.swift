@@ -72,8 +72,11 @@ public struct TimeturnerCommand: ParsableCommand {
             // its errors (64, EX_USAGE) are rewritten into our error:/hint: shape.
             let code = exitCode(for: error)
             guard code != .success else {
-                fflush(nil)
-                exit(withError: error)
+                // Printed here rather than by `exit(withError:)`, so that lost output (a full
+                // disk) is an error for these too (StandardOutput).
+                let text = fullMessage(for: error)
+                if !text.isEmpty { context.terminal.out(text) }
+                Glibc.exit(StandardOutput.exitStatus(after: ExitStatus.success.rawValue, terminal: context.terminal))
             }
             context.terminal.reportArgumentError(fullMessage(for: error), extraHint: unknownCommandHint(for: error))
             fflush(nil)

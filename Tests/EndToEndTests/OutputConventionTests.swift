@@ -64,7 +64,7 @@ import TestSupport
         let repo = try await ScratchRepository()
         try await repo.commit("one")
         #expect(try await repo.timeturner("good", "--env", "production").status == 0)
-        for command in ["last-good --env production", "points --json", "history --json", "status"] {
+        for command in ["last-good --env production", "points --json", "history --json", "status", "--version", "rollback --help"] {
             let full = try await runProcess("/bin/sh", ["-c", "exec \"$0\" \(command) >/dev/full", TimeturnerBinary.path],
                                             environment: repo.environment, in: repo.path)
             #expect(full.status == 1, "\(command): \(full)")
