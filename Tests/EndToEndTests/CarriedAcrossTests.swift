@@ -301,6 +301,21 @@ import TestSupport
         if mode == "reset" { #expect(try await repo.fingerprint() == before) }
     }
 
+    /// The restore after a failed verification turns the file back into the directory; the file
+    /// is the rollback's own, not something someone left there, so nothing is "kept".
+    @Test(arguments: ["reset", "revert"])
+    func aFailedVerificationPutsTheDirectoryBack(mode: String) async throws {
+        let repo = try await ScratchRepository()
+        let first = try await repo.commit("c1", files: ["f": "a\n"])
+        try await repo.git("rm", "-q", "f")
+        try await repo.commit("c2", files: ["f/inner": "b\n"])
+        let before = try await repo.fingerprint()
+        let run = try await repo.timeturner("rollback", "--to", first, "--mode", mode, "--verify", "false", "--yes")
+        #expect(run.status == 5 && !run.stderr.contains("changed while"), "\(run)")
+        #expect(try await repo.fingerprint() == before)
+        #expect(try await repo.git("for-each-ref", "refs/timeturner/edits/").isEmpty)
+    }
+
     @Test func aDirectoryHoldingAnUntrackedFileIsStillInTheWay() async throws {
         let repo = try await ScratchRepository()
         let first = try await repo.commit("c1", files: ["f": "a\n"])

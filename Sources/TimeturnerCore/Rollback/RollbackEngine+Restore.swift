@@ -84,6 +84,7 @@ extension RollbackEngine {
             guard let id, mode != 0, let now = repository.workTreeFileAsAdded(path) else { return false }
             return now.id == id && now.mode == mode
         }
+        let byPath = Dictionary(changes.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         do throws(GitError) {
             for change in changes where change.oldMode != 0o160000 && change.newMode != 0o160000 {
                 // Every directory on the way must still be one (or be missing): a link or a file
@@ -94,6 +95,9 @@ extension RollbackEngine {
                     prefix += (prefix.isEmpty ? "" : "/") + component
                     let kind = repository.workTreeEntryKind(prefix)
                     if kind != .directory && kind != .absent || seen.contains(prefix) {
+                        // A file or link the operation itself put there (a directory it turned into
+                        // a file) is the restore's to replace: libgit2 removes what its baseline has.
+                        if let own = byPath[prefix], holds(prefix, id: own.oldID, mode: own.oldMode) { throughKept = true; break }
                         try keep(prefix)
                         throughKept = true  // below it is whatever it points at, or nothing: never looked at
                         break
