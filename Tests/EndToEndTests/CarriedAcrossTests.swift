@@ -236,6 +236,10 @@ import TestSupport
         let id = try #require(rollback.stdout.firstMatch(of: /"id": "([^"]+)"/)?.1).description
         #expect(rollback.stdout.contains("\"worktree\": \"worktrees/A\""), "the event names the worktree: \(rollback)")
         let headOfB = try await runProcess("git", ["rev-parse", "HEAD"], environment: repo.environment, in: b).stdout
+        // B's status does not offer A's rollback as its last one.
+        let statusOfB = try await repo.timeturner(["status"], in: b)
+        #expect(statusOfB.stdout.contains("No rollback recorded yet.") && !statusOfB.stdout.contains(id), "\(statusOfB)")
+        #expect(try await repo.timeturner(["status"], in: a).stdout.contains(id))
         let implicit = try await repo.timeturner(["undo", "--yes"], in: b)
         #expect(implicit.status == 1 && implicit.stderr.contains("a rollback made in another worktree is undone there"), "\(implicit)")
         let named = try await repo.timeturner(["undo", id, "--yes"], in: b)

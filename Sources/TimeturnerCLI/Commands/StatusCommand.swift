@@ -24,7 +24,9 @@ struct StatusCommand: ParsableCommand {
         if damaged > 0 { context.terminal.warning(OperationDirectory.damageWarning(damaged, state: state, path: directory.statePath)) }
         let journal = try? RollbackJournal(repository: repository).entries()
         journal?.skipped.forEach { context.terminal.warning($0.description) }
-        let last = try journal.flatMap { try RollbackJournal(repository: repository).thisClone($0.entries).first }
+        // This worktree's: another worktree's last rollback is not one to undo here.
+        let rollbackJournal = RollbackJournal(repository: repository)
+        let last = try journal.flatMap { try rollbackJournal.thisClone($0.entries).first { (try? rollbackJournal.madeHere($0)) != false } }
         let interrupted = (holder?.isStale ?? false) || (holder == nil && state != nil)
         if json {
             var fields: [String: JSONValue] = ["active": .bool(holder != nil && !interrupted), "interrupted": .bool(interrupted),

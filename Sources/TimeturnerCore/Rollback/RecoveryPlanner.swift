@@ -1,4 +1,5 @@
 public import GitKit
+internal import Glibc
 
 /// What `recover` will do about an interrupted operation or a stale lock.
 public enum RecoveryAction: Sendable, Equatable {
@@ -82,7 +83,7 @@ public struct RecoveryPlanner {
             if let holder, !holder.id.isEmpty, let backup = try? SafetyBackup.read(id: holder.id, in: repository),
                let now = try? repository.reference(backup.head.movingReference)?.target, now != backup.headCommit {
                 throw TimeturnerError(.refused, "\(holder.description) left no readable record in \(directory.statePath), but \(backup.head.movingReference) has moved from where its safety backup \(backup.ref) says it was (\(backup.headCommit.short), now \(now.short)): it changed things no record tells; nothing was changed",
-                                      hint: "the state before it is kept in \(backup.ref) ('git show \(backup.ref)'; its first parent is where HEAD was); put back by hand what it changed, then remove \(directory.lockPath) and \(directory.statePath)")
+                                      hint: "the state before it is kept in \(backup.ref) ('git show \(backup.ref)'; its first parent is where HEAD was); put back by hand what it changed, then remove \(directory.lockPath)" + (access(directory.statePath, F_OK) == 0 ? " and \(directory.statePath)" : ""))
             }
             let action: RecoveryAction = directory.lockExists && holder != nil ? .clearStaleLock(holder!) : .nothingToDo
             return RecoveryPlan(action: action, state: nil, current: nil, tiers: [])
