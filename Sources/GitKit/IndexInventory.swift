@@ -144,10 +144,11 @@ extension Repository {
 
     /// What is at a work-tree path (not following a final symlink): nil when nothing is.
     public func workTreeEntryIsDirectory(_ relativePath: String) -> Bool? {
-        guard let root = workTree else { return nil }
-        var info = stat()
-        guard PathBytes.withCString(root + relativePath, { lstat($0, &info) }) == 0 else { return nil }
-        return info.st_mode & S_IFMT == S_IFDIR
+        switch workTreeEntryKind(relativePath) {
+        case .absent: nil
+        case .directory: true
+        default: false
+        }
     }
 
     /// Every file and symbolic link under the work-tree directory `relativePath`, as paths from
@@ -158,12 +159,9 @@ extension Repository {
         var found: [String] = []
         var pending = [relativePath]
         while let directory = pending.popLast() {
-            guard let handle = PathBytes.withCString(root + directory, { opendir($0) }) else { return nil }
-            defer { closedir(handle) }
-            while let entry = readdir(handle) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
-                guard name != [0x2E], name != [0x2E, 0x2E] else { continue }
-                let path = directory + "/" + PathBytes.decode(name)
+            guard let names = Self.entryNames(atPath: root + directory) else { return nil }
+            for name in names {
+                let path = directory + "/" + name
                 if workTreeEntryIsDirectory(path) == true { pending.append(path) } else { found.append(path) }
             }
         }
@@ -174,13 +172,7 @@ extension Repository {
     /// A submodule's directory that holds its checkout, and perhaps its own `.git`, is not empty.
     public func workTreeDirectoryHoldsEntries(_ relativePath: String) -> Bool? {
         guard workTreeEntryIsDirectory(relativePath) == true, let root = workTree else { return nil }
-        guard let directory = PathBytes.withCString(root + relativePath, { opendir($0) }) else { return true }
-        defer { closedir(directory) }
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
-            if name != [0x2E] && name != [0x2E, 0x2E] { return true }
-        }
-        return false
+        return Self.entryNames(atPath: root + relativePath).map { !$0.isEmpty } ?? true
     }
 
     /// The commit whose id starts with `prefix` (hex, at least 4 digits), or nil when none or several do.
@@ -209,13 +201,18 @@ extension Repository {
         return path
     }
 
-    private static func directoryNames(_ path: String) -> [String] {
-        guard let directory = opendir(path) else { return [] }
+    private static func directoryNames(_ path: String) -> [String] { entryNames(atPath: path) ?? [] }
+
+    /// The names in the directory at `path`, `.` and `..` left out, byte for byte (names that
+    /// are not UTF-8 kept as PathBytes keeps them); nil when it cannot be opened. The one
+    /// directory reader of this file.
+    static func entryNames(atPath path: String) -> [String]? {
+        guard let directory = PathBytes.withCString(path, { opendir($0) }) else { return nil }
         defer { closedir(directory) }
         var names: [String] = []
         while let entry = readdir(directory) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) { $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) } }
-            if name != "." && name != ".." { names.append(name) }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+            if name != [0x2E] && name != [0x2E, 0x2E] { names.append(PathBytes.decode(name)) }
         }
         return names
     }

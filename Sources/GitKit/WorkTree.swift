@@ -369,13 +369,7 @@ extension Repository {
         switch workTreeEntryKind(relativePath) {
         case .absent: return true
         case .directory:
-            guard let handle = PathBytes.withCString(root + relativePath, { opendir($0) }) else { return false }
-            var names: [String] = []
-            while let entry = readdir(handle) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
-                if name != [0x2E] && name != [0x2E, 0x2E] { names.append(PathBytes.decode(name)) }
-            }
-            closedir(handle)
+            guard let names = Self.entryNames(atPath: root + relativePath) else { return false }
             for name in names where !removeWorkTreeEntry(relativePath + "/" + name) { return false }
             return PathBytes.withCString(root + relativePath) { rmdir($0) } == 0
         default:

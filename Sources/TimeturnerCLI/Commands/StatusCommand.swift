@@ -25,8 +25,7 @@ struct StatusCommand: ParsableCommand {
         let journal = try? RollbackJournal(repository: repository).entries()
         journal?.skipped.forEach { context.terminal.warning($0.description) }
         // This worktree's: another worktree's last rollback is not one to undo here.
-        let rollbackJournal = RollbackJournal(repository: repository)
-        let last = try journal.flatMap { try rollbackJournal.thisClone($0.entries).first { (try? rollbackJournal.madeHere($0)) != false } }
+        let last = try journal.flatMap { try RollbackJournal(repository: repository).here($0.entries).first }
         let interrupted = (holder?.isStale ?? false) || (holder == nil && state != nil)
         if json {
             var fields: [String: JSONValue] = ["active": .bool(holder != nil && !interrupted), "interrupted": .bool(interrupted),

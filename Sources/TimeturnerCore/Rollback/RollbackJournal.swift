@@ -88,7 +88,7 @@ public struct RollbackJournal {
         let all = try entries().entries
         if let id { return all.first { $0.id == id && $0.type == "rollback" } }
         let undone = Set(all.filter { $0.type == "undo" }.compactMap { $0.event["undoes"]?.stringValue })
-        return try thisClone(all).first { $0.type == "rollback" && $0.status == "succeeded" && !undone.contains($0.id) && (try? madeHere($0)) != false }
+        return try here(all).first { $0.type == "rollback" && $0.status == "succeeded" && !undone.contains($0.id) }
     }
 
     /// The entries this clone wrote, in the given order. Events written before clones were
@@ -98,13 +98,24 @@ public struct RollbackJournal {
         return entries.filter { $0.clone == nil || $0.clone == mine }
     }
 
+    /// The entries this clone wrote in this worktree, in the given order: what `undo` picks from
+    /// and `status` shows as the last rollback. The clone id and the worktree are read once.
+    public func here(_ entries: [JournalEntry]) throws(TimeturnerError) -> [JournalEntry] {
+        let mine = try CloneIdentity.existing(in: repository), worktree = Self.worktree(of: repository)
+        return entries.filter { ($0.clone == nil || $0.clone == mine) && Self.madeIn(worktree, $0, clone: mine) }
+    }
+
     /// Whether `entry` did not change another worktree of this clone. Events from before
     /// worktrees were recorded name none and count as this one's, as they did then; another
     /// clone's worktrees are not this clone's, so only its clone is compared (`undo <id>`).
     public func madeHere(_ entry: JournalEntry) throws(TimeturnerError) -> Bool {
-        guard let worktree = entry.worktree else { return true }
-        if let clone = entry.clone, clone != (try CloneIdentity.existing(in: repository)) { return true }
-        return worktree == Self.worktree(of: repository)
+        Self.madeIn(Self.worktree(of: repository), entry, clone: try CloneIdentity.existing(in: repository))
+    }
+
+    private static func madeIn(_ worktree: String, _ entry: JournalEntry, clone mine: String?) -> Bool {
+        guard let theirs = entry.worktree else { return true }
+        if let clone = entry.clone, clone != mine { return true }
+        return theirs == worktree
     }
 }
 
